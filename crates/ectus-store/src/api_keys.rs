@@ -1,0 +1,259 @@
+//! API keys: generation, hashed storage, authentication, listing and revocation.
+//!
+//! A key looks like `ek_<prefix>_<secret>`: the 10-character prefix identifies the key in
+//! listings and logs, the secret carries 256 random bits. Only the SHA-256 of the whole key is
+//! stored (a key has far too much entropy for offline guessing, so a slow hash buys nothing),
+//! and the plaintext is returned exactly once, when the key is created.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use rand::distr::Alphanumeric;
+use rand::{Rng, RngCore};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Result, StoreError};
+use crate::tenants::Role;
+use crate::{new_id, now_ms, Store};
+
+/// How often `last_used_at` is written for a key that is used continuously.
+const LAST_USED_RESOLUTION_MS: i64 = 60_000;
+
+/// A stored API key (never the secret).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ApiKey {
+    pub id: String,
+    pub tenant_id: String,
+    pub user_id: Option<String>,
+    pub name: String,
+    pub prefix: String,
+    #[serde(skip)]
+    pub hash: String,
+    pub role: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// A newly created key together with its plaintext, which is not stored anywhere.
+#[derive(Debug, Clone)]
+pub struct CreatedKey {
+    pub key: ApiKey,
+    pub plaintext: String,
+}
+
+/// What a request authenticated as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub key_id: String,
+    pub key_prefix: String,
+    pub tenant_id: String,
+    pub role: Role,
+}
+
+/// Why a presented key was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyRejection {
+    Malformed,
+    Unknown,
+    Revoked,
+    Expired,
+}
+
+/// Options for a new key.
+#[derive(Debug, Clone)]
+pub struct NewKey<'a> {
+    pub tenant_id: &'a str,
+    pub user_id: Option<&'a str>,
+    pub name: &'a str,
+    pub role: Role,
+    pub expires_at: Option<i64>,
+}
+
+fn hash_key(plaintext: &str) -> String {
+    let digest = Sha256::digest(plaintext.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Compares two strings in time independent of where they differ.
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Splits `ek_<prefix>_<secret>` into its prefix, or `None` when the shape is wrong.
+pub fn key_prefix(plaintext: &str) -> Option<&str> {
+    let rest = plaintext.strip_prefix("ek_")?;
+    let (prefix, secret) = rest.split_once('_')?;
+    let valid = prefix.len() == 10
+        && prefix.chars().all(|c| c.is_ascii_alphanumeric())
+        && secret.len() == 43
+        && secret
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    valid.then_some(prefix)
+}
+
+fn generate_key() -> (String, String) {
+    let mut rng = rand::rng();
+    let prefix: String = (&mut rng)
+        .sample_iter(Alphanumeric)
+        .take(10)
+        .map(char::from)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let mut secret = [0u8; 32];
+    rng.fill_bytes(&mut secret);
+    let plaintext = format!("ek_{prefix}_{}", URL_SAFE_NO_PAD.encode(secret));
+    (prefix, plaintext)
+}
+
+impl Store {
+    /// Creates a key and returns its plaintext once.
+    pub async fn create_api_key(&self, new: NewKey<'_>) -> Result<CreatedKey> {
+        // A prefix collision is astronomically unlikely but handled: try again.
+        for _ in 0..3 {
+            let (prefix, plaintext) = generate_key();
+            let key = ApiKey {
+                id: new_id(),
+                tenant_id: new.tenant_id.to_owned(),
+                user_id: new.user_id.map(str::to_owned),
+                name: new.name.to_owned(),
+                prefix,
+                hash: hash_key(&plaintext),
+                role: new.role.as_str().to_owned(),
+                created_at: now_ms(),
+                expires_at: new.expires_at,
+                last_used_at: None,
+                revoked_at: None,
+            };
+            let inserted = sqlx::query(
+                "INSERT INTO api_keys (id, tenant_id, user_id, name, prefix, hash, role, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(&key.id)
+            .bind(&key.tenant_id)
+            .bind(&key.user_id)
+            .bind(&key.name)
+            .bind(&key.prefix)
+            .bind(&key.hash)
+            .bind(&key.role)
+            .bind(key.created_at)
+            .bind(key.expires_at)
+            .execute(self.pool())
+            .await;
+            match inserted {
+                Ok(_) => return Ok(CreatedKey { key, plaintext }),
+                Err(e) => match StoreError::unique_as_conflict(e, "prefix collision") {
+                    StoreError::Conflict(_) => continue,
+                    other => return Err(other),
+                },
+            }
+        }
+        Err(StoreError::Conflict(
+            "could not allocate a unique key prefix".into(),
+        ))
+    }
+
+    /// Checks a presented key. On success records the use (at most once a minute per key).
+    pub async fn authenticate(&self, plaintext: &str) -> Result<Result<Principal, KeyRejection>> {
+        let Some(prefix) = key_prefix(plaintext) else {
+            return Ok(Err(KeyRejection::Malformed));
+        };
+        let key: Option<ApiKey> = sqlx::query_as("SELECT * FROM api_keys WHERE prefix = $1")
+            .bind(prefix)
+            .fetch_optional(self.pool())
+            .await?;
+        let Some(key) = key else {
+            return Ok(Err(KeyRejection::Unknown));
+        };
+        if !constant_time_eq(&key.hash, &hash_key(plaintext)) {
+            return Ok(Err(KeyRejection::Unknown));
+        }
+        if key.revoked_at.is_some() {
+            return Ok(Err(KeyRejection::Revoked));
+        }
+        let now = now_ms();
+        if key.expires_at.is_some_and(|at| at <= now) {
+            return Ok(Err(KeyRejection::Expired));
+        }
+        if key
+            .last_used_at
+            .is_none_or(|at| now - at >= LAST_USED_RESOLUTION_MS)
+        {
+            sqlx::query(
+                "UPDATE api_keys SET last_used_at = $1 WHERE id = $2 \
+                 AND (last_used_at IS NULL OR last_used_at < $3)",
+            )
+            .bind(now)
+            .bind(&key.id)
+            .bind(now - LAST_USED_RESOLUTION_MS)
+            .execute(self.pool())
+            .await?;
+        }
+        let role = Role::parse(&key.role)
+            .ok_or_else(|| StoreError::Corrupt(format!("api key {} has role {:?}", key.prefix, key.role)))?;
+        Ok(Ok(Principal {
+            key_id: key.id,
+            key_prefix: key.prefix,
+            tenant_id: key.tenant_id,
+            role,
+        }))
+    }
+
+    pub async fn list_api_keys(&self, tenant_id: &str) -> Result<Vec<ApiKey>> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id",
+        )
+        .bind(tenant_id)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Revokes the key with this prefix. Revoking twice is not an error; an unknown prefix is.
+    pub async fn revoke_api_key(&self, prefix: &str) -> Result<ApiKey> {
+        sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE prefix = $2 AND revoked_at IS NULL")
+            .bind(now_ms())
+            .bind(prefix)
+            .execute(self.pool())
+            .await?;
+        Ok(sqlx::query_as("SELECT * FROM api_keys WHERE prefix = $1")
+            .bind(prefix)
+            .fetch_one(self.pool())
+            .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_have_the_documented_shape_and_enough_entropy() {
+        let (prefix, key) = generate_key();
+        assert_eq!(key_prefix(&key), Some(prefix.as_str()));
+        let secret = &key["ek_".len() + 10 + 1..];
+        // 43 base64url characters encode 32 bytes = 256 bits.
+        assert_eq!(URL_SAFE_NO_PAD.decode(secret).map(|b| b.len()).ok(), Some(32));
+        let (_, other) = generate_key();
+        assert_ne!(key, other);
+    }
+
+    #[test]
+    fn malformed_keys_have_no_prefix() {
+        for bad in ["", "ek_", "ek_short_x", "Bearer ek_abc", "ek_abcdefghij_tooshort"] {
+            assert_eq!(key_prefix(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn hash_comparison_requires_exact_match() {
+        let h = hash_key("ek_a");
+        assert!(constant_time_eq(&h, &hash_key("ek_a")));
+        assert!(!constant_time_eq(&h, &hash_key("ek_b")));
+    }
+}

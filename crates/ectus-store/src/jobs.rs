@@ -1,0 +1,475 @@
+//! The durable job queue.
+//!
+//! States: `queued → running → succeeded | failed | cancelled`, and `running → queued` when
+//! a lease expires, a worker releases the job at shutdown, or an attempt fails with attempts
+//! left. A worker owns a running job through its lease (`lease_owner`, `lease_expires_at`);
+//! every state change a worker makes is conditional on still owning the lease, so a worker
+//! that lost its lease (paused, partitioned, killed and replaced) can never overwrite the
+//! outcome of the worker that took over.
+//!
+//! Claiming is one statement on both backends: PostgreSQL picks the row with
+//! `FOR UPDATE SKIP LOCKED`, so concurrent claimers never wait on or take the same job;
+//! SQLite runs the `UPDATE … WHERE id = (SELECT …)` under its single-writer lock, so the
+//! select and the update are atomic.
+
+use serde::Serialize;
+
+use crate::error::{Result, StoreError};
+use crate::sql::{Param, SqlBuilder};
+use crate::{new_id, now_ms, Backend, Page, Store};
+
+/// Lifecycle state of a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobState {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+impl JobState {
+    pub const ALL: [JobState; 5] = [
+        JobState::Queued,
+        JobState::Running,
+        JobState::Succeeded,
+        JobState::Failed,
+        JobState::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Succeeded => "succeeded",
+            JobState::Failed => "failed",
+            JobState::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<JobState> {
+        JobState::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+
+    /// Whether the job can no longer change.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            JobState::Succeeded | JobState::Failed | JobState::Cancelled
+        )
+    }
+}
+
+/// A stored job.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Job {
+    pub id: String,
+    pub tenant_id: String,
+    pub kind: String,
+    /// JSON text.
+    pub payload: String,
+    pub state: String,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub lease_owner: Option<String>,
+    pub lease_expires_at: Option<i64>,
+    pub run_after: i64,
+    pub progress_phase: Option<String>,
+    pub progress_percent: i64,
+    pub progress_message: Option<String>,
+    /// JSON text.
+    pub result: Option<String>,
+    pub error: Option<String>,
+    pub cancel_requested_at: Option<i64>,
+    /// Incremented on every change, so watchers can tell whether anything happened.
+    pub revision: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+}
+
+impl Job {
+    pub fn state(&self) -> Result<JobState> {
+        JobState::parse(&self.state)
+            .ok_or_else(|| StoreError::Corrupt(format!("job {} has state {:?}", self.id, self.state)))
+    }
+}
+
+/// A job to enqueue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub max_attempts: i64,
+}
+
+/// What a lease renewal found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeaseStatus {
+    /// Still ours; keep going.
+    Held,
+    /// Still ours, and somebody asked to cancel the job.
+    CancelRequested,
+    /// No longer ours (expired and taken over, or the job ended): stop without writing.
+    Lost,
+}
+
+/// What [`Store::cancel_job`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CancelOutcome {
+    /// The job was queued and is now cancelled.
+    Cancelled(Job),
+    /// The job is running; its worker will stop it at its next lease renewal.
+    Requested(Job),
+    /// The job had already ended.
+    AlreadyFinished(Job),
+}
+
+/// Counts returned by [`Store::reap_expired_leases`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReapReport {
+    pub requeued: u64,
+    pub failed: u64,
+    pub cancelled: u64,
+}
+
+/// Number of jobs by kind and state.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct QueueDepth {
+    pub kind: String,
+    pub state: String,
+    pub count: i64,
+}
+
+const CLAIM_SQLITE: &str = "UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires_at = $2, \
+     attempts = attempts + 1, started_at = COALESCE(started_at, $3), updated_at = $3, revision = revision + 1 \
+     WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_after <= $3 \
+                 ORDER BY run_after, created_at, id LIMIT 1) \
+       AND state = 'queued' \
+     RETURNING *";
+
+const CLAIM_POSTGRES: &str = "UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires_at = $2, \
+     attempts = attempts + 1, started_at = COALESCE(started_at, $3), updated_at = $3, revision = revision + 1 \
+     WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_after <= $3 \
+                 ORDER BY run_after, created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+     RETURNING *";
+
+impl Store {
+    pub async fn enqueue_job(&self, tenant_id: &str, new: &NewJob) -> Result<Job> {
+        let now = now_ms();
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO jobs (id, tenant_id, kind, payload, state, attempts, max_attempts, run_after, \
+             progress_percent, revision, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, 0, 0, $6, $6)",
+        )
+        .bind(&id)
+        .bind(tenant_id)
+        .bind(&new.kind)
+        .bind(new.payload.to_string())
+        .bind(new.max_attempts.max(1))
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        self.get_job(tenant_id, &id).await
+    }
+
+    pub async fn get_job(&self, tenant_id: &str, id: &str) -> Result<Job> {
+        Ok(
+            sqlx::query_as("SELECT * FROM jobs WHERE tenant_id = $1 AND id = $2")
+                .bind(tenant_id)
+                .bind(id)
+                .fetch_one(self.pool())
+                .await?,
+        )
+    }
+
+    /// Reads a job by id alone: for workers and operators, never for tenant-facing paths.
+    pub async fn get_job_unscoped(&self, id: &str) -> Result<Job> {
+        Ok(sqlx::query_as("SELECT * FROM jobs WHERE id = $1")
+            .bind(id)
+            .fetch_one(self.pool())
+            .await?)
+    }
+
+    /// Lists a tenant's jobs, newest first, optionally in one state.
+    pub async fn list_jobs(
+        &self,
+        tenant_id: &str,
+        state: Option<JobState>,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<Job>> {
+        let limit = limit.clamp(1, 500);
+        let mut sql = SqlBuilder::new("SELECT * FROM jobs WHERE tenant_id = ");
+        let p = sql.param(Param::Str(tenant_id.to_owned()));
+        sql.push(&p);
+        if let Some(state) = state {
+            let p = sql.param(Param::Str(state.as_str().to_owned()));
+            sql.push(&format!(" AND state = {p}"));
+        }
+        if let Some(raw) = cursor {
+            let (created, id) = raw
+                .split_once('.')
+                .and_then(|(c, id)| Some((c.parse::<i64>().ok()?, id.to_owned())))
+                .ok_or(StoreError::InvalidCursor)?;
+            let c1 = sql.param(Param::I64(created));
+            let c2 = sql.param(Param::I64(created));
+            let id = sql.param(Param::Str(id));
+            sql.push(&format!(
+                " AND (created_at < {c1} OR (created_at = {c2} AND id < {id}))"
+            ));
+        }
+        let fetch = sql.param(Param::I64(i64::from(limit) + 1));
+        sql.push(&format!(" ORDER BY created_at DESC, id DESC LIMIT {fetch}"));
+        let mut items: Vec<Job> = sql
+            .query()
+            .try_map(|row| <Job as sqlx::FromRow<_>>::from_row(&row))
+            .fetch_all(self.pool())
+            .await?;
+        let next_cursor = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|j| format!("{}.{}", j.created_at, j.id))
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    /// Cancels a queued job at once, or asks the worker of a running job to stop it.
+    pub async fn cancel_job(&self, tenant_id: &str, id: &str) -> Result<CancelOutcome> {
+        // Two attempts cover a job that moves from running back to queued in between.
+        for _ in 0..2 {
+            let now = now_ms();
+            let cancelled = sqlx::query(
+                "UPDATE jobs SET state = 'cancelled', finished_at = $1, updated_at = $1, \
+                 cancel_requested_at = $1, revision = revision + 1 \
+                 WHERE tenant_id = $2 AND id = $3 AND state = 'queued'",
+            )
+            .bind(now)
+            .bind(tenant_id)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+            if cancelled.rows_affected() == 1 {
+                return Ok(CancelOutcome::Cancelled(self.get_job(tenant_id, id).await?));
+            }
+            sqlx::query(
+                "UPDATE jobs SET cancel_requested_at = $1, updated_at = $1, revision = revision + 1 \
+                 WHERE tenant_id = $2 AND id = $3 AND state = 'running' AND cancel_requested_at IS NULL",
+            )
+            .bind(now)
+            .bind(tenant_id)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+            let job = self.get_job(tenant_id, id).await?;
+            match job.state()? {
+                JobState::Running => return Ok(CancelOutcome::Requested(job)),
+                JobState::Queued => continue,
+                _ => return Ok(CancelOutcome::AlreadyFinished(job)),
+            }
+        }
+        Ok(CancelOutcome::Requested(self.get_job(tenant_id, id).await?))
+    }
+
+    /// Takes the next runnable job for `owner` with a lease of `lease_ms`, if there is one.
+    pub async fn claim_job(&self, owner: &str, lease_ms: i64) -> Result<Option<Job>> {
+        let now = now_ms();
+        let sql = match self.backend() {
+            Backend::Sqlite => CLAIM_SQLITE,
+            Backend::Postgres => CLAIM_POSTGRES,
+        };
+        Ok(sqlx::query_as(sql)
+            .bind(owner)
+            .bind(now + lease_ms)
+            .bind(now)
+            .fetch_optional(self.pool())
+            .await?)
+    }
+
+    /// Extends the lease of a running job, reporting whether it is still ours and whether a
+    /// cancellation was requested.
+    pub async fn renew_lease(&self, id: &str, owner: &str, lease_ms: i64) -> Result<LeaseStatus> {
+        let row: Option<(Option<i64>,)> = sqlx::query_as(
+            "UPDATE jobs SET lease_expires_at = $1 \
+             WHERE id = $2 AND lease_owner = $3 AND state = 'running' \
+             RETURNING cancel_requested_at",
+        )
+        .bind(now_ms() + lease_ms)
+        .bind(id)
+        .bind(owner)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(match row {
+            None => LeaseStatus::Lost,
+            Some((None,)) => LeaseStatus::Held,
+            Some((Some(_),)) => LeaseStatus::CancelRequested,
+        })
+    }
+
+    /// Records progress; returns `false` when the lease is no longer ours.
+    pub async fn report_progress(
+        &self,
+        id: &str,
+        owner: &str,
+        phase: &str,
+        percent: u8,
+        message: &str,
+    ) -> Result<bool> {
+        let updated = sqlx::query(
+            "UPDATE jobs SET progress_phase = $1, progress_percent = $2, progress_message = $3, \
+             updated_at = $4, revision = revision + 1 \
+             WHERE id = $5 AND lease_owner = $6 AND state = 'running'",
+        )
+        .bind(phase)
+        .bind(i64::from(percent.min(100)))
+        .bind(message)
+        .bind(now_ms())
+        .bind(id)
+        .bind(owner)
+        .execute(self.pool())
+        .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    /// Marks the job succeeded with `result`; returns `false` when the lease was lost.
+    pub async fn complete_job(
+        &self,
+        id: &str,
+        owner: &str,
+        result: &serde_json::Value,
+    ) -> Result<bool> {
+        let now = now_ms();
+        let updated = sqlx::query(
+            "UPDATE jobs SET state = 'succeeded', result = $1, error = NULL, progress_percent = 100, \
+             lease_owner = NULL, lease_expires_at = NULL, finished_at = $2, updated_at = $2, \
+             revision = revision + 1 \
+             WHERE id = $3 AND lease_owner = $4 AND state = 'running'",
+        )
+        .bind(result.to_string())
+        .bind(now)
+        .bind(id)
+        .bind(owner)
+        .execute(self.pool())
+        .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    /// Records a failed attempt: the job goes back to the queue at `retry_at` while attempts
+    /// remain, and fails for good with `error` otherwise. Returns the resulting state, or
+    /// `None` when the lease was lost.
+    pub async fn fail_attempt(
+        &self,
+        id: &str,
+        owner: &str,
+        error: &str,
+        retry_at: i64,
+    ) -> Result<Option<JobState>> {
+        let now = now_ms();
+        let row: Option<(String,)> = sqlx::query_as(
+            "UPDATE jobs SET \
+               state = CASE WHEN attempts < max_attempts THEN 'queued' ELSE 'failed' END, \
+               run_after = CASE WHEN attempts < max_attempts THEN $1 ELSE run_after END, \
+               finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE $2 END, \
+               error = $3, lease_owner = NULL, lease_expires_at = NULL, updated_at = $2, \
+               revision = revision + 1 \
+             WHERE id = $4 AND lease_owner = $5 AND state = 'running' \
+             RETURNING state",
+        )
+        .bind(retry_at)
+        .bind(now)
+        .bind(error)
+        .bind(id)
+        .bind(owner)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.and_then(|(state,)| JobState::parse(&state)))
+    }
+
+    /// Marks a running job cancelled (after its worker stopped it on request).
+    pub async fn finish_cancelled(&self, id: &str, owner: &str) -> Result<bool> {
+        let now = now_ms();
+        let updated = sqlx::query(
+            "UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, \
+             finished_at = $1, updated_at = $1, revision = revision + 1 \
+             WHERE id = $2 AND lease_owner = $3 AND state = 'running'",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(owner)
+        .execute(self.pool())
+        .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    /// Puts a running job back in the queue without counting the attempt (worker shutdown).
+    pub async fn release_job(&self, id: &str, owner: &str) -> Result<bool> {
+        let now = now_ms();
+        let updated = sqlx::query(
+            "UPDATE jobs SET state = 'queued', attempts = attempts - 1, lease_owner = NULL, \
+             lease_expires_at = NULL, run_after = $1, updated_at = $1, revision = revision + 1 \
+             WHERE id = $2 AND lease_owner = $3 AND state = 'running'",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(owner)
+        .execute(self.pool())
+        .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    /// Ends the leases that expired: a job whose cancellation was requested is cancelled, a job
+    /// out of attempts fails with the reason, any other goes back to the queue.
+    pub async fn reap_expired_leases(&self) -> Result<ReapReport> {
+        let now = now_ms();
+        let cancelled = sqlx::query(
+            "UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, \
+             finished_at = $1, updated_at = $1, revision = revision + 1 \
+             WHERE state = 'running' AND lease_expires_at < $1 AND cancel_requested_at IS NOT NULL",
+        )
+        .bind(now)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        let failed = sqlx::query(
+            "UPDATE jobs SET state = 'failed', \
+             error = 'the lease of worker ' || COALESCE(lease_owner, '?') || ' expired on the last of ' \
+                     || CAST(max_attempts AS TEXT) || ' attempts', \
+             lease_owner = NULL, lease_expires_at = NULL, finished_at = $1, updated_at = $1, \
+             revision = revision + 1 \
+             WHERE state = 'running' AND lease_expires_at < $1 AND attempts >= max_attempts",
+        )
+        .bind(now)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        let requeued = sqlx::query(
+            "UPDATE jobs SET state = 'queued', \
+             error = 'the lease of worker ' || COALESCE(lease_owner, '?') || ' expired; retrying', \
+             lease_owner = NULL, lease_expires_at = NULL, run_after = $1, updated_at = $1, \
+             revision = revision + 1 \
+             WHERE state = 'running' AND lease_expires_at < $1",
+        )
+        .bind(now)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(ReapReport {
+            requeued,
+            failed,
+            cancelled,
+        })
+    }
+
+    /// Job counts by kind and state (for operators and metrics).
+    pub async fn queue_depth(&self) -> Result<Vec<QueueDepth>> {
+        Ok(sqlx::query_as(
+            "SELECT kind, state, COUNT(*) AS count FROM jobs GROUP BY kind, state ORDER BY kind, state",
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
+}

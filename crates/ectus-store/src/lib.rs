@@ -1,0 +1,37 @@
+//! Persistence for the Ectus-R platform.
+//!
+//! One [`Store`] serves both backends: an embedded SQLite file (the default) and PostgreSQL
+//! (for several replicas and worker processes). Queries are written once in the SQL subset
+//! both engines share and run through sqlx's `Any` driver; the few places where the engines
+//! must differ (the job claim) branch on [`Backend`]. Each backend has its own migration
+//! directory, applied by [`Store::migrate`].
+//!
+//! Every query that touches tenant data takes the tenant id and filters on it, so callers
+//! cannot forget tenant scoping: there is no "get by id" without a tenant.
+
+mod clock;
+mod db;
+mod error;
+mod sql;
+
+pub mod api_keys;
+pub mod jobs;
+pub mod projects;
+pub mod tenants;
+
+pub use clock::now_ms;
+pub use db::{Backend, SchemaStatus, Store, StoreOptions};
+pub use error::{Result, StoreError};
+
+/// A page of results from a list query with keyset (cursor) pagination.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Opaque cursor for the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Generates a new time-ordered identifier (UUID v7) as used for every row id.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

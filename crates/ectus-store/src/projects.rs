@@ -1,0 +1,284 @@
+//! Projects: a tenant's named workspaces for generated services.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, StoreError};
+use crate::sql::{like_escape, Param, SqlBuilder};
+use crate::{new_id, now_ms, Page, Store};
+
+/// A stored project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Project {
+    pub id: String,
+    pub tenant_id: String,
+    pub name: String,
+    pub description: String,
+    pub status: String,
+    /// Incremented on every change; the HTTP layer derives the ETag from it.
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Changes to apply to a project; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectPatch {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub status: Option<String>,
+}
+
+/// Orderings a project list supports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProjectSort {
+    #[default]
+    CreatedAsc,
+    CreatedDesc,
+    NameAsc,
+    NameDesc,
+}
+
+impl ProjectSort {
+    /// Parses `created_at`, `-created_at`, `name` or `-name`.
+    pub fn parse(value: &str) -> Option<ProjectSort> {
+        Some(match value {
+            "created_at" => ProjectSort::CreatedAsc,
+            "-created_at" => ProjectSort::CreatedDesc,
+            "name" => ProjectSort::NameAsc,
+            "-name" => ProjectSort::NameDesc,
+            _ => return None,
+        })
+    }
+
+    pub const ALLOWED: &'static str = "created_at, -created_at, name, -name";
+
+    fn code(self) -> &'static str {
+        match self {
+            ProjectSort::CreatedAsc => "c",
+            ProjectSort::CreatedDesc => "-c",
+            ProjectSort::NameAsc => "n",
+            ProjectSort::NameDesc => "-n",
+        }
+    }
+}
+
+/// A list request.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectQuery {
+    pub limit: u32,
+    pub cursor: Option<String>,
+    /// Case-insensitive substring of the name.
+    pub name_contains: Option<String>,
+    pub status: Option<String>,
+    pub sort: ProjectSort,
+}
+
+/// The position after the last item of a page: the sort key and the id (the tie-breaker).
+#[derive(Debug, Serialize, Deserialize)]
+struct Cursor {
+    s: String,
+    k: String,
+    id: String,
+}
+
+fn encode_cursor(sort: ProjectSort, last: &Project) -> String {
+    let key = match sort {
+        ProjectSort::CreatedAsc | ProjectSort::CreatedDesc => last.created_at.to_string(),
+        ProjectSort::NameAsc | ProjectSort::NameDesc => last.name.clone(),
+    };
+    let cursor = Cursor {
+        s: sort.code().to_owned(),
+        k: key,
+        id: last.id.clone(),
+    };
+    // Serialising a struct of strings cannot fail.
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default())
+}
+
+fn decode_cursor(sort: ProjectSort, raw: &str) -> Result<Cursor> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(raw)
+        .map_err(|_| StoreError::InvalidCursor)?;
+    let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| StoreError::InvalidCursor)?;
+    if cursor.s != sort.code() {
+        return Err(StoreError::InvalidCursor);
+    }
+    Ok(cursor)
+}
+
+impl Store {
+    pub async fn create_project(
+        &self,
+        tenant_id: &str,
+        name: &str,
+        description: &str,
+    ) -> Result<Project> {
+        let now = now_ms();
+        let project = Project {
+            id: new_id(),
+            tenant_id: tenant_id.to_owned(),
+            name: name.to_owned(),
+            description: description.to_owned(),
+            status: "active".to_owned(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        sqlx::query(
+            "INSERT INTO projects (id, tenant_id, name, description, status, version, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&project.id)
+        .bind(&project.tenant_id)
+        .bind(&project.name)
+        .bind(&project.description)
+        .bind(&project.status)
+        .bind(project.version)
+        .bind(project.created_at)
+        .bind(project.updated_at)
+        .execute(self.pool())
+        .await
+        .map_err(|e| {
+            StoreError::unique_as_conflict(e, format!("a project named {name:?} already exists"))
+        })?;
+        Ok(project)
+    }
+
+    pub async fn get_project(&self, tenant_id: &str, id: &str) -> Result<Project> {
+        Ok(
+            sqlx::query_as("SELECT * FROM projects WHERE tenant_id = $1 AND id = $2")
+                .bind(tenant_id)
+                .bind(id)
+                .fetch_one(self.pool())
+                .await?,
+        )
+    }
+
+    /// Lists projects with keyset pagination: a page never repeats or skips a project that
+    /// existed when the first page was read, whatever is inserted meanwhile.
+    pub async fn list_projects(&self, tenant_id: &str, query: &ProjectQuery) -> Result<Page<Project>> {
+        let limit = query.limit.clamp(1, 500);
+        let mut sql = SqlBuilder::new("SELECT * FROM projects WHERE tenant_id = ");
+        let p = sql.param(Param::Str(tenant_id.to_owned()));
+        sql.push(&p);
+        if let Some(name) = &query.name_contains {
+            let p = sql.param(Param::Str(format!("%{}%", like_escape(&name.to_lowercase()))));
+            sql.push(&format!(" AND LOWER(name) LIKE {p} ESCAPE '\\'"));
+        }
+        if let Some(status) = &query.status {
+            let p = sql.param(Param::Str(status.clone()));
+            sql.push(&format!(" AND status = {p}"));
+        }
+        let (column, descending) = match query.sort {
+            ProjectSort::CreatedAsc => ("created_at", false),
+            ProjectSort::CreatedDesc => ("created_at", true),
+            ProjectSort::NameAsc => ("name", false),
+            ProjectSort::NameDesc => ("name", true),
+        };
+        if let Some(raw) = &query.cursor {
+            let cursor = decode_cursor(query.sort, raw)?;
+            let key = if column == "created_at" {
+                Param::I64(cursor.k.parse().map_err(|_| StoreError::InvalidCursor)?)
+            } else {
+                Param::Str(cursor.k)
+            };
+            let k1 = sql.param(key.clone());
+            let k2 = sql.param(key);
+            let id = sql.param(Param::Str(cursor.id));
+            let op = if descending { "<" } else { ">" };
+            sql.push(&format!(
+                " AND ({column} {op} {k1} OR ({column} = {k2} AND id {op} {id}))"
+            ));
+        }
+        let dir = if descending { "DESC" } else { "ASC" };
+        let fetch = sql.param(Param::I64(i64::from(limit) + 1));
+        sql.push(&format!(" ORDER BY {column} {dir}, id {dir} LIMIT {fetch}"));
+
+        let mut items: Vec<Project> = sql
+            .query()
+            .try_map(|row| <Project as sqlx::FromRow<_>>::from_row(&row))
+            .fetch_all(self.pool())
+            .await?;
+        let next_cursor = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|last| encode_cursor(query.sort, last))
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    /// Applies `patch`. With `expected_version`, the update happens only if the project is
+    /// still at that version ([`StoreError::VersionMismatch`] otherwise); without it, the
+    /// patch applies to whatever version is current.
+    pub async fn update_project(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        patch: &ProjectPatch,
+        expected_version: Option<i64>,
+    ) -> Result<Project> {
+        // Retries only matter without `expected_version`, when a concurrent writer won.
+        for _ in 0..5 {
+            let current = self.get_project(tenant_id, id).await?;
+            if let Some(expected) = expected_version {
+                if expected != current.version {
+                    return Err(StoreError::VersionMismatch {
+                        current: current.version,
+                    });
+                }
+            }
+            let next = Project {
+                name: patch.name.clone().unwrap_or(current.name.clone()),
+                description: patch
+                    .description
+                    .clone()
+                    .unwrap_or(current.description.clone()),
+                status: patch.status.clone().unwrap_or(current.status.clone()),
+                version: current.version + 1,
+                updated_at: now_ms(),
+                ..current.clone()
+            };
+            let updated = sqlx::query(
+                "UPDATE projects SET name = $1, description = $2, status = $3, version = $4, updated_at = $5 \
+                 WHERE tenant_id = $6 AND id = $7 AND version = $8",
+            )
+            .bind(&next.name)
+            .bind(&next.description)
+            .bind(&next.status)
+            .bind(next.version)
+            .bind(next.updated_at)
+            .bind(tenant_id)
+            .bind(id)
+            .bind(current.version)
+            .execute(self.pool())
+            .await
+            .map_err(|e| {
+                StoreError::unique_as_conflict(
+                    e,
+                    format!("a project named {:?} already exists", next.name),
+                )
+            })?;
+            if updated.rows_affected() == 1 {
+                return Ok(next);
+            }
+        }
+        Err(StoreError::Conflict(
+            "the project is being changed concurrently; try again".into(),
+        ))
+    }
+
+    pub async fn delete_project(&self, tenant_id: &str, id: &str) -> Result<()> {
+        let deleted = sqlx::query("DELETE FROM projects WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,266 @@
+//! Repository behaviour on SQLite and PostgreSQL, with the same test bodies.
+
+use std::collections::HashSet;
+
+use ectus_store::api_keys::{KeyRejection, NewKey};
+use ectus_store::jobs::{JobState, LeaseStatus, NewJob};
+use ectus_store::projects::{ProjectPatch, ProjectQuery, ProjectSort};
+use ectus_store::tenants::Role;
+use ectus_store::{now_ms, Store, StoreError, StoreOptions};
+use ectus_testkit::{backend_tests, TestBackend, TestDb};
+use sqlx::migrate::Migrator;
+
+async fn store(backend: TestBackend) -> (Store, TestDb) {
+    let db = TestDb::new(backend).await;
+    let store = Store::connect(&db.url, &StoreOptions::default())
+        .await
+        .expect("connect");
+    store.migrate().await.expect("migrate");
+    (store, db)
+}
+
+async fn migrations_are_idempotent(backend: TestBackend) {
+    let (store, _db) = store(backend).await;
+    store.migrate().await.expect("second run is a no-op");
+    assert!(store.schema_status().await.expect("status").is_current());
+}
+
+async fn database_made_by_previous_migration_set_upgrades_and_keeps_data(backend: TestBackend) {
+    let db = TestDb::new(backend).await;
+    let store = Store::connect(&db.url, &StoreOptions::default())
+        .await
+        .expect("connect");
+    let full = store.migrator();
+    assert!(full.iter().count() >= 2, "needs at least two migrations");
+    let mut older = Migrator {
+        migrations: full.migrations.clone(),
+        ..Migrator::DEFAULT
+    };
+    older.migrations = std::borrow::Cow::Owned(
+        full.migrations[..full.migrations.len() - 1].to_vec(),
+    );
+    store.migrate_with(&older).await.expect("old migrations");
+    assert!(!store.schema_status().await.expect("status").is_current());
+    let tenant = store.create_tenant("before-upgrade").await.expect("tenant");
+    store.migrate().await.expect("upgrade");
+    assert!(store.schema_status().await.expect("status").is_current());
+    assert_eq!(
+        store.tenant_by_name("before-upgrade").await.expect("kept").id,
+        tenant.id
+    );
+}
+
+async fn api_keys_authenticate_until_revoked_or_expired(backend: TestBackend) {
+    let (store, _db) = store(backend).await;
+    let tenant = store.create_tenant("acme").await.expect("tenant");
+    let key = |expires_at| NewKey {
+        tenant_id: &tenant.id,
+        user_id: None,
+        name: "ci",
+        role: Role::Member,
+        expires_at,
+    };
+    let live = store.create_api_key(key(None)).await.expect("key");
+    let principal = store
+        .authenticate(&live.plaintext)
+        .await
+        .expect("query")
+        .expect("accepted");
+    assert_eq!(principal.tenant_id, tenant.id);
+    assert_eq!(principal.role, Role::Member);
+    let stored = store.list_api_keys(&tenant.id).await.expect("list");
+    assert!(stored[0].last_used_at.is_some(), "use is recorded");
+    assert!(!stored[0].hash.contains(&live.plaintext));
+
+    let expired = store
+        .create_api_key(key(Some(now_ms() - 1)))
+        .await
+        .expect("key");
+    assert_eq!(
+        store.authenticate(&expired.plaintext).await.expect("query"),
+        Err(KeyRejection::Expired)
+    );
+    store.revoke_api_key(&live.key.prefix).await.expect("revoke");
+    assert_eq!(
+        store.authenticate(&live.plaintext).await.expect("query"),
+        Err(KeyRejection::Revoked)
+    );
+    // Right prefix, wrong secret.
+    let forged = format!("ek_{}_{}", live.key.prefix, "A".repeat(43));
+    assert_eq!(
+        store.authenticate(&forged).await.expect("query"),
+        Err(KeyRejection::Unknown)
+    );
+}
+
+async fn project_updates_are_versioned_and_tenant_scoped(backend: TestBackend) {
+    let (store, _db) = store(backend).await;
+    let a = store.create_tenant("a").await.expect("tenant");
+    let b = store.create_tenant("b").await.expect("tenant");
+    let p = store.create_project(&a.id, "shop", "").await.expect("create");
+    assert!(matches!(
+        store.create_project(&a.id, "shop", "").await,
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .create_project(&b.id, "shop", "same name, other tenant")
+        .await
+        .expect("names are unique per tenant only");
+    assert!(matches!(
+        store.get_project(&b.id, &p.id).await,
+        Err(StoreError::NotFound)
+    ));
+    let patch = ProjectPatch {
+        description: Some("v2".into()),
+        ..Default::default()
+    };
+    let v2 = store
+        .update_project(&a.id, &p.id, &patch, Some(1))
+        .await
+        .expect("update");
+    assert_eq!((v2.version, v2.description.as_str()), (2, "v2"));
+    assert!(matches!(
+        store.update_project(&a.id, &p.id, &patch, Some(1)).await,
+        Err(StoreError::VersionMismatch { current: 2 })
+    ));
+    assert!(matches!(
+        store.update_project(&b.id, &p.id, &patch, None).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.delete_project(&b.id, &p.id).await,
+        Err(StoreError::NotFound)
+    ));
+    store.delete_project(&a.id, &p.id).await.expect("delete");
+}
+
+async fn project_pages_cover_every_row_once_in_every_sort(backend: TestBackend) {
+    let (store, _db) = store(backend).await;
+    let t = store.create_tenant("t").await.expect("tenant");
+    for i in 0..23 {
+        store
+            .create_project(&t.id, &format!("p{:02}-{}", (i * 7) % 23, i), "")
+            .await
+            .expect("create");
+    }
+    for sort in [
+        ProjectSort::CreatedAsc,
+        ProjectSort::CreatedDesc,
+        ProjectSort::NameAsc,
+        ProjectSort::NameDesc,
+    ] {
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = store
+                .list_projects(
+                    &t.id,
+                    &ProjectQuery {
+                        limit: 5,
+                        cursor: cursor.clone(),
+                        sort,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .expect("page");
+            seen.extend(page.items.into_iter().map(|p| p.name));
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), 23, "{sort:?}");
+        assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 23, "{sort:?}");
+        if sort == ProjectSort::NameAsc {
+            let mut sorted = seen.clone();
+            sorted.sort();
+            assert_eq!(seen, sorted);
+        }
+    }
+}
+
+async fn claims_never_hand_one_job_to_two_workers(backend: TestBackend) {
+    let (store, _db) = store(backend).await;
+    let t = store.create_tenant("t").await.expect("tenant");
+    for _ in 0..60 {
+        store
+            .enqueue_job(
+                &t.id,
+                &NewJob {
+                    kind: "noop".into(),
+                    payload: serde_json::json!({}),
+                    max_attempts: 1,
+                },
+            )
+            .await
+            .expect("enqueue");
+    }
+    let mut tasks = Vec::new();
+    for w in 0..6 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            while let Some(job) = store
+                .claim_job(&format!("w{w}"), 60_000)
+                .await
+                .expect("claim")
+            {
+                mine.push(job.id);
+            }
+            mine
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.expect("join"));
+    }
+    assert_eq!(all.len(), 60);
+    assert_eq!(all.iter().collect::<HashSet<_>>().len(), 60);
+}
+
+async fn expired_lease_requeues_then_fails_after_max_attempts(backend: TestBackend) {
+    let (store, _db) = store(backend).await;
+    let t = store.create_tenant("t").await.expect("tenant");
+    let job = store
+        .enqueue_job(
+            &t.id,
+            &NewJob {
+                kind: "noop".into(),
+                payload: serde_json::json!({}),
+                max_attempts: 2,
+            },
+        )
+        .await
+        .expect("enqueue");
+    for attempt in 1..=2 {
+        let claimed = store.claim_job("dead", -1).await.expect("claim");
+        assert_eq!(claimed.map(|j| j.attempts), Some(attempt));
+        assert_eq!(
+            store.renew_lease(&job.id, "other", 1000).await.expect("renew"),
+            LeaseStatus::Lost
+        );
+        store.reap_expired_leases().await.expect("reap");
+    }
+    let failed = store.get_job(&t.id, &job.id).await.expect("get");
+    assert_eq!(failed.state().expect("state"), JobState::Failed);
+    assert!(
+        failed.error.as_deref().unwrap_or("").contains("expired"),
+        "{failed:?}"
+    );
+    // The dead worker's late completion is ignored.
+    assert!(!store
+        .complete_job(&job.id, "dead", &serde_json::json!({}))
+        .await
+        .expect("complete"));
+}
+
+backend_tests!(
+    migrations_are_idempotent,
+    database_made_by_previous_migration_set_upgrades_and_keeps_data,
+    api_keys_authenticate_until_revoked_or_expired,
+    project_updates_are_versioned_and_tenant_scoped,
+    project_pages_cover_every_row_once_in_every_sort,
+    claims_never_hand_one_job_to_two_workers,
+    expired_lease_requeues_then_fails_after_max_attempts,
+);
