@@ -195,8 +195,9 @@ impl Store {
             .execute(self.pool())
             .await?;
         }
-        let role = Role::parse(&key.role)
-            .ok_or_else(|| StoreError::Corrupt(format!("api key {} has role {:?}", key.prefix, key.role)))?;
+        let role = Role::parse(&key.role).ok_or_else(|| {
+            StoreError::Corrupt(format!("api key {} has role {:?}", key.prefix, key.role))
+        })?;
         Ok(Ok(Principal {
             key_id: key.id,
             key_prefix: key.prefix,
@@ -206,12 +207,12 @@ impl Store {
     }
 
     pub async fn list_api_keys(&self, tenant_id: &str) -> Result<Vec<ApiKey>> {
-        Ok(sqlx::query_as(
-            "SELECT * FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id",
+        Ok(
+            sqlx::query_as("SELECT * FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id")
+                .bind(tenant_id)
+                .fetch_all(self.pool())
+                .await?,
         )
-        .bind(tenant_id)
-        .fetch_all(self.pool())
-        .await?)
     }
 
     /// Revokes the key with this prefix. Revoking twice is not an error; an unknown prefix is.
@@ -238,14 +239,23 @@ mod tests {
         assert_eq!(key_prefix(&key), Some(prefix.as_str()));
         let secret = &key["ek_".len() + 10 + 1..];
         // 43 base64url characters encode 32 bytes = 256 bits.
-        assert_eq!(URL_SAFE_NO_PAD.decode(secret).map(|b| b.len()).ok(), Some(32));
+        assert_eq!(
+            URL_SAFE_NO_PAD.decode(secret).map(|b| b.len()).ok(),
+            Some(32)
+        );
         let (_, other) = generate_key();
         assert_ne!(key, other);
     }
 
     #[test]
     fn malformed_keys_have_no_prefix() {
-        for bad in ["", "ek_", "ek_short_x", "Bearer ek_abc", "ek_abcdefghij_tooshort"] {
+        for bad in [
+            "",
+            "ek_",
+            "ek_short_x",
+            "Bearer ek_abc",
+            "ek_abcdefghij_tooshort",
+        ] {
             assert_eq!(key_prefix(bad), None, "{bad}");
         }
     }

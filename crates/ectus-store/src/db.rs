@@ -257,7 +257,10 @@ mod tests {
 
     #[test]
     fn backend_is_chosen_by_url_scheme() {
-        assert_eq!(Backend::from_url("sqlite://a.db").ok(), Some(Backend::Sqlite));
+        assert_eq!(
+            Backend::from_url("sqlite://a.db").ok(),
+            Some(Backend::Sqlite)
+        );
         assert_eq!(
             Backend::from_url("postgresql://h/db").ok(),
             Some(Backend::Postgres)

@@ -92,8 +92,9 @@ pub struct Job {
 
 impl Job {
     pub fn state(&self) -> Result<JobState> {
-        JobState::parse(&self.state)
-            .ok_or_else(|| StoreError::Corrupt(format!("job {} has state {:?}", self.id, self.state)))
+        JobState::parse(&self.state).ok_or_else(|| {
+            StoreError::Corrupt(format!("job {} has state {:?}", self.id, self.state))
+        })
     }
 }
 

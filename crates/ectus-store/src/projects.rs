@@ -158,13 +158,20 @@ impl Store {
 
     /// Lists projects with keyset pagination: a page never repeats or skips a project that
     /// existed when the first page was read, whatever is inserted meanwhile.
-    pub async fn list_projects(&self, tenant_id: &str, query: &ProjectQuery) -> Result<Page<Project>> {
+    pub async fn list_projects(
+        &self,
+        tenant_id: &str,
+        query: &ProjectQuery,
+    ) -> Result<Page<Project>> {
         let limit = query.limit.clamp(1, 500);
         let mut sql = SqlBuilder::new("SELECT * FROM projects WHERE tenant_id = ");
         let p = sql.param(Param::Str(tenant_id.to_owned()));
         sql.push(&p);
         if let Some(name) = &query.name_contains {
-            let p = sql.param(Param::Str(format!("%{}%", like_escape(&name.to_lowercase()))));
+            let p = sql.param(Param::Str(format!(
+                "%{}%",
+                like_escape(&name.to_lowercase())
+            )));
             sql.push(&format!(" AND LOWER(name) LIKE {p} ESCAPE '\\'"));
         }
         if let Some(status) = &query.status {

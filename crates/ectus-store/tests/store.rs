@@ -36,16 +36,19 @@ async fn database_made_by_previous_migration_set_upgrades_and_keeps_data(backend
         migrations: full.migrations.clone(),
         ..Migrator::DEFAULT
     };
-    older.migrations = std::borrow::Cow::Owned(
-        full.migrations[..full.migrations.len() - 1].to_vec(),
-    );
+    older.migrations =
+        std::borrow::Cow::Owned(full.migrations[..full.migrations.len() - 1].to_vec());
     store.migrate_with(&older).await.expect("old migrations");
     assert!(!store.schema_status().await.expect("status").is_current());
     let tenant = store.create_tenant("before-upgrade").await.expect("tenant");
     store.migrate().await.expect("upgrade");
     assert!(store.schema_status().await.expect("status").is_current());
     assert_eq!(
-        store.tenant_by_name("before-upgrade").await.expect("kept").id,
+        store
+            .tenant_by_name("before-upgrade")
+            .await
+            .expect("kept")
+            .id,
         tenant.id
     );
 }
@@ -80,7 +83,10 @@ async fn api_keys_authenticate_until_revoked_or_expired(backend: TestBackend) {
         store.authenticate(&expired.plaintext).await.expect("query"),
         Err(KeyRejection::Expired)
     );
-    store.revoke_api_key(&live.key.prefix).await.expect("revoke");
+    store
+        .revoke_api_key(&live.key.prefix)
+        .await
+        .expect("revoke");
     assert_eq!(
         store.authenticate(&live.plaintext).await.expect("query"),
         Err(KeyRejection::Revoked)
@@ -97,7 +103,10 @@ async fn project_updates_are_versioned_and_tenant_scoped(backend: TestBackend) {
     let (store, _db) = store(backend).await;
     let a = store.create_tenant("a").await.expect("tenant");
     let b = store.create_tenant("b").await.expect("tenant");
-    let p = store.create_project(&a.id, "shop", "").await.expect("create");
+    let p = store
+        .create_project(&a.id, "shop", "")
+        .await
+        .expect("create");
     assert!(matches!(
         store.create_project(&a.id, "shop", "").await,
         Err(StoreError::Conflict(_))
@@ -237,7 +246,10 @@ async fn expired_lease_requeues_then_fails_after_max_attempts(backend: TestBacke
         let claimed = store.claim_job("dead", -1).await.expect("claim");
         assert_eq!(claimed.map(|j| j.attempts), Some(attempt));
         assert_eq!(
-            store.renew_lease(&job.id, "other", 1000).await.expect("renew"),
+            store
+                .renew_lease(&job.id, "other", 1000)
+                .await
+                .expect("renew"),
             LeaseStatus::Lost
         );
         store.reap_expired_leases().await.expect("reap");
