@@ -1,1 +1,19 @@
-//! placeholder
+//! The HTTP API of the Ectus-R platform.
+//!
+//! [`build_app`] assembles the axum router: the `/api/v1` resources (tenant-scoped, bearer
+//! API keys), health probes, the generated OpenAPI 3.1 document at `/api/openapi.json`, and
+//! the middleware every response passes through (request id and access log, problem details,
+//! compression, CORS, timeout, body limit). [`serve`] runs it with a bounded graceful
+//! shutdown.
+
+pub mod app;
+pub mod auth;
+pub mod extract;
+pub mod middleware;
+pub mod openapi;
+pub mod problem;
+pub mod routes;
+pub mod state;
+
+pub use app::{api_routes, build_app, openapi_document, serve};
+pub use state::{AppState, HttpSettings};

@@ -1,0 +1,137 @@
+//! Assembling the router (routes, OpenAPI, middleware stack) and serving it with a bounded
+//! graceful shutdown.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, Method};
+use axum::routing::get;
+use axum::{Json, Router};
+use tokio_util::sync::CancellationToken;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::middleware;
+use crate::openapi::ApiDoc;
+use crate::problem::ApiError;
+use crate::routes::{health, jobs, me, projects};
+use crate::state::AppState;
+
+/// Every documented route, and the OpenAPI document describing exactly those routes.
+pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::live))
+        .routes(routes!(health::ready))
+        .routes(routes!(me::me))
+        .routes(routes!(projects::create, projects::list))
+        .routes(routes!(projects::get, projects::update, projects::delete))
+        .routes(routes!(jobs::enqueue, jobs::list))
+        .routes(routes!(jobs::get))
+        .routes(routes!(jobs::cancel))
+        .routes(routes!(jobs::events))
+        .split_for_parts()
+}
+
+/// The OpenAPI document served at `/api/openapi.json`.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    api_routes().1
+}
+
+/// The complete application: routes, `/api/openapi.json`, fallbacks and middleware.
+pub fn build_app(state: AppState) -> Router {
+    let (router, api) = api_routes();
+    let document = Arc::new(api);
+    let settings = state.settings.clone();
+    let router = router
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let document = document.clone();
+                async move { Json(document.as_ref().clone()) }
+            }),
+        )
+        .route_layer(axum::middleware::from_fn(middleware::record_route))
+        .fallback(|method: Method, uri: axum::http::Uri| async move {
+            ApiError::not_found(&format!("route {method} {}", uri.path()))
+        })
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            settings.request_timeout,
+            middleware::request_timeout,
+        ));
+    let router = match cors_layer(&settings.cors_allowed_origins) {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
+    router
+        .layer(axum::middleware::from_fn(middleware::problem_details))
+        .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(middleware::request_id))
+}
+
+fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|o| HeaderValue::from_str(o).ok())
+                .collect::<Vec<_>>(),
+        )
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+            .allow_headers([
+                axum::http::header::AUTHORIZATION,
+                axum::http::header::CONTENT_TYPE,
+                axum::http::header::IF_MATCH,
+                middleware::REQUEST_ID,
+            ])
+            .expose_headers([
+                axum::http::header::ETAG,
+                axum::http::header::LOCATION,
+                middleware::REQUEST_ID,
+            ])
+            .max_age(Duration::from_secs(600)),
+    )
+}
+
+/// Serves `app` until `shutdown` fires, then stops accepting and gives in-flight requests up
+/// to `grace` to finish before returning.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: CancellationToken,
+    grace: Duration,
+) -> std::io::Result<()> {
+    let signal = shutdown.clone();
+    let server =
+        axum::serve(listener, app).with_graceful_shutdown(async move { signal.cancelled().await });
+    let mut handle = tokio::spawn(std::future::IntoFuture::into_future(server));
+    tokio::select! {
+        joined = &mut handle => return joined.map_err(std::io::Error::other)?,
+        _ = shutdown.cancelled() => {}
+    }
+    match tokio::time::timeout(grace, &mut handle).await {
+        Ok(joined) => joined.map_err(std::io::Error::other)?,
+        Err(_) => {
+            handle.abort();
+            tracing::warn!(
+                grace_secs = grace.as_secs_f64(),
+                "in-flight requests did not finish within the shutdown grace period; closing them"
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! Bearer API-key authentication for `/api/v1`.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use ectus_store::api_keys::{KeyRejection, Principal};
+use ectus_store::tenants::Role;
+
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+/// The authenticated caller. Taking it as a handler argument makes the route require a key.
+#[derive(Debug, Clone)]
+pub struct Auth(pub Principal);
+
+impl Auth {
+    pub fn tenant(&self) -> &str {
+        &self.0.tenant_id
+    }
+
+    /// Fails with 403 unless the key has the admin role.
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.0.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("this operation needs an admin API key"))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
+            ApiError::unauthorized("send an API key as `Authorization: Bearer <key>`")
+        })?;
+        let value = header
+            .to_str()
+            .map_err(|_| ApiError::unauthorized("the Authorization header is not valid text"))?;
+        let key = match value.split_once(' ') {
+            Some((scheme, key)) if scheme.eq_ignore_ascii_case("bearer") => key.trim(),
+            _ => {
+                return Err(ApiError::unauthorized(
+                    "the Authorization header must use the Bearer scheme: `Authorization: Bearer <key>`",
+                ))
+            }
+        };
+        match state.store.authenticate(key).await? {
+            Ok(principal) => {
+                parts.extensions.insert(principal.clone());
+                Ok(Auth(principal))
+            }
+            Err(KeyRejection::Malformed) => Err(ApiError::unauthorized(
+                "the API key is malformed: keys look like ek_<10 characters>_<43 characters>",
+            )),
+            Err(KeyRejection::Unknown) => Err(ApiError::unauthorized("the API key is not valid")),
+            Err(KeyRejection::Revoked) => {
+                Err(ApiError::unauthorized("the API key has been revoked"))
+            }
+            Err(KeyRejection::Expired) => Err(ApiError::unauthorized("the API key has expired")),
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! Shared state of the HTTP handlers and the settings of the HTTP layer.
+
+use std::time::Duration;
+
+use ectus_jobs::WorkerHealth;
+use ectus_store::Store;
+use tokio_util::sync::CancellationToken;
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Largest accepted request body.
+    pub body_limit_bytes: usize,
+    /// Longest a request may take (event streams excepted).
+    pub request_timeout: Duration,
+    /// Origins allowed by CORS; empty disables CORS. `*` allows any origin.
+    pub cors_allowed_origins: Vec<String>,
+    /// How often an event stream checks its job for changes.
+    pub events_poll_interval: Duration,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            body_limit_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            cors_allowed_origins: Vec::new(),
+            events_poll_interval: Duration::from_millis(250),
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    /// Health of the in-process workers, when this process runs any.
+    pub workers: Option<WorkerHealth>,
+    pub settings: std::sync::Arc<HttpSettings>,
+    /// Fired at shutdown so that long-lived responses (event streams) end.
+    pub shutdown: CancellationToken,
+}

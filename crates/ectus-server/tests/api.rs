@@ -1,0 +1,789 @@
+//! The HTTP API against a real server on a random port and a real database, with the same
+//! test bodies on SQLite and PostgreSQL.
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use common::{documented_operations, expect_problem, TestApp};
+use ectus_server::HttpSettings;
+use ectus_store::api_keys::NewKey;
+use ectus_store::tenants::Role;
+use ectus_testkit::{backend_tests, TestBackend};
+use reqwest::Method;
+
+fn method(name: &str) -> Method {
+    Method::from_bytes(name.as_bytes()).expect("method")
+}
+
+async fn every_api_route_rejects_missing_malformed_revoked_and_expired_keys(backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    let t = app.tenant("acme").await;
+    let revoked = app
+        .store
+        .create_api_key(NewKey {
+            tenant_id: &t.id,
+            user_id: None,
+            name: "r",
+            role: Role::Admin,
+            expires_at: None,
+        })
+        .await
+        .expect("key");
+    app.store
+        .revoke_api_key(&revoked.key.prefix)
+        .await
+        .expect("revoke");
+    let expired = app
+        .store
+        .create_api_key(NewKey {
+            tenant_id: &t.id,
+            user_id: None,
+            name: "e",
+            role: Role::Admin,
+            expires_at: Some(ectus_store::now_ms() - 1000),
+        })
+        .await
+        .expect("key");
+    let ops: Vec<_> = documented_operations()
+        .into_iter()
+        .filter(|(_, p)| p.starts_with("/api/v1/"))
+        .collect();
+    assert!(ops.len() >= 9, "{ops:?}");
+    let some_id = uuid::Uuid::now_v7().to_string();
+    for (m, template) in &ops {
+        let url = app.url(&template.replace("{id}", &some_id));
+        let cases: [(Option<&str>, &str); 4] = [
+            (None, "send an API key"),
+            (Some("ek_not_a_real_key"), "malformed"),
+            (Some(&revoked.plaintext), "revoked"),
+            (Some(&expired.plaintext), "expired"),
+        ];
+        for (key, expected) in cases {
+            let mut request = app
+                .client
+                .request(method(m), &url)
+                .json(&serde_json::json!({}));
+            if let Some(key) = key {
+                request = request.bearer_auth(key);
+            }
+            let response = request.send().await.expect("send");
+            assert!(
+                response.headers().contains_key("www-authenticate"),
+                "{m} {template}"
+            );
+            let body = expect_problem(response, 401).await;
+            assert!(
+                body["detail"].as_str().unwrap_or("").contains(expected),
+                "{m} {template}: {body}"
+            );
+        }
+    }
+}
+
+/// Every documented `/api/v1` operation must appear here: a new route without a tenant
+/// isolation case fails this test.
+async fn tenant_b_cannot_see_or_change_anything_of_tenant_a(backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    let a = app.tenant("a").await;
+    let b = app.tenant("b").await;
+    let project = app.create_project(&a.admin, "secret-plans").await;
+    let project_id = project["id"].as_str().expect("id").to_owned();
+    let job: serde_json::Value = app
+        .client
+        .post(app.url("/api/v1/jobs"))
+        .bearer_auth(&a.admin)
+        .json(&serde_json::json!({"kind": "sleep", "payload": {"duration_ms": 10}}))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    let job_id = job["id"].as_str().expect("id").to_owned();
+    let ids: HashMap<&str, &str> = HashMap::from([
+        ("/api/v1/projects/{id}", project_id.as_str()),
+        ("/api/v1/jobs/{id}", job_id.as_str()),
+        ("/api/v1/jobs/{id}/cancel", job_id.as_str()),
+        ("/api/v1/jobs/{id}/events", job_id.as_str()),
+    ]);
+    // Collection routes: B sees only B's own data there.
+    let collections: HashSet<(&str, &str)> = HashSet::from([
+        ("GET", "/api/v1/projects"),
+        ("POST", "/api/v1/projects"),
+        ("GET", "/api/v1/jobs"),
+        ("POST", "/api/v1/jobs"),
+        ("GET", "/api/v1/me"),
+    ]);
+    for (m, template) in documented_operations()
+        .iter()
+        .filter(|(_, p)| p.starts_with("/api/v1/"))
+    {
+        if collections.contains(&(m.as_str(), template.as_str())) {
+            continue;
+        }
+        let id = ids
+            .get(template.as_str())
+            .unwrap_or_else(|| panic!("no tenant-isolation case for {m} {template}: add one"));
+        let response = app
+            .client
+            .request(method(m), app.url(&template.replace("{id}", id)))
+            .bearer_auth(&b.admin)
+            .json(&serde_json::json!({"description": "taken over"}))
+            .send()
+            .await
+            .expect("send");
+        expect_problem(response, 404).await;
+    }
+    for (m, template) in &collections {
+        assert!(
+            documented_operations().contains(&(m.to_string(), template.to_string())),
+            "{m} {template} is listed here but not documented"
+        );
+    }
+    let b_projects: serde_json::Value = app
+        .client
+        .get(app.url("/api/v1/projects"))
+        .bearer_auth(&b.admin)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(b_projects["items"], serde_json::json!([]));
+    let b_jobs: serde_json::Value = app
+        .client
+        .get(app.url("/api/v1/jobs"))
+        .bearer_auth(&b.admin)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(b_jobs["items"], serde_json::json!([]));
+    let me: serde_json::Value = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&b.member)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(me["tenant_id"], b.id.as_str());
+    assert_eq!(me["role"], "member");
+    // Nothing of A changed.
+    let still = app
+        .store
+        .get_project(&a.id, &project_id)
+        .await
+        .expect("project");
+    assert_eq!((still.version, still.description.as_str()), (1, ""));
+    let job = app.store.get_job(&a.id, &job_id).await.expect("job");
+    assert_eq!(
+        (job.state.as_str(), job.cancel_requested_at),
+        ("queued", None)
+    );
+}
+
+async fn invalid_requests_get_problems_naming_what_to_fix(backend: TestBackend) {
+    let app = TestApp::spawn_with(
+        backend,
+        0,
+        HttpSettings {
+            body_limit_bytes: 64 * 1024,
+            ..Default::default()
+        },
+    )
+    .await;
+    let t = app.tenant("t").await;
+    let post = |body: String| {
+        app.client
+            .post(app.url("/api/v1/projects"))
+            .bearer_auth(&t.member)
+            .header("content-type", "application/json")
+            .body(body)
+    };
+    let body = expect_problem(
+        post(r#"{"name": ""}"#.into()).send().await.expect("send"),
+        422,
+    )
+    .await;
+    assert_eq!(body["errors"][0]["field"], "name", "{body}");
+    let body = expect_problem(
+        post(r#"{"name": "x", "colour": "red"}"#.into())
+            .send()
+            .await
+            .expect("send"),
+        422,
+    )
+    .await;
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("unknown field `colour`"),
+        "{body}"
+    );
+    let body = expect_problem(
+        post(r#"{"name": 5}"#.into()).send().await.expect("send"),
+        422,
+    )
+    .await;
+    assert_eq!(body["errors"][0]["field"], "name", "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("invalid type"),
+        "{body}"
+    );
+    expect_problem(post(r#"{"name": "#.into()).send().await.expect("send"), 400).await;
+    let big = format!(
+        r#"{{"name": "x", "description": "{}"}}"#,
+        "a".repeat(100 * 1024)
+    );
+    expect_problem(post(big).send().await.expect("send"), 413).await;
+    let no_type = app
+        .client
+        .post(app.url("/api/v1/projects"))
+        .bearer_auth(&t.member)
+        .body(r#"{"name": "x"}"#)
+        .send()
+        .await
+        .expect("send");
+    expect_problem(no_type, 415).await;
+    let long = "x".repeat(101);
+    let body = expect_problem(
+        post(format!(
+            r#"{{"name": "{long}", "description": "{}"}}"#,
+            "d".repeat(2001)
+        ))
+        .send()
+        .await
+        .expect("send"),
+        422,
+    )
+    .await;
+    let fields: Vec<_> = body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"].clone())
+        .collect();
+    assert_eq!(
+        fields,
+        vec!["name", "description"],
+        "all fields reported at once"
+    );
+    let bad_id = app
+        .client
+        .get(app.url("/api/v1/projects/not-an-id"))
+        .bearer_auth(&t.member)
+        .send()
+        .await
+        .expect("send");
+    let body = expect_problem(bad_id, 400).await;
+    assert_eq!(body["type"], "urn:ectus:problem:invalid-id");
+    for (query, field) in [
+        ("sort=colour", "sort"),
+        ("limit=0", "limit"),
+        ("status=gone", "status"),
+    ] {
+        let response = app
+            .client
+            .get(app.url(&format!("/api/v1/projects?{query}")))
+            .bearer_auth(&t.member)
+            .send()
+            .await
+            .expect("send");
+        let body = expect_problem(response, 422).await;
+        assert_eq!(body["errors"][0]["field"], field, "{query}: {body}");
+    }
+    let response = app
+        .client
+        .get(app.url("/api/v1/projects?limt=5"))
+        .bearer_auth(&t.member)
+        .send()
+        .await
+        .expect("send");
+    let body = expect_problem(response, 422).await;
+    assert!(
+        body["detail"].as_str().unwrap_or("").contains("limt"),
+        "{body}"
+    );
+    let response = app
+        .client
+        .get(app.url("/api/v1/projects?cursor=garbage"))
+        .bearer_auth(&t.member)
+        .send()
+        .await
+        .expect("send");
+    expect_problem(response, 422).await;
+    // Member keys cannot enqueue diagnostic jobs.
+    let response = app
+        .client
+        .post(app.url("/api/v1/jobs"))
+        .bearer_auth(&t.member)
+        .json(&serde_json::json!({"kind": "sleep", "payload": {"duration_ms": 1}}))
+        .send()
+        .await
+        .expect("send");
+    expect_problem(response, 403).await;
+    let response = app
+        .client
+        .post(app.url("/api/v1/jobs"))
+        .bearer_auth(&t.admin)
+        .json(&serde_json::json!({"kind": "sleep", "payload": {"duration_ms": -1}}))
+        .send()
+        .await
+        .expect("send");
+    let body = expect_problem(response, 422).await;
+    assert_eq!(body["errors"][0]["field"], "payload", "{body}");
+    // Nothing was written by any of the rejected requests.
+    let page = app
+        .store
+        .list_projects(
+            &t.id,
+            &ectus_store::projects::ProjectQuery {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("list");
+    assert!(page.items.is_empty());
+    assert!(app
+        .store
+        .list_jobs(&t.id, None, 10, None)
+        .await
+        .expect("jobs")
+        .items
+        .is_empty());
+}
+
+async fn unknown_routes_and_wrong_methods_are_problems(backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    let response = app
+        .client
+        .get(app.url("/no/such/route"))
+        .send()
+        .await
+        .expect("send");
+    expect_problem(response, 404).await;
+    let response = app
+        .client
+        .delete(app.url("/api/v1/projects"))
+        .send()
+        .await
+        .expect("send");
+    let allow = response
+        .headers()
+        .get("allow")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    expect_problem(response, 405).await;
+    assert!(
+        allow.contains("GET") && allow.contains("POST"),
+        "Allow: {allow}"
+    );
+}
+
+async fn request_ids_are_echoed_when_valid_and_replaced_otherwise(backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    let get = |id: Option<&str>| {
+        let mut r = app.client.get(app.url("/health/live"));
+        if let Some(id) = id {
+            r = r.header("x-request-id", id);
+        }
+        r.send()
+    };
+    let echoed = get(Some("abc-123.trace:1")).await.expect("send");
+    assert_eq!(echoed.headers()["x-request-id"], "abc-123.trace:1");
+    for bad in ["has space", "<script>", &"x".repeat(129)] {
+        let response = get(Some(bad)).await.expect("send");
+        let id = response.headers()["x-request-id"]
+            .to_str()
+            .expect("text")
+            .to_owned();
+        assert_ne!(id, bad);
+        assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
+    }
+    let generated = get(None).await.expect("send");
+    assert!(
+        uuid::Uuid::parse_str(generated.headers()["x-request-id"].to_str().expect("text")).is_ok()
+    );
+    let problem = app
+        .client
+        .get(app.url("/nope"))
+        .header("x-request-id", "req-42")
+        .send()
+        .await
+        .expect("send");
+    let body = expect_problem(problem, 404).await;
+    assert_eq!(body["request_id"], "req-42");
+}
+
+async fn patch_with_stale_etag_fails_with_412_and_changes_nothing(backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    let t = app.tenant("t").await;
+    let project = app.create_project(&t.member, "p").await;
+    let url = app.url(&format!(
+        "/api/v1/projects/{}",
+        project["id"].as_str().expect("id")
+    ));
+    let read = app
+        .client
+        .get(&url)
+        .bearer_auth(&t.member)
+        .send()
+        .await
+        .expect("send");
+    let etag = read.headers()["etag"].to_str().expect("etag").to_owned();
+    assert_eq!(etag, "\"1\"");
+    let patch = |tag: &str, description: &str| {
+        app.client
+            .patch(&url)
+            .bearer_auth(&t.member)
+            .header("if-match", tag)
+            .json(&serde_json::json!({ "description": description }))
+            .send()
+    };
+    let ok = patch(&etag, "first").await.expect("send");
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.headers()["etag"], "\"2\"");
+    let stale = patch(&etag, "second").await.expect("send");
+    expect_problem(stale, 412).await;
+    let now: serde_json::Value = app
+        .client
+        .get(&url)
+        .bearer_auth(&t.member)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        (now["description"].as_str(), now["version"].as_i64()),
+        (Some("first"), Some(2))
+    );
+    let archived: serde_json::Value = patch("*", "third")
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(archived["version"], 3);
+    let deleted = app
+        .client
+        .delete(&url)
+        .bearer_auth(&t.member)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(deleted.status(), 204);
+    expect_problem(
+        app.client
+            .get(&url)
+            .bearer_auth(&t.member)
+            .send()
+            .await
+            .expect("send"),
+        404,
+    )
+    .await;
+}
+
+async fn pages_stay_stable_while_projects_are_inserted(backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    let t = app.tenant("t").await;
+    let mut original = HashSet::new();
+    for i in 0..40 {
+        original.insert(
+            app.create_project(&t.member, &format!("orig-{i:02}")).await["id"]
+                .as_str()
+                .expect("id")
+                .to_owned(),
+        );
+    }
+    for sort in ["created_at", "-created_at", "name", "-name"] {
+        let writer = {
+            let (client, url, key) = (
+                app.client.clone(),
+                app.url("/api/v1/projects"),
+                t.member.clone(),
+            );
+            let sort = sort.to_owned();
+            tokio::spawn(async move {
+                for i in 0..20 {
+                    let name = format!("new-{sort}-{i:02}");
+                    let r = client
+                        .post(&url)
+                        .bearer_auth(&key)
+                        .json(&serde_json::json!({ "name": name }))
+                        .send()
+                        .await
+                        .expect("send");
+                    assert_eq!(r.status(), 201);
+                }
+            })
+        };
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut url = format!("/api/v1/projects?limit=7&sort={sort}");
+            if let Some(c) = &cursor {
+                url.push_str(&format!("&cursor={c}"));
+            }
+            let page: serde_json::Value = app
+                .client
+                .get(app.url(&url))
+                .bearer_auth(&t.member)
+                .send()
+                .await
+                .expect("send")
+                .json()
+                .await
+                .expect("json");
+            for item in page["items"].as_array().expect("items") {
+                seen.push(item["id"].as_str().expect("id").to_owned());
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => break,
+            }
+        }
+        writer.await.expect("writer");
+        let unique: HashSet<_> = seen.iter().cloned().collect();
+        assert_eq!(unique.len(), seen.len(), "{sort}: a project appeared twice");
+        assert!(
+            original.is_subset(&unique),
+            "{sort}: a pre-existing project was skipped"
+        );
+    }
+    let filtered: serde_json::Value = app
+        .client
+        .get(app.url("/api/v1/projects?name=ORIG-0&limit=200"))
+        .bearer_auth(&t.member)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        filtered["items"].as_array().map(Vec::len),
+        Some(10),
+        "case-insensitive substring filter"
+    );
+}
+
+async fn job_progress_streams_as_server_sent_events_until_the_end(backend: TestBackend) {
+    let app = TestApp::spawn_with(backend, 1, HttpSettings::default()).await;
+    let t = app.tenant("t").await;
+    let job: serde_json::Value = app
+        .client
+        .post(app.url("/api/v1/jobs"))
+        .bearer_auth(&t.admin)
+        .json(&serde_json::json!({"kind": "sleep", "payload": {"duration_ms": 400, "steps": 4}}))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    let id = job["id"].as_str().expect("id");
+    let response = app
+        .client
+        .get(app.url(&format!("/api/v1/jobs/{id}/events")))
+        .bearer_auth(&t.member)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let text = tokio::time::timeout(Duration::from_secs(30), response.text())
+        .await
+        .expect("stream ends")
+        .expect("body");
+    let events: Vec<(String, serde_json::Value)> = text
+        .split("\n\n")
+        .filter_map(|block| {
+            let name = block.lines().find_map(|l| l.strip_prefix("event: "))?;
+            let data = block.lines().find_map(|l| l.strip_prefix("data: "))?;
+            Some((name.to_owned(), serde_json::from_str(data).ok()?))
+        })
+        .collect();
+    let (last_name, last) = events.last().expect("events");
+    assert_eq!(last_name, "end");
+    assert_eq!(last["state"], "succeeded");
+    assert_eq!(last["result"]["steps"], 4);
+    let percents: Vec<i64> = events
+        .iter()
+        .filter_map(|(_, j)| j["progress"]["percent"].as_i64())
+        .collect();
+    assert!(percents.windows(2).all(|w| w[0] <= w[1]), "{percents:?}");
+    assert!(
+        percents.iter().any(|&p| p > 0 && p < 100),
+        "intermediate progress seen: {percents:?}"
+    );
+    let cancel = app
+        .client
+        .post(app.url(&format!("/api/v1/jobs/{id}/cancel")))
+        .bearer_auth(&t.member)
+        .send()
+        .await
+        .expect("send");
+    expect_problem(cancel, 409).await;
+    // A running job is cancelled through the API.
+    let long: serde_json::Value = app
+        .client
+        .post(app.url("/api/v1/jobs"))
+        .bearer_auth(&t.admin)
+        .json(
+            &serde_json::json!({"kind": "sleep", "payload": {"duration_ms": 60000, "steps": 600}}),
+        )
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    let long_id = long["id"].as_str().expect("id");
+    for _ in 0..500 {
+        if app
+            .store
+            .get_job(&t.id, long_id)
+            .await
+            .expect("job")
+            .progress_percent
+            > 0
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let cancel = app
+        .client
+        .post(app.url(&format!("/api/v1/jobs/{long_id}/cancel")))
+        .bearer_auth(&t.member)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(cancel.status(), 202);
+    let end = app
+        .client
+        .get(app.url(&format!("/api/v1/jobs/{long_id}/events")))
+        .bearer_auth(&t.member)
+        .send()
+        .await
+        .expect("send")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        end.contains("event: end") && end.contains("\"state\":\"cancelled\""),
+        "{end}"
+    );
+}
+
+async fn readiness_names_the_failing_check(backend: TestBackend) {
+    let app = TestApp::spawn_with(backend, 1, HttpSettings::default()).await;
+    let ready: serde_json::Value = app
+        .client
+        .get(app.url("/health/ready"))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(ready["status"], "ready", "{ready}");
+    assert_eq!(ready["checks"]["workers"], "ok");
+    app.store.close().await;
+    let response = app
+        .client
+        .get(app.url("/health/ready"))
+        .send()
+        .await
+        .expect("send");
+    let body = expect_problem(response, 503).await;
+    assert!(
+        body["detail"].as_str().unwrap_or("").contains("database"),
+        "{body}"
+    );
+    let live = app
+        .client
+        .get(app.url("/health/live"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(live.status(), 200);
+}
+
+async fn cors_is_off_by_default_and_on_when_configured(backend: TestBackend) {
+    let preflight = |app: &TestApp| {
+        app.client
+            .request(Method::OPTIONS, app.url("/api/v1/projects"))
+            .header("origin", "https://dash.example.com")
+            .header("access-control-request-method", "GET")
+            .send()
+    };
+    let off = TestApp::spawn(backend).await;
+    let response = preflight(&off).await.expect("send");
+    assert!(!response
+        .headers()
+        .contains_key("access-control-allow-origin"));
+    let on = TestApp::spawn_with(
+        backend,
+        0,
+        HttpSettings {
+            cors_allowed_origins: vec!["https://dash.example.com".into()],
+            ..Default::default()
+        },
+    )
+    .await;
+    let response = preflight(&on).await.expect("send");
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://dash.example.com"
+    );
+}
+
+async fn large_responses_are_compressed_on_request(backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    let t = app.tenant("t").await;
+    for i in 0..30 {
+        app.create_project(&t.member, &format!("compressible-project-{i}"))
+            .await;
+    }
+    let response = app
+        .client
+        .get(app.url("/api/v1/projects?limit=30"))
+        .bearer_auth(&t.member)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+}
+
+backend_tests!(
+    every_api_route_rejects_missing_malformed_revoked_and_expired_keys,
+    tenant_b_cannot_see_or_change_anything_of_tenant_a,
+    invalid_requests_get_problems_naming_what_to_fix,
+    unknown_routes_and_wrong_methods_are_problems,
+    request_ids_are_echoed_when_valid_and_replaced_otherwise,
+    patch_with_stale_etag_fails_with_412_and_changes_nothing,
+    pages_stay_stable_while_projects_are_inserted,
+    job_progress_streams_as_server_sent_events_until_the_end,
+    readiness_names_the_failing_check,
+    cors_is_off_by_default_and_on_when_configured,
+    large_responses_are_compressed_on_request,
+);

@@ -1,0 +1,180 @@
+//! An Ectus-R API on a random local port, backed by a fresh database.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ectus_jobs::{Registry, WorkerOptions, WorkerPool};
+use ectus_server::{build_app, AppState, HttpSettings};
+use ectus_store::api_keys::NewKey;
+use ectus_store::tenants::Role;
+use ectus_store::{Store, StoreOptions};
+use ectus_testkit::{TestBackend, TestDb};
+use tokio_util::sync::CancellationToken;
+
+pub struct TestApp {
+    pub base: String,
+    pub store: Store,
+    pub client: reqwest::Client,
+    pub shutdown: CancellationToken,
+    pub workers: Option<WorkerPool>,
+    pub db: TestDb,
+}
+
+/// A tenant with an admin and a member key.
+pub struct TestTenant {
+    pub id: String,
+    pub admin: String,
+    pub member: String,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: TestBackend) -> TestApp {
+        TestApp::spawn_with(backend, 0, HttpSettings::default()).await
+    }
+
+    pub async fn spawn_with(
+        backend: TestBackend,
+        workers: usize,
+        mut settings: HttpSettings,
+    ) -> TestApp {
+        let db = TestDb::new(backend).await;
+        let store = Store::connect(
+            &db.url,
+            &StoreOptions {
+                max_connections: 20,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("connect");
+        store.migrate().await.expect("migrate");
+        settings.events_poll_interval = Duration::from_millis(50);
+        let pool = (workers > 0).then(|| {
+            WorkerPool::start(
+                store.clone(),
+                Registry::with_builtin_kinds(),
+                WorkerOptions {
+                    concurrency: workers,
+                    lease: Duration::from_secs(3),
+                    poll_interval: Duration::from_millis(20),
+                    shutdown_grace: Duration::from_secs(2),
+                    retry_backoff: Duration::from_millis(10),
+                },
+            )
+        });
+        let shutdown = CancellationToken::new();
+        let state = AppState {
+            store: store.clone(),
+            workers: pool.as_ref().map(WorkerPool::health),
+            settings: Arc::new(settings),
+            shutdown: shutdown.clone(),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let app = build_app(state);
+        let token = shutdown.clone();
+        tokio::spawn(ectus_server::serve(
+            listener,
+            app,
+            token,
+            Duration::from_secs(5),
+        ));
+        TestApp {
+            base,
+            store,
+            client: reqwest::Client::builder().build().expect("client"),
+            shutdown,
+            workers: pool,
+            db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn tenant(&self, name: &str) -> TestTenant {
+        let tenant = self.store.create_tenant(name).await.expect("tenant");
+        let key = |role| NewKey {
+            tenant_id: &tenant.id,
+            user_id: None,
+            name: "test",
+            role,
+            expires_at: None,
+        };
+        let admin = self
+            .store
+            .create_api_key(key(Role::Admin))
+            .await
+            .expect("key")
+            .plaintext;
+        let member = self
+            .store
+            .create_api_key(key(Role::Member))
+            .await
+            .expect("key")
+            .plaintext;
+        TestTenant {
+            id: tenant.id,
+            admin,
+            member,
+        }
+    }
+
+    pub async fn create_project(&self, key: &str, name: &str) -> serde_json::Value {
+        let response = self
+            .client
+            .post(self.url("/api/v1/projects"))
+            .bearer_auth(key)
+            .json(&serde_json::json!({ "name": name }))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(response.status(), 201, "create project {name}");
+        response.json().await.expect("json")
+    }
+}
+
+/// Asserts that a response is a problem document with `status`; returns the document.
+pub async fn expect_problem(response: reqwest::Response, status: u16) -> serde_json::Value {
+    let got = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    assert_eq!(got, status, "unexpected status; body: {body}");
+    assert_eq!(content_type, "application/problem+json", "body: {body}");
+    assert_eq!(body["status"], status, "{body}");
+    assert!(
+        body["type"].as_str().is_some_and(|t| !t.is_empty()),
+        "{body}"
+    );
+    assert!(
+        body["detail"].as_str().is_some_and(|t| !t.is_empty()),
+        "{body}"
+    );
+    assert!(body["request_id"].as_str().is_some(), "{body}");
+    body
+}
+
+/// Every (method, path template) of the OpenAPI document.
+pub fn documented_operations() -> Vec<(String, String)> {
+    let doc = serde_json::to_value(ectus_server::openapi_document()).expect("doc");
+    let mut ops = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_some() {
+                ops.push((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    ops.sort();
+    ops
+}
