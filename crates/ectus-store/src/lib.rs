@@ -20,7 +20,7 @@ pub mod projects;
 pub mod tenants;
 
 pub use clock::now_ms;
-pub use db::{Backend, SchemaStatus, Store, StoreOptions};
+pub use db::{migrator_for, redact_url, Backend, SchemaStatus, Store, StoreOptions};
 pub use error::{Result, StoreError};
 
 /// A page of results from a list query with keyset (cursor) pagination.

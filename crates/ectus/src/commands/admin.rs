@@ -1,0 +1,141 @@
+//! `ectus admin`: tenants and API keys.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _};
+use ectus_store::api_keys::NewKey;
+use ectus_store::tenants::Role;
+use ectus_store::{now_ms, Store, StoreError};
+
+use crate::cli::{AdminArgs, AdminCommand, KeyCommand, TenantCommand};
+use crate::config::Config;
+
+pub async fn run(config_path: Option<&Path>, args: AdminArgs) -> anyhow::Result<ExitCode> {
+    let config = Config::load(config_path, &super::db_overrides(&args.db))?;
+    let store = super::open_store(&config).await?;
+    let result = match args.command {
+        AdminCommand::Tenant(command) => tenant(&store, command).await,
+        AdminCommand::Key(command) => key(&store, command).await,
+    };
+    store.close().await;
+    result.map(|()| ExitCode::SUCCESS)
+}
+
+async fn tenant_named(store: &Store, name: &str) -> anyhow::Result<ectus_store::tenants::Tenant> {
+    match store.tenant_by_name(name).await {
+        Ok(t) => Ok(t),
+        Err(StoreError::NotFound) => {
+            bail!("no tenant named {name:?}; `ectus admin tenant list` shows the tenants")
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn time(ms: Option<i64>) -> String {
+    ms.and_then(chrono::DateTime::from_timestamp_millis)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
+async fn tenant(store: &Store, command: TenantCommand) -> anyhow::Result<()> {
+    match command {
+        TenantCommand::Create { name } => {
+            let name = name.trim();
+            if name.is_empty() || name.len() > 100 {
+                bail!("a tenant name must be 1 to 100 characters");
+            }
+            let tenant = store.create_tenant(name).await?;
+            println!("{}", tenant.id);
+            eprintln!(
+                "created tenant {:?}; create a key with: ectus admin key create --tenant {}",
+                tenant.name, tenant.name
+            );
+        }
+        TenantCommand::List => {
+            println!("{:<38} {:<22} NAME", "ID", "CREATED");
+            for t in store.list_tenants().await? {
+                println!("{:<38} {:<22} {}", t.id, time(Some(t.created_at)), t.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn key(store: &Store, command: KeyCommand) -> anyhow::Result<()> {
+    match command {
+        KeyCommand::Create {
+            tenant,
+            name,
+            role,
+            expires_in,
+        } => {
+            let tenant = tenant_named(store, &tenant).await?;
+            let role = Role::parse(&role)
+                .with_context(|| format!("--role {role:?} is not a role; use admin or member"))?;
+            let expires_at = match expires_in {
+                None => None,
+                Some(text) => {
+                    let lifetime = humantime::parse_duration(&text).with_context(|| {
+                        format!("--expires-in {text:?} is not a duration; use values such as 12h, 30d or 1y")
+                    })?;
+                    let ms =
+                        i64::try_from(lifetime.as_millis()).context("--expires-in is too long")?;
+                    if ms == 0 {
+                        bail!("--expires-in must be longer than zero");
+                    }
+                    Some(now_ms().saturating_add(ms))
+                }
+            };
+            let created = store
+                .create_api_key(NewKey {
+                    tenant_id: &tenant.id,
+                    user_id: None,
+                    name: &name,
+                    role,
+                    expires_at,
+                })
+                .await?;
+            println!("{}", created.plaintext);
+            eprintln!(
+                "created {} key {} for tenant {:?}{}; it is shown only once",
+                role.as_str(),
+                created.key.prefix,
+                tenant.name,
+                expires_at
+                    .map(|t| format!(", expiring {}", time(Some(t))))
+                    .unwrap_or_default()
+            );
+        }
+        KeyCommand::List { tenant } => {
+            let tenant = tenant_named(store, &tenant).await?;
+            println!(
+                "{:<12} {:<7} {:<21} {:<21} {:<21} {:<21} NAME",
+                "PREFIX", "ROLE", "CREATED", "EXPIRES", "LAST USED", "REVOKED"
+            );
+            for k in store.list_api_keys(&tenant.id).await? {
+                println!(
+                    "{:<12} {:<7} {:<21} {:<21} {:<21} {:<21} {}",
+                    k.prefix,
+                    k.role,
+                    time(Some(k.created_at)),
+                    time(k.expires_at),
+                    time(k.last_used_at),
+                    time(k.revoked_at),
+                    k.name
+                );
+            }
+        }
+        KeyCommand::Revoke { prefix } => {
+            let prefix = prefix.trim_start_matches("ek_");
+            match store.revoke_api_key(prefix).await {
+                Ok(k) => eprintln!("revoked key {} ({:?})", k.prefix, k.name),
+                Err(StoreError::NotFound) => {
+                    bail!("no API key with prefix {prefix:?}; `ectus admin key list --tenant NAME` shows the prefixes")
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,43 @@
+//! One module per subcommand; [`run`] dispatches.
+
+mod admin;
+mod migrate;
+mod serve;
+mod worker;
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use ectus_store::Store;
+
+use crate::cli::{Cli, Command, DbArgs};
+use crate::config::{Config, Overrides};
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(args) => serve::run(cli.config.as_deref(), args).await,
+        Command::Worker(args) => worker::run(cli.config.as_deref(), args).await,
+        Command::Migrate(args) => migrate::run(cli.config.as_deref(), args).await,
+        Command::Admin(args) => admin::run(cli.config.as_deref(), args).await,
+    }
+}
+
+fn db_overrides(db: &DbArgs) -> Overrides {
+    Overrides {
+        data_dir: db.data_dir.clone(),
+        database_url: db.database_url.clone(),
+        ..Default::default()
+    }
+}
+
+/// Connects to the configured database and applies pending migrations.
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let store = Store::connect(&config.database_url(), &config.store_options())
+        .await
+        .context("check database.url (or --database-url / ECTUS_DATABASE__URL) and that the database server is running")?;
+    store
+        .migrate()
+        .await
+        .context("cannot apply database migrations")?;
+    Ok(store)
+}

@@ -1,0 +1,78 @@
+//! `ectus serve`: the API server with in-process workers.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use ectus_jobs::{Registry, WorkerPool};
+use ectus_server::{build_app, AppState, HttpSettings};
+
+use crate::cli::ServeArgs;
+use crate::config::{Config, Overrides};
+
+pub async fn run(config_path: Option<&Path>, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let overrides = Overrides {
+        listen: args.listen,
+        workers: args.workers,
+        ..super::db_overrides(&args.db)
+    };
+    let config = Config::load(config_path, &overrides)?;
+    if args.print_config {
+        print!("{}", config.to_masked_toml()?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    crate::logging::init(&config.log);
+
+    let store = super::open_store(&config).await?;
+    crate::bootstrap::ensure_admin(&store, &config.data_dir).await?;
+
+    let listener = tokio::net::TcpListener::bind(&config.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (server.listen)", config.server.listen))?;
+    let address = listener
+        .local_addr()
+        .context("cannot read the listening address")?;
+
+    let workers = (config.workers.count > 0).then(|| {
+        WorkerPool::start(
+            store.clone(),
+            Registry::with_builtin_kinds(),
+            config.worker_options(),
+        )
+    });
+    let shutdown = crate::shutdown::on_signal();
+    let state = AppState {
+        store: store.clone(),
+        workers: workers.as_ref().map(WorkerPool::health),
+        settings: Arc::new(HttpSettings {
+            body_limit_bytes: config.server.body_limit_bytes,
+            request_timeout: Duration::from_secs(config.server.request_timeout_secs),
+            cors_allowed_origins: config.server.cors_allowed_origins.clone(),
+            ..Default::default()
+        }),
+        shutdown: shutdown.clone(),
+    };
+    tracing::info!(
+        %address,
+        backend = store.backend().name(),
+        workers = config.workers.count,
+        version = env!("CARGO_PKG_VERSION"),
+        "ectus serve listening"
+    );
+    let served = ectus_server::serve(
+        listener,
+        build_app(state),
+        shutdown,
+        Duration::from_secs(config.server.shutdown_grace_secs),
+    )
+    .await;
+    if let Some(pool) = workers {
+        pool.shutdown().await;
+    }
+    store.close().await;
+    served.context("the HTTP server failed")?;
+    tracing::info!("ectus serve stopped");
+    Ok(ExitCode::SUCCESS)
+}

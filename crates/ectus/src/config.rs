@@ -1,0 +1,384 @@
+//! Configuration: defaults < `ectus.toml` (or `--config PATH`) < `ECTUS_*` environment <
+//! command-line flags, validated before anything starts.
+//!
+//! Environment keys use `__` between levels: `ECTUS_DATABASE__URL`, `ECTUS_SERVER__LISTEN`,
+//! `ECTUS_WORKERS__COUNT`, `ECTUS_DATA_DIR`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// The file read when `--config` is not given, if it exists.
+pub const DEFAULT_CONFIG_FILE: &str = "ectus.toml";
+
+/// Top-level sections; other `ECTUS_*` variables are not configuration.
+const SECTIONS: [&str; 5] = ["data_dir", "server", "database", "workers", "log"];
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where the embedded database and the bootstrap admin key live.
+    pub data_dir: PathBuf,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub workers: WorkersConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address the API listens on.
+    pub listen: String,
+    pub request_timeout_secs: u64,
+    pub body_limit_bytes: usize,
+    /// How long in-flight requests may take to finish after SIGTERM.
+    pub shutdown_grace_secs: u64,
+    /// Origins allowed by CORS (`*` for any); empty turns CORS off.
+    pub cors_allowed_origins: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH` or `postgres://USER:PASSWORD@HOST:PORT/DB`; unset means
+    /// `sqlite://<data_dir>/ectus.db`.
+    pub url: Option<String>,
+    pub max_connections: u32,
+    pub acquire_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkersConfig {
+    /// In-process workers of `ectus serve` (0 runs none); jobs run at once by `ectus worker`.
+    pub count: usize,
+    pub lease_secs: u64,
+    pub poll_interval_ms: u64,
+    pub shutdown_grace_secs: u64,
+    pub retry_backoff_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// JSON when standard output is not a terminal, human-readable when it is.
+    Auto,
+    Json,
+    Pretty,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `RUST_LOG`-style directives; `RUST_LOG` itself wins when set.
+    pub level: String,
+    pub format: LogFormat,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from(".ectus"),
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            workers: WorkersConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: "127.0.0.1:8080".into(),
+            request_timeout_secs: 30,
+            body_limit_bytes: 2 * 1024 * 1024,
+            shutdown_grace_secs: 20,
+            cors_allowed_origins: Vec::new(),
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            url: None,
+            max_connections: 10,
+            acquire_timeout_secs: 5,
+        }
+    }
+}
+
+impl Default for WorkersConfig {
+    fn default() -> Self {
+        WorkersConfig {
+            count: 2,
+            lease_secs: 30,
+            poll_interval_ms: 500,
+            shutdown_grace_secs: 10,
+            retry_backoff_ms: 1000,
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            level: "info".into(),
+            format: LogFormat::Auto,
+        }
+    }
+}
+
+/// Flag values that override everything else; `None` leaves the layer below in place.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub data_dir: Option<PathBuf>,
+    pub listen: Option<String>,
+    pub database_url: Option<String>,
+    pub workers: Option<usize>,
+}
+
+impl Config {
+    /// Loads the layered configuration. `path` is `--config`; without it `ectus.toml` in the
+    /// working directory is read when present.
+    pub fn load(path: Option<&Path>, overrides: &Overrides) -> anyhow::Result<Config> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match path {
+            Some(path) => {
+                if !path.is_file() {
+                    bail!("configuration file {} does not exist", path.display());
+                }
+                figment = figment.merge(Toml::file_exact(path));
+            }
+            None if Path::new(DEFAULT_CONFIG_FILE).is_file() => {
+                figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_FILE));
+            }
+            None => {}
+        }
+        figment = figment.merge(
+            Env::prefixed("ECTUS_")
+                .filter(|key| {
+                    let key = key.as_str().to_ascii_lowercase();
+                    SECTIONS
+                        .iter()
+                        .any(|s| key == *s || key.starts_with(&format!("{s}__")))
+                })
+                .split("__"),
+        );
+        if let Some(v) = &overrides.data_dir {
+            figment = figment.merge(Serialized::default("data_dir", v));
+        }
+        if let Some(v) = &overrides.listen {
+            figment = figment.merge(Serialized::default("server.listen", v));
+        }
+        if let Some(v) = &overrides.database_url {
+            figment = figment.merge(Serialized::default("database.url", v));
+        }
+        if let Some(v) = overrides.workers {
+            figment = figment.merge(Serialized::default("workers.count", v));
+        }
+        let config: Config = figment.extract().map_err(describe_figment_error)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks values that parse but make no sense, naming the key, the value and what is allowed.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        fn range<T: PartialOrd + std::fmt::Display>(
+            key: &str,
+            value: T,
+            min: T,
+            max: T,
+        ) -> anyhow::Result<()> {
+            if value < min || value > max {
+                bail!("invalid configuration: {key} = {value} is out of range; allowed: {min} to {max}");
+            }
+            Ok(())
+        }
+        if self.server.listen.parse::<SocketAddr>().is_err() {
+            bail!(
+                "invalid configuration: server.listen = {:?} is not a socket address; allowed: HOST:PORT with an IP host, such as 127.0.0.1:8080 or 0.0.0.0:8080",
+                self.server.listen
+            );
+        }
+        range(
+            "server.request_timeout_secs",
+            self.server.request_timeout_secs,
+            1,
+            3600,
+        )?;
+        range(
+            "server.body_limit_bytes",
+            self.server.body_limit_bytes,
+            1024,
+            1 << 30,
+        )?;
+        range(
+            "server.shutdown_grace_secs",
+            self.server.shutdown_grace_secs,
+            0,
+            3600,
+        )?;
+        for origin in &self.server.cors_allowed_origins {
+            let ok =
+                origin == "*" || origin.starts_with("http://") || origin.starts_with("https://");
+            if !ok || origin.ends_with('/') {
+                bail!("invalid configuration: server.cors_allowed_origins contains {origin:?}; allowed: \"*\" or origins such as \"https://app.example.com\" (scheme and host, no path)");
+            }
+        }
+        if let Some(url) = &self.database.url {
+            if ectus_store::Backend::from_url(url).is_err() {
+                bail!(
+                    "invalid configuration: database.url = {:?} is not supported; allowed: sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE",
+                    ectus_store::redact_url(url)
+                );
+            }
+        }
+        range(
+            "database.max_connections",
+            self.database.max_connections,
+            1,
+            1000,
+        )?;
+        range(
+            "database.acquire_timeout_secs",
+            self.database.acquire_timeout_secs,
+            1,
+            600,
+        )?;
+        range("workers.count", self.workers.count, 0, 256)?;
+        range("workers.lease_secs", self.workers.lease_secs, 2, 3600)?;
+        range(
+            "workers.poll_interval_ms",
+            self.workers.poll_interval_ms,
+            10,
+            60_000,
+        )?;
+        range(
+            "workers.shutdown_grace_secs",
+            self.workers.shutdown_grace_secs,
+            0,
+            3600,
+        )?;
+        range(
+            "workers.retry_backoff_ms",
+            self.workers.retry_backoff_ms,
+            0,
+            3_600_000,
+        )?;
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
+            bail!("invalid configuration: log.level = {:?} is not a valid filter ({e}); allowed: a level (error, warn, info, debug, trace) or directives such as \"info,ectus_store=debug\"", self.log.level);
+        }
+        Ok(())
+    }
+
+    /// The database URL in effect (the embedded SQLite file when none is configured).
+    pub fn database_url(&self) -> String {
+        self.database
+            .url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("ectus.db").display()))
+    }
+
+    pub fn store_options(&self) -> ectus_store::StoreOptions {
+        ectus_store::StoreOptions {
+            max_connections: self.database.max_connections,
+            acquire_timeout: Duration::from_secs(self.database.acquire_timeout_secs),
+            ..Default::default()
+        }
+    }
+
+    pub fn worker_options(&self) -> ectus_jobs::WorkerOptions {
+        ectus_jobs::WorkerOptions {
+            concurrency: self.workers.count,
+            lease: Duration::from_secs(self.workers.lease_secs),
+            poll_interval: Duration::from_millis(self.workers.poll_interval_ms),
+            shutdown_grace: Duration::from_secs(self.workers.shutdown_grace_secs),
+            retry_backoff: Duration::from_millis(self.workers.retry_backoff_ms),
+        }
+    }
+
+    /// The effective configuration as TOML, with the database password masked.
+    pub fn to_masked_toml(&self) -> anyhow::Result<String> {
+        let mut shown = self.clone();
+        shown.database.url = Some(ectus_store::redact_url(&self.database_url()));
+        toml::to_string_pretty(&shown).context("cannot render the configuration")
+    }
+}
+
+/// Rewrites figment's messages into "invalid configuration: …" lines naming key and source.
+fn describe_figment_error(error: figment::Error) -> anyhow::Error {
+    let lines: Vec<String> = error
+        .into_iter()
+        .map(|e| {
+            let key = e.path.join(".");
+            let source = e
+                .metadata
+                .as_ref()
+                .map(|m| match &m.source {
+                    Some(src) => format!(" (from {} {})", m.name, src),
+                    None => format!(" (from {})", m.name),
+                })
+                .unwrap_or_default();
+            let what = match &e.kind {
+                figment::error::Kind::UnknownField(field, expected) => format!(
+                    "unknown key {field:?}; allowed here: {}",
+                    expected.join(", ")
+                ),
+                other => other.to_string(),
+            };
+            if key.is_empty() {
+                format!("invalid configuration{source}: {what}")
+            } else {
+                format!("invalid configuration: {key}: {what}{source}")
+            }
+        })
+        .collect();
+    anyhow::anyhow!(lines.join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_use_embedded_sqlite() {
+        let config = Config::default();
+        config.validate().expect("defaults validate");
+        assert_eq!(config.database_url(), "sqlite://.ectus/ectus.db");
+    }
+
+    #[test]
+    fn masked_toml_hides_the_database_password() {
+        let mut config = Config::default();
+        config.database.url = Some("postgres://app:hunter2@db/ectus".into());
+        let shown = config.to_masked_toml().expect("toml");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("postgres://app:***@db/ectus"), "{shown}");
+    }
+
+    #[test]
+    fn out_of_range_values_name_key_value_and_range() {
+        let mut config = Config::default();
+        config.workers.count = 1000;
+        let message = config.validate().expect_err("invalid").to_string();
+        assert!(
+            message.contains("workers.count = 1000") && message.contains("0 to 256"),
+            "{message}"
+        );
+        let mut config = Config::default();
+        config.server.listen = "localhost".into();
+        let message = config.validate().expect_err("invalid").to_string();
+        assert!(
+            message.contains("server.listen") && message.contains("\"localhost\""),
+            "{message}"
+        );
+    }
+}

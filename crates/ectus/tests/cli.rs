@@ -1,0 +1,593 @@
+//! The real `ectus` binary: start-up, configuration errors, administration, process kills and
+//! graceful shutdown, against real databases.
+
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use ectus_store::jobs::NewJob;
+use ectus_store::{Store, StoreOptions};
+use ectus_testkit::{backend_tests, TestBackend, TestDb};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ectus");
+
+fn ectus(dir: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir)
+        .env_remove("RUST_LOG")
+        .env("ECTUS_LOG__FORMAT", "json")
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("run ectus")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// A running `ectus serve` with its output captured to files.
+struct Served {
+    child: Child,
+    base: String,
+    stdout: std::path::PathBuf,
+    stderr: std::path::PathBuf,
+}
+
+impl Served {
+    fn start(dir: &Path, url: &str, workers: usize) -> Served {
+        let port = free_port();
+        let stdout = dir.join(format!("serve-{port}.out"));
+        let stderr = dir.join(format!("serve-{port}.err"));
+        let child = ectus(dir)
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--database-url",
+                url,
+            ])
+            .args(["--workers", &workers.to_string()])
+            .env("ECTUS_WORKERS__POLL_INTERVAL_MS", "50")
+            .env("ECTUS_SERVER__SHUTDOWN_GRACE_SECS", "5")
+            .stdout(std::fs::File::create(&stdout).expect("stdout file"))
+            .stderr(std::fs::File::create(&stderr).expect("stderr file"))
+            .spawn()
+            .expect("spawn serve");
+        let served = Served {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            stdout,
+            stderr,
+        };
+        served.wait_ready();
+        served
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Ok(r) = reqwest::blocking_get(&format!("{}/health/ready", self.base)) {
+                if r == 200 {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!(
+            "ectus serve did not become ready; stderr: {}",
+            text(&std::fs::read(&self.stderr).unwrap_or_default())
+        );
+    }
+
+    fn output(&self) -> String {
+        format!(
+            "{}{}",
+            text(&std::fs::read(&self.stdout).unwrap_or_default()),
+            text(&std::fs::read(&self.stderr).unwrap_or_default())
+        )
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Tiny blocking HTTP helper for readiness polling (keeps tests free of a second runtime).
+mod reqwest {
+    pub fn blocking_get(url: &str) -> std::io::Result<u16> {
+        use std::io::{Read, Write};
+        let rest = url.strip_prefix("http://").unwrap_or(url);
+        let (host, path) = rest
+            .split_once('/')
+            .map(|(h, p)| (h, format!("/{p}")))
+            .unwrap_or((rest, "/".into()));
+        let mut stream = std::net::TcpStream::connect(host)?;
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(5)))?;
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        )?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response)?;
+        Ok(response
+            .get(9..12)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0))
+    }
+}
+
+fn signal(child: &Child, sig: i32) {
+    let pid = i32::try_from(child.id()).expect("pid");
+    // SAFETY: sending a signal to a child process we spawned and still own.
+    let rc = unsafe { libc::kill(pid, sig) };
+    assert_eq!(rc, 0, "kill({pid}, {sig})");
+}
+
+fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "process did not exit within {within:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+async fn store_for(url: &str) -> Store {
+    let store = Store::connect(url, &StoreOptions::default())
+        .await
+        .expect("connect");
+    store.migrate().await.expect("migrate");
+    store
+}
+
+async fn first_start_writes_a_private_admin_key_that_never_reaches_the_logs(backend: TestBackend) {
+    let db = TestDb::new(backend).await;
+    let dir = db.dir.path();
+    let served = Served::start(dir, &db.url, 0);
+    let key_file = dir.join(".ectus/admin-key");
+    let key = std::fs::read_to_string(&key_file)
+        .expect("key file")
+        .trim()
+        .to_owned();
+    assert!(key.starts_with("ek_"), "{key}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&key_file)
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let client = ::reqwest::Client::new();
+    let me: serde_json::Value = client
+        .get(format!("{}/api/v1/me", served.base))
+        .bearer_auth(&key)
+        .header("x-request-id", "planted")
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        (me["tenant_name"].as_str(), me["role"].as_str()),
+        (Some("default"), Some("admin"))
+    );
+    // A second start on the same database does not make another key.
+    drop(served);
+    let again = Served::start(dir, &db.url, 0);
+    assert_eq!(
+        std::fs::read_to_string(&key_file).expect("key file").trim(),
+        key
+    );
+    let output = again.output();
+    let first_output = std::fs::read_dir(dir)
+        .expect("dir")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("serve-"))
+        .map(|e| text(&std::fs::read(e.path()).unwrap_or_default()))
+        .collect::<String>();
+    assert!(
+        first_output.contains("admin-key"),
+        "the log says where the key is: {first_output}"
+    );
+    assert!(
+        !first_output.contains(&key) && !output.contains(&key),
+        "the key leaked into the log stream"
+    );
+    assert!(!first_output.contains(&key[14..]));
+}
+
+async fn a_killed_worker_process_job_is_rerun_after_its_lease_expires(backend: TestBackend) {
+    let db = TestDb::new(backend).await;
+    let store = store_for(&db.url).await;
+    let tenant = store.create_tenant("t").await.expect("tenant");
+    let job = store
+        .enqueue_job(
+            &tenant.id,
+            &NewJob {
+                kind: "sleep".into(),
+                payload: serde_json::json!({"duration_ms": 3000, "steps": 30}),
+                max_attempts: 3,
+            },
+        )
+        .await
+        .expect("enqueue");
+    let worker = |dir: &Path| {
+        ectus(dir)
+            .args(["worker", "--database-url", &db.url, "--concurrency", "1"])
+            .env("ECTUS_WORKERS__LEASE_SECS", "2")
+            .env("ECTUS_WORKERS__POLL_INTERVAL_MS", "50")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn worker")
+    };
+    let mut first = worker(db.dir.path());
+    let pid = first.id().to_string();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let j = store.get_job(&tenant.id, &job.id).await.expect("job");
+        if j.progress_percent > 0
+            && j.lease_owner
+                .as_deref()
+                .is_some_and(|o| o.contains(&format!("/{pid}/")))
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "first worker never ran the job: {j:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    signal(&first, libc::SIGKILL);
+    first.wait().expect("reap");
+    let orphaned = store.get_job(&tenant.id, &job.id).await.expect("job");
+    assert_eq!(
+        orphaned.state, "running",
+        "the killed worker could not clean up"
+    );
+    let mut second = worker(db.dir.path());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let done = loop {
+        let j = store.get_job(&tenant.id, &job.id).await.expect("job");
+        if j.state != "running" && j.state != "queued" {
+            break j;
+        }
+        assert!(Instant::now() < deadline, "job was never re-run: {j:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    signal(&second, libc::SIGTERM);
+    assert!(wait_exit(&mut second, Duration::from_secs(30)).success());
+    assert_eq!(done.state, "succeeded", "{done:?}");
+    assert_eq!(done.attempts, 2);
+    assert!(!done
+        .lease_owner
+        .unwrap_or_default()
+        .contains(&format!("/{pid}/")));
+}
+
+async fn sigterm_ends_streams_releases_jobs_and_exits_cleanly(backend: TestBackend) {
+    let db = TestDb::new(backend).await;
+    let dir = db.dir.path();
+    let mut served = Served::start(dir, &db.url, 1);
+    let key = std::fs::read_to_string(dir.join(".ectus/admin-key"))
+        .expect("key")
+        .trim()
+        .to_owned();
+    let client = ::reqwest::Client::new();
+    let job: serde_json::Value = client
+        .post(format!("{}/api/v1/jobs", served.base))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({"kind": "sleep", "payload": {"duration_ms": 600000, "steps": 1000}}))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    let id = job["id"].as_str().expect("id").to_owned();
+    let store = store_for(&db.url).await;
+    let tenant = store.tenant_by_name("default").await.expect("tenant");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while store
+        .get_job(&tenant.id, &id)
+        .await
+        .expect("job")
+        .progress_percent
+        == 0
+    {
+        assert!(Instant::now() < deadline, "job never started");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let stream = client
+        .get(format!("{}/api/v1/jobs/{id}/events", served.base))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .expect("open event stream");
+    assert_eq!(stream.status(), 200);
+    let reading = tokio::spawn(async move { stream.text().await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    signal(&served.child, libc::SIGTERM);
+    let status = wait_exit(&mut served.child, Duration::from_secs(30));
+    assert!(
+        status.success(),
+        "exit status {status:?}; output: {}",
+        served.output()
+    );
+    let body = tokio::time::timeout(Duration::from_secs(5), reading)
+        .await
+        .expect("stream ended")
+        .expect("join");
+    assert!(body.is_ok_and(|b| b.contains("event: job")));
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "shutdown took {:?}",
+        started.elapsed()
+    );
+    let job = store.get_job(&tenant.id, &id).await.expect("job");
+    assert_eq!(
+        job.state, "queued",
+        "a job interrupted by shutdown goes back to the queue: {job:?}"
+    );
+    assert!(job.lease_owner.is_none());
+    let running: i64 = store
+        .queue_depth()
+        .await
+        .expect("depth")
+        .iter()
+        .filter(|d| d.state == "running")
+        .map(|d| d.count)
+        .sum();
+    assert_eq!(running, 0);
+}
+
+async fn migrate_command_is_idempotent(backend: TestBackend) {
+    let db = TestDb::new(backend).await;
+    let first = run(ectus(db.dir.path()).args(["migrate", "--database-url", &db.url]));
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(
+        text(&first.stdout).contains("migrated schema from empty"),
+        "{}",
+        text(&first.stdout)
+    );
+    let second = run(ectus(db.dir.path()).args(["migrate", "--database-url", &db.url]));
+    assert!(second.status.success());
+    assert!(
+        text(&second.stdout).contains("schema is current"),
+        "{}",
+        text(&second.stdout)
+    );
+}
+
+async fn admin_commands_manage_tenants_and_keys(backend: TestBackend) {
+    let db = TestDb::new(backend).await;
+    let dir = db.dir.path();
+    let admin = |args: &[&str]| {
+        run(ectus(dir)
+            .arg("admin")
+            .args(["--database-url", &db.url])
+            .args(args))
+    };
+    let created = admin(&["tenant", "create", "acme"]);
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    let duplicate = admin(&["tenant", "create", "acme"]);
+    assert!(!duplicate.status.success());
+    assert!(text(&duplicate.stderr).contains("already exists"));
+    let key = admin(&[
+        "key",
+        "create",
+        "--tenant",
+        "acme",
+        "--name",
+        "ci",
+        "--expires-in",
+        "30d",
+    ]);
+    assert!(key.status.success(), "{}", text(&key.stderr));
+    let plaintext = text(&key.stdout).trim().to_owned();
+    assert!(
+        plaintext.starts_with("ek_") && !plaintext.contains('\n'),
+        "only the key on stdout: {plaintext}"
+    );
+    let prefix = &plaintext[3..13];
+    let list = admin(&["key", "list", "--tenant", "acme"]);
+    let listing = text(&list.stdout);
+    assert!(
+        listing.contains(prefix) && listing.contains("member") && !listing.contains(&plaintext),
+        "{listing}"
+    );
+    let store = store_for(&db.url).await;
+    assert!(store.authenticate(&plaintext).await.expect("auth").is_ok());
+    let revoked = admin(&["key", "revoke", prefix]);
+    assert!(revoked.status.success(), "{}", text(&revoked.stderr));
+    assert!(store.authenticate(&plaintext).await.expect("auth").is_err());
+    for (args, expected) in [
+        (
+            vec!["key", "revoke", "nosuchkey0"],
+            "no API key with prefix",
+        ),
+        (vec!["key", "list", "--tenant", "nobody"], "no tenant named"),
+        (
+            vec!["key", "create", "--tenant", "acme", "--role", "root"],
+            "is not a role",
+        ),
+        (
+            vec!["key", "create", "--tenant", "acme", "--expires-in", "soon"],
+            "is not a duration",
+        ),
+    ] {
+        let out = admin(&args);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(expected),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+backend_tests!(
+    first_start_writes_a_private_admin_key_that_never_reaches_the_logs,
+    a_killed_worker_process_job_is_rerun_after_its_lease_expires,
+    sigterm_ends_streams_releases_jobs_and_exits_cleanly,
+    migrate_command_is_idempotent,
+    admin_commands_manage_tenants_and_keys,
+);
+
+#[test]
+fn unreachable_database_stops_start_up_with_a_clear_error() {
+    let dir = tempfile::tempdir().expect("dir");
+    let port = free_port();
+    let out = run(ectus(dir.path())
+        .args([
+            "serve",
+            "--database-url",
+            &format!("postgres://ectus:hunter2@127.0.0.1:{port}/ectus"),
+        ])
+        .env("ECTUS_DATABASE__ACQUIRE_TIMEOUT_SECS", "2"));
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("cannot connect to the database at postgres://ectus:***@127.0.0.1"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    let out = run(ectus(dir.path()).args(["serve", "--database-url", "mysql://x/y"]));
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("database.url"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn configuration_errors_name_the_key_the_value_and_what_is_allowed() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join("ectus.toml"),
+        "[server]\nlisen = \"0.0.0.0:80\"\n",
+    )
+    .expect("write");
+    let out = run(ectus(dir.path()).args(["serve", "--print-config"]));
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("lisen") && stderr.contains("listen") && stderr.contains("ectus.toml"),
+        "{stderr}"
+    );
+
+    std::fs::write(dir.path().join("ectus.toml"), "").expect("write");
+    let out = run(ectus(dir.path())
+        .args(["serve", "--print-config"])
+        .env("ECTUS_WORKERS__COUNT", "many"));
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("workers.count") && stderr.contains("many"),
+        "{stderr}"
+    );
+
+    let out = run(ectus(dir.path()).args(["serve", "--print-config", "--listen", "localhost"]));
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("server.listen = \"localhost\""),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = run(ectus(dir.path()).args(["--config", "missing.toml", "serve"]));
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("missing.toml"));
+}
+
+#[test]
+fn configuration_layers_apply_in_order_and_secrets_are_masked() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join("custom.toml"),
+        "[server]\nlisten = \"127.0.0.1:1001\"\nrequest_timeout_secs = 7\n[database]\nurl = \"postgres://app:hunter2@db/ectus\"\n",
+    )
+    .expect("write");
+    let print = |env: Option<&str>, flag: Option<&str>| {
+        let mut cmd = ectus(dir.path());
+        cmd.args(["--config", "custom.toml", "serve", "--print-config"]);
+        if let Some(v) = env {
+            cmd.env("ECTUS_SERVER__LISTEN", v);
+        }
+        if let Some(v) = flag {
+            cmd.args(["--listen", v]);
+        }
+        let out = run(&mut cmd);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let file_only = print(None, None);
+    assert!(
+        file_only.contains("listen = \"127.0.0.1:1001\"")
+            && file_only.contains("request_timeout_secs = 7"),
+        "{file_only}"
+    );
+    assert!(
+        file_only.contains("postgres://app:***@db/ectus") && !file_only.contains("hunter2"),
+        "{file_only}"
+    );
+    assert!(print(Some("127.0.0.1:1002"), None).contains("listen = \"127.0.0.1:1002\""));
+    assert!(print(Some("127.0.0.1:1002"), Some("127.0.0.1:1003"))
+        .contains("listen = \"127.0.0.1:1003\""));
+}
+
+#[test]
+fn every_command_has_help_with_examples_and_a_version() {
+    let dir = tempfile::tempdir().expect("dir");
+    let commands: &[&[&str]] = &[
+        &[],
+        &["serve"],
+        &["worker"],
+        &["migrate"],
+        &["admin"],
+        &["admin", "tenant", "create"],
+        &["admin", "tenant", "list"],
+        &["admin", "key", "create"],
+        &["admin", "key", "list"],
+        &["admin", "key", "revoke"],
+    ];
+    for command in commands {
+        let out = run(ectus(dir.path()).args(*command).arg("--help"));
+        assert!(out.status.success(), "{command:?}");
+        let help = text(&out.stdout);
+        assert!(
+            help.contains("Example"),
+            "{command:?} --help has no examples:\n{help}"
+        );
+    }
+    let out = run(ectus(dir.path()).arg("--version"));
+    assert_eq!(
+        text(&out.stdout).trim(),
+        format!("ectus {}", env!("CARGO_PKG_VERSION"))
+    );
+}
