@@ -1,0 +1,1 @@
+//! The deterministic English analyzer (to be written).

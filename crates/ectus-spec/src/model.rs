@@ -1,0 +1,423 @@
+//! The spec data model (serde + JSON Schema).
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The only spec format version this build reads.
+pub const SPEC_VERSION: u32 = 1;
+
+/// A service to generate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    /// Always 1.
+    pub spec_version: u32,
+    pub service: Service,
+    /// `sqlite` (default) or `postgres`.
+    #[serde(default)]
+    pub database: Database,
+    #[serde(default)]
+    pub auth: Auth,
+    /// At least one entity.
+    pub entities: Vec<Entity>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    /// The crate and binary name, kebab-case (normalised), e.g. `blog-api`.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Database {
+    #[default]
+    Sqlite,
+    Postgres,
+}
+
+impl Database {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Database::Sqlite => "sqlite",
+            Database::Postgres => "postgres",
+        }
+    }
+}
+
+/// Authentication of the generated service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Auth {
+    /// `none` (default), `api_key` or `jwt`.
+    #[serde(default)]
+    pub mode: AuthMode,
+    /// Operations that need credentials (default: create, update, delete).
+    #[serde(default = "default_protected")]
+    pub protect: Vec<Operation>,
+}
+
+impl Default for Auth {
+    fn default() -> Self {
+        Auth {
+            mode: AuthMode::None,
+            protect: default_protected(),
+        }
+    }
+}
+
+fn default_protected() -> Vec<Operation> {
+    vec![Operation::Create, Operation::Update, Operation::Delete]
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMode {
+    #[default]
+    None,
+    ApiKey,
+    Jwt,
+}
+
+impl AuthMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMode::None => "none",
+            AuthMode::ApiKey => "api_key",
+            AuthMode::Jwt => "jwt",
+        }
+    }
+}
+
+/// A resource: a table and its CRUD endpoints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Entity {
+    /// PascalCase (normalised), singular, e.g. `BlogPost`.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// The entity's own columns; `id`, `created_at` and `updated_at` are always added.
+    #[serde(default)]
+    pub fields: Vec<Field>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relations: Vec<Relation>,
+    /// Endpoints to expose (default: all five).
+    #[serde(default = "all_operations")]
+    pub operations: Vec<Operation>,
+    #[serde(default)]
+    pub list: ListOptions,
+}
+
+pub fn all_operations() -> Vec<Operation> {
+    vec![
+        Operation::List,
+        Operation::Get,
+        Operation::Create,
+        Operation::Update,
+        Operation::Delete,
+    ]
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    /// snake_case (normalised).
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: FieldType,
+    /// Must be present on create (default false).
+    #[serde(default)]
+    pub required: bool,
+    /// No two rows may share the value (default false).
+    #[serde(default)]
+    pub unique: bool,
+    /// Value used when a create omits the field; `"now"` for date and datetime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<serde_json::Value>,
+    /// string, text, email, url: fewest characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_length: Option<u32>,
+    /// string, text, email, url: most characters (string defaults to 255).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u32>,
+    /// integer, float, decimal: smallest value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// integer, float, decimal: largest value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// enum: the allowed values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+}
+
+impl Field {
+    /// A field with only a name and a type.
+    pub fn new(name: &str, ty: FieldType) -> Field {
+        Field {
+            name: name.to_owned(),
+            ty,
+            required: false,
+            unique: false,
+            default: None,
+            min_length: None,
+            max_length: None,
+            min: None,
+            max: None,
+            values: Vec::new(),
+            description: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    String,
+    Text,
+    Integer,
+    Float,
+    Decimal,
+    Bool,
+    Date,
+    Datetime,
+    Uuid,
+    Email,
+    Url,
+    Enum,
+    Json,
+}
+
+impl FieldType {
+    pub const ALL: [FieldType; 13] = [
+        FieldType::String,
+        FieldType::Text,
+        FieldType::Integer,
+        FieldType::Float,
+        FieldType::Decimal,
+        FieldType::Bool,
+        FieldType::Date,
+        FieldType::Datetime,
+        FieldType::Uuid,
+        FieldType::Email,
+        FieldType::Url,
+        FieldType::Enum,
+        FieldType::Json,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldType::String => "string",
+            FieldType::Text => "text",
+            FieldType::Integer => "integer",
+            FieldType::Float => "float",
+            FieldType::Decimal => "decimal",
+            FieldType::Bool => "bool",
+            FieldType::Date => "date",
+            FieldType::Datetime => "datetime",
+            FieldType::Uuid => "uuid",
+            FieldType::Email => "email",
+            FieldType::Url => "url",
+            FieldType::Enum => "enum",
+            FieldType::Json => "json",
+        }
+    }
+
+    /// Types measured in characters (length bounds apply).
+    pub fn is_textual(self) -> bool {
+        matches!(
+            self,
+            FieldType::String | FieldType::Text | FieldType::Email | FieldType::Url
+        )
+    }
+
+    /// Types with numeric bounds.
+    pub fn is_numeric(self) -> bool {
+        matches!(
+            self,
+            FieldType::Integer | FieldType::Float | FieldType::Decimal
+        )
+    }
+}
+
+/// A link between two entities.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Relation {
+    /// `belongs_to` (this entity holds the foreign key) or `has_many` (the target does).
+    pub kind: RelationKind,
+    /// The other entity's name.
+    pub target: String,
+    /// belongs_to: the relation's name; the foreign key column is `<name>_id` (default: the
+    /// target in snake_case, e.g. `author` for `author_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// belongs_to: whether the foreign key must be set (default true).
+    #[serde(default = "yes")]
+    pub required: bool,
+    /// belongs_to: what deleting the target does to this row (default `restrict`).
+    #[serde(default)]
+    pub on_delete: OnDelete,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Relation {
+    pub fn belongs_to(target: &str) -> Relation {
+        Relation {
+            kind: RelationKind::BelongsTo,
+            target: target.to_owned(),
+            name: None,
+            required: true,
+            on_delete: OnDelete::Restrict,
+        }
+    }
+
+    /// The relation name (belongs_to) — `name` or the target in snake_case.
+    pub fn stem(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| crate::naming::snake(&self.target))
+    }
+
+    /// The foreign key column of a belongs_to relation.
+    pub fn foreign_key(&self) -> String {
+        format!("{}_id", self.stem())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RelationKind {
+    BelongsTo,
+    HasMany,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OnDelete {
+    #[default]
+    Restrict,
+    Cascade,
+    SetNull,
+}
+
+impl OnDelete {
+    pub fn sql(self) -> &'static str {
+        match self {
+            OnDelete::Restrict => "RESTRICT",
+            OnDelete::Cascade => "CASCADE",
+            OnDelete::SetNull => "SET NULL",
+        }
+    }
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    List,
+    Get,
+    Create,
+    Update,
+    Delete,
+}
+
+impl Operation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::List => "list",
+            Operation::Get => "get",
+            Operation::Create => "create",
+            Operation::Update => "update",
+            Operation::Delete => "delete",
+        }
+    }
+}
+
+/// List endpoint features.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListOptions {
+    /// Default page size (default 20).
+    #[serde(default = "default_page_size")]
+    pub page_size: u32,
+    /// Largest page a client may ask for (default 100).
+    #[serde(default = "default_max_page_size")]
+    pub max_page_size: u32,
+    /// Fields that can be filtered on by equality (`?status=paid`). Absent: enum, bool,
+    /// foreign-key and unique fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<String>>,
+    /// Fields the list can be sorted by (`?sort=-created_at`). Absent: every scalar field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<Vec<String>>,
+}
+
+fn default_page_size() -> u32 {
+    20
+}
+
+fn default_max_page_size() -> u32 {
+    100
+}
+
+impl Default for ListOptions {
+    fn default() -> Self {
+        ListOptions {
+            page_size: default_page_size(),
+            max_page_size: default_max_page_size(),
+            filters: None,
+            sort: None,
+        }
+    }
+}
+
+impl Spec {
+    /// A new empty spec for a service.
+    pub fn new(name: &str) -> Spec {
+        Spec {
+            spec_version: SPEC_VERSION,
+            service: Service {
+                name: name.to_owned(),
+                description: String::new(),
+            },
+            database: Database::Sqlite,
+            auth: Auth::default(),
+            entities: Vec::new(),
+        }
+    }
+
+    pub fn entity(&self, name: &str) -> Option<&Entity> {
+        self.entities.iter().find(|e| e.name == name)
+    }
+
+    /// SHA-256 (hex) of the spec's canonical JSON form: equal specs hash equally.
+    pub fn hash(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        Sha256::digest(&json)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// The spec as YAML.
+    pub fn to_yaml(&self) -> String {
+        serde_yaml_ng::to_string(self).unwrap_or_default()
+    }
+
+    /// Whether an operation of an entity requires credentials.
+    pub fn is_protected(&self, op: Operation) -> bool {
+        self.auth.mode != AuthMode::None && self.auth.protect.contains(&op)
+    }
+}

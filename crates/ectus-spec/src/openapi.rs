@@ -1,0 +1,1 @@
+//! OpenAPI 3 import (to be written).
