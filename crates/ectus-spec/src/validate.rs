@@ -224,7 +224,7 @@ fn check_entity(c: &mut Checker, spec: &Spec, entity: &Entity, path: &str, names
                     .iter()
                     .any(|r| r.kind == RelationKind::BelongsTo && r.target == *name);
                 if !back {
-                    c.err(format!("{rpath}"), format!("{name} has_many {target} needs {target} to have a belongs_to {name} relation (the foreign key lives there)"));
+                    c.err(rpath.clone(), format!("{name} has_many {target} needs {target} to have a belongs_to {name} relation (the foreign key lives there)"));
                 }
             }
         }

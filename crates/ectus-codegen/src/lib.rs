@@ -1,0 +1,291 @@
+//! The Ectus-R code generator: a validated [`Spec`] in, a complete Cargo project out.
+//!
+//! [`generate`] renders the templates under `templates/` (minijinja) over a view model
+//! ([`view`]), adds the service's OpenAPI document and the spec itself, formats the Rust files
+//! with `rustfmt` when it is available, and returns every file in memory — nothing touches the
+//! disk until [`write_project`], which applies the provenance rules of [`manifest`]. The same
+//! spec always yields byte-identical files.
+
+pub mod manifest;
+mod openapi;
+mod samples;
+pub mod versions;
+pub mod view;
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use ectus_spec::Spec;
+use minijinja::Environment;
+
+pub use manifest::{write_project, Manifest, WriteError, WriteReport};
+
+/// The generator's version, recorded in every manifest.
+pub const GENERATOR_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A generated project, in memory: relative path → contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    pub files: BTreeMap<String, Vec<u8>>,
+    pub spec_hash: String,
+    /// Non-fatal notes (e.g. rustfmt unavailable).
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CodegenError {
+    #[error("the spec is invalid:\n{0}")]
+    InvalidSpec(#[from] ectus_spec::SpecErrors),
+    #[error("template {name} failed to render: {source}")]
+    Template {
+        name: String,
+        #[source]
+        source: minijinja::Error,
+    },
+}
+
+/// Project-wide templates: (output path, template name, source).
+const TEMPLATES: &[(&str, &str, &str)] = &[
+    (
+        "Cargo.toml",
+        "Cargo.toml",
+        include_str!("../templates/Cargo.toml.j2"),
+    ),
+    (
+        "README.md",
+        "README.md",
+        include_str!("../templates/README.md.j2"),
+    ),
+    (
+        ".gitignore",
+        "gitignore",
+        include_str!("../templates/gitignore.j2"),
+    ),
+    (
+        ".dockerignore",
+        "dockerignore",
+        include_str!("../templates/dockerignore.j2"),
+    ),
+    (
+        "Dockerfile",
+        "Dockerfile",
+        include_str!("../templates/Dockerfile.j2"),
+    ),
+    (
+        "docker-compose.yml",
+        "docker-compose.yml",
+        include_str!("../templates/docker-compose.yml.j2"),
+    ),
+    (
+        "k8s/deployment.yaml",
+        "k8s/deployment.yaml",
+        include_str!("../templates/k8s/deployment.yaml.j2"),
+    ),
+    (
+        "k8s/service.yaml",
+        "k8s/service.yaml",
+        include_str!("../templates/k8s/service.yaml.j2"),
+    ),
+    (
+        "k8s/hpa.yaml",
+        "k8s/hpa.yaml",
+        include_str!("../templates/k8s/hpa.yaml.j2"),
+    ),
+    (
+        ".github/workflows/ci.yml",
+        "ci.yml",
+        include_str!("../templates/ci/ci.yml.j2"),
+    ),
+    (
+        "deploy/prometheus/alerts.yml",
+        "alerts.yml",
+        include_str!("../templates/deploy/alerts.yml.j2"),
+    ),
+    (
+        "docs/runbook.md",
+        "runbook.md",
+        include_str!("../templates/docs/runbook.md.j2"),
+    ),
+    (
+        "migrations/0001_init.sql",
+        "migration.sql",
+        include_str!("../templates/migration.sql.j2"),
+    ),
+    (
+        "src/main.rs",
+        "main.rs",
+        include_str!("../templates/src/main.rs.j2"),
+    ),
+    (
+        "src/lib.rs",
+        "lib.rs",
+        include_str!("../templates/src/lib.rs.j2"),
+    ),
+    (
+        "src/app.rs",
+        "app.rs",
+        include_str!("../templates/src/app.rs.j2"),
+    ),
+    (
+        "src/config.rs",
+        "config.rs",
+        include_str!("../templates/src/config.rs.j2"),
+    ),
+    (
+        "src/db.rs",
+        "db.rs",
+        include_str!("../templates/src/db.rs.j2"),
+    ),
+    (
+        "src/error.rs",
+        "error.rs",
+        include_str!("../templates/src/error.rs.j2"),
+    ),
+    (
+        "src/validate.rs",
+        "validate.rs",
+        include_str!("../templates/src/validate.rs.j2"),
+    ),
+    (
+        "src/telemetry.rs",
+        "telemetry.rs",
+        include_str!("../templates/src/telemetry.rs.j2"),
+    ),
+    (
+        "src/metrics.rs",
+        "metrics.rs",
+        include_str!("../templates/src/metrics.rs.j2"),
+    ),
+    (
+        "src/routes/mod.rs",
+        "routes/mod.rs",
+        include_str!("../templates/src/routes/mod.rs.j2"),
+    ),
+    (
+        "tests/common/mod.rs",
+        "tests/common.rs",
+        include_str!("../templates/tests/common/mod.rs.j2"),
+    ),
+    (
+        "tests/api.rs",
+        "tests/api.rs",
+        include_str!("../templates/tests/api.rs.j2"),
+    ),
+];
+
+const AUTH_TEMPLATE: &str = include_str!("../templates/src/auth.rs.j2");
+const ENTITY_TEMPLATE: &str = include_str!("../templates/src/routes/entity.rs.j2");
+
+fn environment() -> Result<Environment<'static>, CodegenError> {
+    let mut env = Environment::new();
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.set_keep_trailing_newline(true);
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    let mut add = |name: &'static str, source: &'static str| {
+        env.add_template(name, source)
+            .map_err(|source| CodegenError::Template {
+                name: name.to_owned(),
+                source,
+            })
+    };
+    for (_, name, source) in TEMPLATES {
+        add(name, source)?;
+    }
+    add("auth.rs", AUTH_TEMPLATE)?;
+    add("entity.rs", ENTITY_TEMPLATE)?;
+    Ok(env)
+}
+
+fn render(
+    env: &Environment<'_>,
+    name: &str,
+    ctx: minijinja::Value,
+) -> Result<String, CodegenError> {
+    env.get_template(name)
+        .and_then(|t| t.render(ctx))
+        .map_err(|source| CodegenError::Template {
+            name: name.to_owned(),
+            source,
+        })
+}
+
+/// Generates the project for `spec` (validated first).
+pub fn generate(spec: &Spec) -> Result<Project, CodegenError> {
+    ectus_spec::validate(spec)?;
+    let view = view::build(spec);
+    let env = environment()?;
+    let ctx = minijinja::Value::from_serialize(&view);
+    let mut files = BTreeMap::new();
+    for (path, name, _) in TEMPLATES {
+        files.insert(
+            (*path).to_owned(),
+            render(&env, name, ctx.clone())?.into_bytes(),
+        );
+    }
+    if view.auth_mode != "none" {
+        files.insert(
+            "src/auth.rs".to_owned(),
+            render(&env, "auth.rs", ctx.clone())?.into_bytes(),
+        );
+    }
+    for entity in &view.entities {
+        let entity_ctx =
+            minijinja::context! { e => minijinja::Value::from_serialize(entity), ..ctx.clone() };
+        files.insert(
+            format!("src/routes/{}.rs", entity.module),
+            render(&env, "entity.rs", entity_ctx)?.into_bytes(),
+        );
+    }
+    files.insert(
+        "openapi.json".to_owned(),
+        openapi::document(&view).into_bytes(),
+    );
+    files.insert("ectus.yaml".to_owned(), spec.to_yaml().into_bytes());
+    let mut notes = Vec::new();
+    format_rust(&mut files, &mut notes);
+    Ok(Project {
+        files,
+        spec_hash: spec.hash(),
+        notes,
+    })
+}
+
+/// Formats every `.rs` file with rustfmt (edition 2021) when rustfmt is installed.
+fn format_rust(files: &mut BTreeMap<String, Vec<u8>>, notes: &mut Vec<String>) {
+    for (path, contents) in files.iter_mut().filter(|(p, _)| p.ends_with(".rs")) {
+        match rustfmt(contents) {
+            Ok(formatted) => *contents = formatted,
+            Err(reason) => {
+                notes.push(format!("{path}: left unformatted ({reason})"));
+            }
+        }
+    }
+}
+
+fn rustfmt(source: &[u8]) -> Result<Vec<u8>, String> {
+    let mut child = Command::new("rustfmt")
+        .args(["--edition", "2021", "--emit", "stdout", "--quiet"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("rustfmt not available: {e}"))?;
+    let mut stdin = child.stdin.take().ok_or("rustfmt has no stdin")?;
+    let input = source.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output().map_err(|e| e.to_string())?;
+    let _ = writer.join();
+    if output.status.success() {
+        Ok(output.stdout)
+    } else {
+        Err(format!(
+            "rustfmt failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+                .lines()
+                .next()
+                .unwrap_or("")
+        ))
+    }
+}

@@ -1,0 +1,313 @@
+//! The OpenAPI 3.1 document of a generated service, built from the view model so that it
+//! describes exactly the routes the templates generate.
+
+use serde_json::{json, Map, Value};
+
+use crate::view::{ColumnView, EntityView, View};
+
+fn column_schema(c: &ColumnView) -> Value {
+    let mut schema = match c.ty {
+        "integer" => json!({ "type": "integer", "format": "int64" }),
+        "float" => json!({ "type": "number", "format": "double" }),
+        "decimal" => json!({ "type": "string", "pattern": "^-?[0-9]{1,30}(\\.[0-9]{1,10})?$" }),
+        "bool" => json!({ "type": "boolean" }),
+        "date" => json!({ "type": "string", "format": "date" }),
+        "datetime" => json!({ "type": "string", "format": "date-time" }),
+        "uuid" => json!({ "type": "string", "format": "uuid" }),
+        "email" => json!({ "type": "string", "format": "email" }),
+        "url" => json!({ "type": "string", "format": "uri", "pattern": "^https?://[^/\\s]\\S*$" }),
+        "enum" => json!({ "type": "string", "enum": c.values }),
+        "json" => json!({}),
+        _ => json!({ "type": "string" }),
+    };
+    if let Value::Object(map) = &mut schema {
+        if let Some(min) = c.min_length {
+            map.insert("minLength".into(), json!(min));
+        }
+        if let Some(max) = c.max_length {
+            map.insert("maxLength".into(), json!(max));
+        }
+        if c.ty == "integer" || c.ty == "float" {
+            if let Some(min) = c.min.as_deref().and_then(|m| m.parse::<f64>().ok()) {
+                map.insert("minimum".into(), json!(min));
+            }
+            if let Some(max) = c.max.as_deref().and_then(|m| m.parse::<f64>().ok()) {
+                map.insert("maximum".into(), json!(max));
+            }
+        }
+        if c.ty == "email" {
+            map.insert(
+                "pattern".into(),
+                json!("^[^@\\s]+@[^@\\s.][^@\\s]*\\.[^@\\s]*[^@\\s.]$"),
+            );
+        }
+        if c.ty == "integer" && c.is_fk {
+            map.insert("minimum".into(), json!(1));
+        }
+        if !c.description.is_empty() {
+            map.insert("description".into(), json!(c.description));
+        }
+    }
+    schema
+}
+
+fn nullable(schema: Value) -> Value {
+    json!({ "anyOf": [schema, { "type": "null" }] })
+}
+
+fn entity_schemas(e: &EntityView, schemas: &mut Map<String, Value>) {
+    let mut props = Map::new();
+    props.insert("id".into(), json!({ "type": "integer", "format": "int64" }));
+    let mut required = vec![json!("id")];
+    for c in &e.columns {
+        let schema = column_schema(c);
+        props.insert(
+            c.name.clone(),
+            if c.nullable { nullable(schema) } else { schema },
+        );
+        required.push(json!(c.name));
+    }
+    for ts in ["created_at", "updated_at"] {
+        props.insert(
+            ts.into(),
+            json!({ "type": "string", "format": "date-time" }),
+        );
+        required.push(json!(ts));
+    }
+    schemas.insert(
+        e.name.clone(),
+        json!({ "type": "object", "properties": props, "required": required }),
+    );
+    let mut input = Map::new();
+    let mut create_required = Vec::new();
+    for c in &e.columns {
+        input.insert(c.name.clone(), column_schema(c));
+        if c.required {
+            create_required.push(json!(c.name));
+        }
+    }
+    schemas.insert(
+        format!("{}Create", e.name),
+        json!({ "type": "object", "properties": input.clone(), "required": create_required, "additionalProperties": false }),
+    );
+    schemas.insert(
+        format!("{}Update", e.name),
+        json!({ "type": "object", "properties": input, "additionalProperties": false }),
+    );
+    schemas.insert(
+        format!("{}Page", e.name),
+        json!({
+            "type": "object",
+            "properties": {
+                "items": { "type": "array", "items": { "$ref": format!("#/components/schemas/{}", e.name) } },
+                "page": { "type": "integer", "minimum": 1 },
+                "per_page": { "type": "integer", "minimum": 1 },
+                "total": { "type": "integer", "minimum": 0 }
+            },
+            "required": ["items", "page", "per_page", "total"]
+        }),
+    );
+}
+
+fn problem(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+    })
+}
+
+fn ok(description: &str, schema_ref: &str) -> Value {
+    json!({
+        "description": description,
+        "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema_ref}") } } }
+    })
+}
+
+fn operation(
+    view: &View,
+    summary: String,
+    id: String,
+    protected: bool,
+    mut responses: Map<String, Value>,
+) -> Map<String, Value> {
+    let mut op = Map::new();
+    op.insert("summary".into(), json!(summary));
+    op.insert("operationId".into(), json!(id));
+    if protected {
+        let scheme = if view.auth_mode == "jwt" {
+            "bearer"
+        } else {
+            "apiKey"
+        };
+        op.insert("security".into(), json!([{ scheme: [] }]));
+        responses.insert("401".into(), problem("Missing or invalid credentials"));
+    }
+    op.insert("responses".into(), Value::Object(responses));
+    op
+}
+
+fn id_param() -> Value {
+    json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "format": "int64", "minimum": 1 } })
+}
+
+fn body(schema: &str) -> Value {
+    json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } })
+}
+
+fn entity_paths(view: &View, e: &EntityView, paths: &mut Map<String, Value>) {
+    let mut collection = Map::new();
+    if e.ops.list {
+        let mut params = vec![
+            json!({ "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }),
+            json!({ "name": "per_page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": e.max_page_size } }),
+            json!({ "name": "sort", "in": "query", "schema": { "type": "string", "enum": e.sorts.iter().flat_map(|s| [s.clone(), format!("-{s}")]).collect::<Vec<_>>() } }),
+        ];
+        for f in &e.filters {
+            params.push(json!({ "name": f.name, "in": "query", "schema": column_schema(f) }));
+        }
+        let mut responses = Map::new();
+        responses.insert(
+            "200".into(),
+            ok(
+                &format!("A page of {}", e.plural),
+                &format!("{}Page", e.name),
+            ),
+        );
+        responses.insert("422".into(), problem("Invalid query"));
+        let mut op = operation(
+            view,
+            format!("List {}", e.plural),
+            format!("list_{}", e.plural),
+            e.protected.list,
+            responses,
+        );
+        op.insert("parameters".into(), json!(params));
+        collection.insert("get".into(), Value::Object(op));
+    }
+    if e.ops.create {
+        let mut responses = Map::new();
+        responses.insert(
+            "201".into(),
+            ok(&format!("The created {}", e.name), &e.name),
+        );
+        responses.insert("400".into(), problem("Malformed body"));
+        responses.insert("409".into(), problem("A unique value is taken"));
+        responses.insert("422".into(), problem("Invalid fields"));
+        let mut op = operation(
+            view,
+            format!("Create a {}", e.name),
+            format!("create_{}", e.snake),
+            e.protected.create,
+            responses,
+        );
+        op.insert("requestBody".into(), body(&format!("{}Create", e.name)));
+        collection.insert("post".into(), Value::Object(op));
+    }
+    if !collection.is_empty() {
+        paths.insert(e.route.clone(), Value::Object(collection));
+    }
+    let mut item = Map::new();
+    if e.ops.get {
+        let mut responses = Map::new();
+        responses.insert("200".into(), ok(&format!("The {}", e.name), &e.name));
+        responses.insert("404".into(), problem("No such id"));
+        item.insert(
+            "get".into(),
+            Value::Object(operation(
+                view,
+                format!("Read a {}", e.name),
+                format!("get_{}", e.snake),
+                e.protected.get,
+                responses,
+            )),
+        );
+    }
+    if e.ops.update {
+        let mut responses = Map::new();
+        responses.insert(
+            "200".into(),
+            ok(&format!("The updated {}", e.name), &e.name),
+        );
+        responses.insert("400".into(), problem("Malformed body"));
+        responses.insert("404".into(), problem("No such id"));
+        responses.insert("409".into(), problem("A unique value is taken"));
+        responses.insert("422".into(), problem("Invalid fields"));
+        let mut op = operation(
+            view,
+            format!("Update a {}", e.name),
+            format!("update_{}", e.snake),
+            e.protected.update,
+            responses,
+        );
+        op.insert("requestBody".into(), body(&format!("{}Update", e.name)));
+        item.insert("patch".into(), Value::Object(op));
+    }
+    if e.ops.delete {
+        let mut responses = Map::new();
+        responses.insert("204".into(), json!({ "description": "Deleted" }));
+        responses.insert("404".into(), problem("No such id"));
+        responses.insert("409".into(), problem("Other rows still reference it"));
+        item.insert(
+            "delete".into(),
+            Value::Object(operation(
+                view,
+                format!("Delete a {}", e.name),
+                format!("delete_{}", e.snake),
+                e.protected.delete,
+                responses,
+            )),
+        );
+    }
+    if !item.is_empty() {
+        item.insert("parameters".into(), json!([id_param()]));
+        paths.insert(format!("{}/{{id}}", e.route), Value::Object(item));
+    }
+}
+
+/// The document as pretty JSON.
+pub fn document(view: &View) -> String {
+    let mut paths = Map::new();
+    paths.insert("/health".into(), json!({ "get": { "summary": "Liveness", "operationId": "health", "responses": { "200": { "description": "The process answers", "content": { "application/json": { "schema": { "type": "object" } } } } } } }));
+    paths.insert("/ready".into(), json!({ "get": { "summary": "Readiness", "operationId": "ready", "responses": { "200": { "description": "The database answers", "content": { "application/json": { "schema": { "type": "object" } } } }, "503": problem("The database does not answer") } } }));
+    let mut schemas = Map::new();
+    schemas.insert("Problem".into(), json!({
+        "type": "object",
+        "description": "RFC 9457 problem details",
+        "properties": {
+            "type": { "type": "string" },
+            "title": { "type": "string" },
+            "status": { "type": "integer" },
+            "detail": { "type": "string" },
+            "errors": { "type": "array", "items": { "type": "object", "properties": { "field": { "type": "string" }, "message": { "type": "string" } }, "required": ["field", "message"] } }
+        },
+        "required": ["type", "title", "status", "detail"]
+    }));
+    for e in &view.entities {
+        entity_schemas(e, &mut schemas);
+        entity_paths(view, e, &mut paths);
+    }
+    let mut components = Map::new();
+    components.insert("schemas".into(), Value::Object(schemas));
+    match view.auth_mode {
+        "jwt" => {
+            components.insert(
+                "securitySchemes".into(),
+                json!({ "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" } }),
+            );
+        }
+        "api_key" => {
+            components.insert(
+                "securitySchemes".into(),
+                json!({ "apiKey": { "type": "apiKey", "in": "header", "name": "X-API-Key" } }),
+            );
+        }
+        _ => {}
+    }
+    let doc = json!({
+        "openapi": "3.1.0",
+        "info": { "title": view.service.name, "version": "0.1.0", "description": view.service.description },
+        "paths": paths,
+        "components": components,
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}

@@ -1,0 +1,594 @@
+//! The view model: everything the templates need, computed once from a validated spec
+//! (names, Rust and SQL types, defaults, validation rules, test samples).
+
+use ectus_spec::naming::{plural, snake, RUST_KEYWORDS};
+use ectus_spec::{AuthMode, Database, Entity, FieldType, Operation, RelationKind, Spec};
+use serde::Serialize;
+
+use crate::samples;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct View {
+    pub service: ServiceView,
+    pub database: &'static str,
+    pub postgres: bool,
+    pub auth_mode: &'static str,
+    pub uses_uuid: bool,
+    pub uses_json: bool,
+    pub any_protected: bool,
+    pub entities: Vec<EntityView>,
+    /// Entities ordered so that every referenced table comes first.
+    pub entities_by_depth: Vec<EntityView>,
+    pub versions: std::collections::BTreeMap<&'static str, &'static str>,
+    pub generator_version: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceView {
+    pub name: String,
+    pub crate_name: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Ops {
+    pub list: bool,
+    pub get: bool,
+    pub create: bool,
+    pub update: bool,
+    pub delete: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EntityView {
+    pub name: String,
+    pub snake: String,
+    pub module: String,
+    pub plural: String,
+    pub table: String,
+    pub route: String,
+    pub ops: Ops,
+    pub protected: Ops,
+    pub columns: Vec<ColumnView>,
+    pub filters: Vec<ColumnView>,
+    pub sorts: Vec<String>,
+    pub page_size: u32,
+    pub max_page_size: u32,
+    /// Entities that must exist before one of this is created (in creation order for tests).
+    pub parents: Vec<ParentView>,
+    pub has_required_fields: bool,
+    /// A test body for create and one for update (JSON text), given parent ids `__<fk>__`.
+    pub sample_create: String,
+    pub sample_update: String,
+    /// A second create body (for list tests), distinct in unique columns.
+    pub sample_create_2: String,
+    pub sample_create_3: String,
+    /// A body whose first column has the wrong JSON type.
+    pub wrong_type_body: String,
+    pub wrong_type_field: String,
+    /// Depth in the belongs-to graph (tests create parents first).
+    pub depth: usize,
+    /// Method router of the collection route, e.g. `get(list).post(create)`.
+    pub collection_methods: String,
+    /// Method router of the item route, e.g. `get(fetch).patch(update).delete(remove)`.
+    pub item_methods: String,
+    pub any_protected: bool,
+    /// `get`, `{get, post}`…: the routing functions the router calls.
+    pub routing_imports: String,
+    /// Some column must be given on create.
+    pub has_required_columns: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ParentView {
+    pub fk: String,
+    pub table: String,
+    pub entity: String,
+    pub snake: String,
+    pub route: String,
+    pub required: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ColumnView {
+    pub name: String,
+    pub ty: &'static str,
+    /// Rust type of the value (without Option).
+    pub rust_type: String,
+    /// Rust type used in query strings for filters.
+    pub filter_type: String,
+    /// The column may hold NULL (optional without default).
+    pub nullable: bool,
+    pub required: bool,
+    pub unique: bool,
+    pub sql_type: String,
+    pub sql_check: Option<String>,
+    /// Rust expression producing the default when a create omits the field.
+    pub default_expr: Option<String>,
+    pub min_length: Option<u32>,
+    pub max_length: Option<u32>,
+    pub min: Option<String>,
+    pub max: Option<String>,
+    pub values: Vec<String>,
+    pub is_fk: bool,
+    pub fk_table: String,
+    pub fk_entity: String,
+    pub on_delete: &'static str,
+    pub is_string_like: bool,
+    pub is_email: bool,
+    pub is_url: bool,
+    pub is_decimal: bool,
+    pub is_enum: bool,
+    pub is_json: bool,
+    pub description: String,
+    /// Rust type accepted in request bodies (without Option).
+    pub input_type: String,
+    /// Expression binding the value on create (moves out of `input`).
+    pub create_bind: String,
+    /// Expression binding the value on update (moves out of `input` and `existing`).
+    pub update_bind: String,
+    /// Rust expression of a valid JSON value for test sample `n: u32`.
+    pub sample_expr: String,
+    /// The value type is `Copy`.
+    pub is_copy: bool,
+}
+
+fn module_name(snake: &str) -> String {
+    if RUST_KEYWORDS.contains(&snake) {
+        format!("{snake}_routes")
+    } else {
+        snake.to_owned()
+    }
+}
+
+fn rust_type(ty: FieldType) -> &'static str {
+    match ty {
+        FieldType::String
+        | FieldType::Text
+        | FieldType::Email
+        | FieldType::Url
+        | FieldType::Enum
+        | FieldType::Decimal => "String",
+        FieldType::Integer => "i64",
+        FieldType::Float => "f64",
+        FieldType::Bool => "bool",
+        FieldType::Date => "chrono::NaiveDate",
+        FieldType::Datetime => "chrono::DateTime<chrono::Utc>",
+        FieldType::Uuid => "uuid::Uuid",
+        FieldType::Json => "sqlx::types::Json<serde_json::Value>",
+    }
+}
+
+fn sql_type(ty: FieldType, db: Database) -> &'static str {
+    let pg = db == Database::Postgres;
+    match ty {
+        FieldType::String
+        | FieldType::Text
+        | FieldType::Email
+        | FieldType::Url
+        | FieldType::Enum => "TEXT",
+        // Exact decimals are kept as text on both engines, so no precision is ever lost.
+        FieldType::Decimal => "TEXT",
+        FieldType::Integer => {
+            if pg {
+                "BIGINT"
+            } else {
+                "INTEGER"
+            }
+        }
+        FieldType::Float => {
+            if pg {
+                "DOUBLE PRECISION"
+            } else {
+                "REAL"
+            }
+        }
+        FieldType::Bool => {
+            if pg {
+                "BOOLEAN"
+            } else {
+                "INTEGER"
+            }
+        }
+        FieldType::Date => {
+            if pg {
+                "DATE"
+            } else {
+                "TEXT"
+            }
+        }
+        FieldType::Datetime => {
+            if pg {
+                "TIMESTAMPTZ"
+            } else {
+                "TEXT"
+            }
+        }
+        FieldType::Uuid => {
+            if pg {
+                "UUID"
+            } else {
+                "BLOB"
+            }
+        }
+        FieldType::Json => {
+            if pg {
+                "JSONB"
+            } else {
+                "TEXT"
+            }
+        }
+    }
+}
+
+fn number_literal(v: f64, ty: FieldType) -> String {
+    match ty {
+        FieldType::Integer => format!("{}", v as i64),
+        _ => {
+            let s = format!("{v}");
+            if s.contains('.') || s.contains('e') {
+                s
+            } else {
+                format!("{s}.0")
+            }
+        }
+    }
+}
+
+fn default_expr(field: &ectus_spec::Field) -> Option<String> {
+    use serde_json::Value;
+    let value = field.default.as_ref()?;
+    Some(match (field.ty, value) {
+        (FieldType::Integer, Value::Number(n)) => format!("{}_i64", n.as_i64().unwrap_or_default()),
+        (FieldType::Float, Value::Number(n)) => format!("{}_f64", number_literal(n.as_f64().unwrap_or_default(), FieldType::Float)),
+        (FieldType::Decimal, Value::Number(n)) => format!("{:?}.to_owned()", n.to_string()),
+        (FieldType::Bool, Value::Bool(b)) => b.to_string(),
+        (FieldType::Date, Value::String(s)) if s == "now" => "chrono::Utc::now().date_naive()".into(),
+        (FieldType::Datetime, Value::String(s)) if s == "now" => "chrono::Utc::now()".into(),
+        (FieldType::Date, Value::String(s)) => format!("chrono::NaiveDate::parse_from_str({s:?}, \"%Y-%m-%d\").unwrap_or_default()"),
+        (FieldType::Datetime, Value::String(s)) => format!("chrono::DateTime::parse_from_rfc3339({s:?}).map(|t| t.with_timezone(&chrono::Utc)).unwrap_or_default()"),
+        (FieldType::Uuid, Value::String(s)) => format!("uuid::Uuid::parse_str({s:?}).unwrap_or_default()"),
+        (FieldType::Json, v) => format!("sqlx::types::Json(serde_json::json!({v}))"),
+        (_, Value::String(s)) => format!("{s:?}.to_owned()"),
+        _ => return None,
+    })
+}
+
+fn sql_check(field: &ectus_spec::Field) -> Option<String> {
+    let col = &field.name;
+    if field.ty == FieldType::Enum {
+        let values: Vec<String> = field.values.iter().map(|v| format!("'{v}'")).collect();
+        return Some(format!("{col} IN ({})", values.join(", ")));
+    }
+    None
+}
+
+fn column(field: &ectus_spec::Field, db: Database) -> ColumnView {
+    let ty = field.ty;
+    let has_default = field.default.is_some();
+    ColumnView {
+        name: field.name.clone(),
+        ty: ty.as_str(),
+        rust_type: rust_type(ty).to_owned(),
+        filter_type: match ty {
+            FieldType::Integer => "i64".into(),
+            FieldType::Bool => "bool".into(),
+            FieldType::Float => "f64".into(),
+            FieldType::Uuid => "uuid::Uuid".into(),
+            FieldType::Date => "chrono::NaiveDate".into(),
+            _ => "String".into(),
+        },
+        nullable: !field.required && !has_default,
+        required: field.required && !has_default,
+        unique: field.unique,
+        sql_type: sql_type(ty, db).to_owned(),
+        sql_check: sql_check(field),
+        default_expr: default_expr(field),
+        min_length: field.min_length,
+        max_length: field
+            .max_length
+            .or((ty == FieldType::String).then_some(255)),
+        min: field.min.map(|v| number_literal(v, ty)),
+        max: field.max.map(|v| number_literal(v, ty)),
+        values: field.values.clone(),
+        is_fk: false,
+        fk_table: String::new(),
+        fk_entity: String::new(),
+        on_delete: "RESTRICT",
+        is_string_like: ty.is_textual() || matches!(ty, FieldType::Enum | FieldType::Decimal),
+        is_email: ty == FieldType::Email,
+        is_url: ty == FieldType::Url,
+        is_decimal: ty == FieldType::Decimal,
+        is_enum: ty == FieldType::Enum,
+        is_json: ty == FieldType::Json,
+        description: field.description.clone(),
+        input_type: match ty {
+            FieldType::Json => "serde_json::Value".to_owned(),
+            other => rust_type(other).to_owned(),
+        },
+        create_bind: String::new(),
+        update_bind: String::new(),
+        sample_expr: String::new(),
+        is_copy: matches!(
+            ty,
+            FieldType::Integer
+                | FieldType::Float
+                | FieldType::Bool
+                | FieldType::Date
+                | FieldType::Datetime
+                | FieldType::Uuid
+        ),
+    }
+}
+
+fn fk_column(rel: &ectus_spec::Relation, db: Database) -> ColumnView {
+    let target_snake = snake(&rel.target);
+    ColumnView {
+        name: rel.foreign_key(),
+        ty: "integer",
+        rust_type: "i64".into(),
+        filter_type: "i64".into(),
+        nullable: !rel.required,
+        required: rel.required,
+        unique: false,
+        sql_type: if db == Database::Postgres {
+            "BIGINT".into()
+        } else {
+            "INTEGER".into()
+        },
+        sql_check: None,
+        default_expr: None,
+        min_length: None,
+        max_length: None,
+        min: None,
+        max: None,
+        values: Vec::new(),
+        is_fk: true,
+        fk_table: plural(&target_snake),
+        fk_entity: rel.target.clone(),
+        on_delete: rel.on_delete.sql(),
+        is_string_like: false,
+        is_email: false,
+        is_url: false,
+        is_decimal: false,
+        is_enum: false,
+        is_json: false,
+        description: format!("Id of the {} this belongs to.", rel.target),
+        input_type: "i64".into(),
+        create_bind: String::new(),
+        update_bind: String::new(),
+        sample_expr: String::new(),
+        is_copy: true,
+    }
+}
+
+fn ops(list: &[Operation], pred: impl Fn(Operation) -> bool) -> Ops {
+    let has = |op| list.contains(&op) && pred(op);
+    Ops {
+        list: has(Operation::List),
+        get: has(Operation::Get),
+        create: has(Operation::Create),
+        update: has(Operation::Update),
+        delete: has(Operation::Delete),
+    }
+}
+
+/// Depth of an entity in the belongs-to graph (roots are 0); cycles are cut.
+fn depth(spec: &Spec, entity: &Entity, seen: &mut Vec<String>) -> usize {
+    if seen.contains(&entity.name) {
+        return 0;
+    }
+    seen.push(entity.name.clone());
+    let d = entity
+        .relations
+        .iter()
+        .filter(|r| r.kind == RelationKind::BelongsTo && r.target != entity.name)
+        .filter_map(|r| spec.entity(&r.target))
+        .map(|t| depth(spec, t, seen) + 1)
+        .max()
+        .unwrap_or(0);
+    seen.pop();
+    d
+}
+
+fn entity_view(spec: &Spec, entity: &Entity) -> EntityView {
+    let db = spec.database;
+    let snake_name = snake(&entity.name);
+    let plural_name = plural(&snake_name);
+    let mut columns: Vec<ColumnView> = entity
+        .fields
+        .iter()
+        .map(|f| finish_column(column(f, db), Some(f)))
+        .collect();
+    let mut parents = Vec::new();
+    for rel in entity
+        .relations
+        .iter()
+        .filter(|r| r.kind == RelationKind::BelongsTo)
+    {
+        columns.push(finish_column(fk_column(rel, db), None));
+        let target_snake = snake(&rel.target);
+        parents.push(ParentView {
+            fk: rel.foreign_key(),
+            entity: rel.target.clone(),
+            route: format!("/{}", plural(&target_snake).replace('_', "-")),
+            table: plural(&target_snake),
+            snake: target_snake,
+            required: rel.required,
+        });
+    }
+    let default_filters: Vec<String> = columns
+        .iter()
+        .filter(|c| c.is_fk || c.is_enum || c.ty == "bool" || (c.unique && !c.is_json))
+        .map(|c| c.name.clone())
+        .collect();
+    let filter_names = entity.list.filters.clone().unwrap_or(default_filters);
+    let filters = columns
+        .iter()
+        .filter(|c| filter_names.contains(&c.name))
+        .cloned()
+        .collect();
+    let mut sorts: Vec<String> = entity.list.sort.clone().unwrap_or_else(|| {
+        let mut all = vec![
+            "id".to_owned(),
+            "created_at".to_owned(),
+            "updated_at".to_owned(),
+        ];
+        all.extend(
+            columns
+                .iter()
+                .filter(|c| !c.is_json)
+                .map(|c| c.name.clone()),
+        );
+        all
+    });
+    if !sorts.contains(&"id".to_owned()) {
+        sorts.insert(0, "id".to_owned());
+    }
+    let samples = samples::for_entity(entity);
+    EntityView {
+        name: entity.name.clone(),
+        module: module_name(&snake_name),
+        route: format!("/{}", plural_name.replace('_', "-")),
+        table: plural_name.clone(),
+        plural: plural_name,
+        snake: snake_name,
+        ops: ops(&entity.operations, |_| true),
+        protected: ops(&entity.operations, |op| spec.is_protected(op)),
+        has_required_fields: columns.iter().any(|c| c.required && !c.is_fk),
+        columns,
+        filters,
+        sorts,
+        page_size: entity.list.page_size,
+        max_page_size: entity.list.max_page_size,
+        parents,
+        sample_create: samples.create,
+        sample_update: samples.update,
+        sample_create_2: samples.create_2,
+        sample_create_3: samples.create_3,
+        wrong_type_body: samples.wrong_type_body,
+        wrong_type_field: samples.wrong_type_field,
+        depth: depth(spec, entity, &mut Vec::new()),
+        collection_methods: methods(&[
+            (entity.operations.contains(&Operation::List), "get(list)"),
+            (
+                entity.operations.contains(&Operation::Create),
+                "post(create)",
+            ),
+        ]),
+        item_methods: methods(&[
+            (entity.operations.contains(&Operation::Get), "get(fetch)"),
+            (
+                entity.operations.contains(&Operation::Update),
+                "patch(update)",
+            ),
+            (
+                entity.operations.contains(&Operation::Delete),
+                "delete(remove)",
+            ),
+        ]),
+        any_protected: entity.operations.iter().any(|op| spec.is_protected(*op)),
+        routing_imports: String::new(),
+        has_required_columns: false,
+    }
+    .finish()
+}
+
+impl EntityView {
+    fn finish(mut self) -> EntityView {
+        let mut functions: Vec<&str> = [&self.collection_methods, &self.item_methods]
+            .iter()
+            .filter_map(|chain| chain.split('(').next())
+            .filter(|f| !f.is_empty())
+            .collect();
+        functions.sort_unstable();
+        functions.dedup();
+        self.routing_imports = if functions.len() == 1 {
+            functions[0].to_owned()
+        } else {
+            format!("{{{}}}", functions.join(", "))
+        };
+        self.has_required_columns = self.columns.iter().any(|c| c.required);
+        self
+    }
+}
+
+/// `get(a).post(b)` from the enabled (flag, call) pairs.
+fn methods(calls: &[(bool, &str)]) -> String {
+    calls
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, call)| *call)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// Fills the bind expressions and test samples of a column.
+fn finish_column(mut c: ColumnView, field: Option<&ectus_spec::Field>) -> ColumnView {
+    let n = &c.name;
+    let wrap = if c.is_json {
+        ".map(sqlx::types::Json)"
+    } else {
+        ""
+    };
+    c.create_bind = match (&c.default_expr, field.and_then(|f| f.default.as_ref())) {
+        (Some(expr), Some(serde_json::Value::String(s))) if s == "now" && c.ty == "datetime" => {
+            let _ = expr;
+            format!("input.{n}{wrap}.unwrap_or_else(chrono::Utc::now)")
+        }
+        (Some(expr), _) if c.is_copy && !expr.contains('(') => {
+            format!("input.{n}{wrap}.unwrap_or({expr})")
+        }
+        (Some(expr), _) => format!("input.{n}{wrap}.unwrap_or_else(|| {expr})"),
+        (None, _) => format!("input.{n}{wrap}"),
+    };
+    c.update_bind = if c.nullable {
+        format!("input.{n}{wrap}.or(existing.{n})")
+    } else {
+        format!("input.{n}{wrap}.unwrap_or(existing.{n})")
+    };
+    c.sample_expr = match field {
+        Some(f) => crate::samples::expr(f),
+        None => "serde_json::Value::Null".to_owned(),
+    };
+    c
+}
+
+/// Builds the view of a validated spec.
+pub fn build(spec: &Spec) -> View {
+    let entities: Vec<EntityView> = spec.entities.iter().map(|e| entity_view(spec, e)).collect();
+    let any = |ty: FieldType| {
+        spec.entities
+            .iter()
+            .any(|e| e.fields.iter().any(|f| f.ty == ty))
+    };
+    View {
+        service: ServiceView {
+            name: spec.service.name.clone(),
+            crate_name: snake(&spec.service.name),
+            description: if spec.service.description.is_empty() {
+                format!("The {} service.", spec.service.name)
+            } else {
+                spec.service.description.clone()
+            },
+        },
+        database: spec.database.as_str(),
+        postgres: spec.database == Database::Postgres,
+        auth_mode: spec.auth.mode.as_str(),
+        uses_uuid: any(FieldType::Uuid),
+        uses_json: any(FieldType::Json),
+        any_protected: spec.auth.mode != AuthMode::None
+            && entities.iter().any(|e| {
+                let p = &e.protected;
+                p.list || p.get || p.create || p.update || p.delete
+            }),
+        entities_by_depth: {
+            let mut sorted = entities.clone();
+            sorted.sort_by_key(|e| e.depth);
+            sorted
+        },
+        entities,
+        versions: crate::versions::as_map(),
+        generator_version: env!("CARGO_PKG_VERSION"),
+    }
+}

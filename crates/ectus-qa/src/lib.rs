@@ -1,0 +1,86 @@
+//! The Ectus-R QA runner: proves a generated project by building it, running its tests and
+//! linting it, in a sandbox, and reports the outcome as structured data.
+//!
+//! Each phase (fetch, build, test, lint) runs `cargo` as a child in its own process group,
+//! in the project directory, with a cleared environment (only what cargo needs), an address-
+//! space limit (`RLIMIT_AS`) and a wall-clock limit; on time-out the whole group is killed and
+//! the phase is reported as `timed_out`, never left hanging. All projects share one
+//! `CARGO_TARGET_DIR`, so the second project only compiles its own crate.
+//!
+//! [`report`] holds the report model and the parsers of cargo's output.
+
+pub mod report;
+mod sandbox;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+pub use report::{CompilerErrors, Phase, PhaseReport, PhaseStatus, QaReport, TestSummary, Verdict};
+
+/// How to run QA.
+#[derive(Debug, Clone)]
+pub struct QaOptions {
+    /// Shared build cache for every generated project.
+    pub target_dir: PathBuf,
+    /// Wall-clock limit of each phase.
+    pub phase_timeout: Duration,
+    /// Address-space limit of every process in the sandbox (bytes); `None` for no limit.
+    pub memory_limit: Option<u64>,
+    /// For PostgreSQL projects: an admin URL where the project's tests may create databases.
+    pub test_database_url: Option<String>,
+    /// Run clippy with `-D warnings`.
+    pub lint: bool,
+}
+
+impl QaOptions {
+    /// Defaults: a shared cache at `target_dir`, 20 minutes per phase, 8 GiB per process.
+    pub fn new(target_dir: impl Into<PathBuf>) -> QaOptions {
+        QaOptions {
+            target_dir: target_dir.into(),
+            phase_timeout: Duration::from_secs(20 * 60),
+            memory_limit: Some(8 << 30),
+            test_database_url: None,
+            lint: true,
+        }
+    }
+}
+
+/// Runs QA on the project in `dir`, calling `progress` when each phase starts and ends.
+pub async fn run(
+    dir: &Path,
+    options: &QaOptions,
+    mut progress: impl FnMut(Phase, Option<&PhaseReport>),
+) -> QaReport {
+    let started = Instant::now();
+    let mut report = QaReport::default();
+    let mut phases = vec![Phase::Fetch, Phase::Build, Phase::Test];
+    if options.lint {
+        phases.push(Phase::Lint);
+    }
+    let mut failed = false;
+    for phase in phases {
+        if failed {
+            let skipped = PhaseReport::skipped(phase);
+            progress(phase, Some(&skipped));
+            report.phases.push(skipped);
+            continue;
+        }
+        progress(phase, None);
+        let outcome = sandbox::run_phase(dir, options, phase).await;
+        let phase_report = report.absorb(phase, outcome);
+        progress(phase, Some(&phase_report));
+        failed = phase_report.status != PhaseStatus::Passed;
+        report.phases.push(phase_report);
+    }
+    report.total_ms = started.elapsed().as_millis() as u64;
+    report.verdict = if report
+        .phases
+        .iter()
+        .all(|p| p.status == PhaseStatus::Passed)
+    {
+        Verdict::Passed
+    } else {
+        Verdict::Failed
+    };
+    report
+}

@@ -1,0 +1,456 @@
+//! OpenAPI 3.0 / 3.1 import: entities, fields, relations, auth, reported assumptions and
+//! rejected documents.
+
+use ectus_spec::openapi::{import, ImportError};
+use ectus_spec::{
+    validate, AuthMode, Derived, Entity, Field, FieldType, Operation, RelationKind, Spec,
+};
+
+const PETSTORE: &str = include_str!("fixtures/petstore.yaml");
+const BLOG: &str = include_str!("fixtures/blog-3.1.yaml");
+const UNSUPPORTED: &str = include_str!("fixtures/unsupported-3.0.yaml");
+const SHOP: &str = include_str!("fixtures/shop-3.0.json");
+const FIXTURES: [(&str, &str); 4] = [
+    ("petstore", PETSTORE),
+    ("blog", BLOG),
+    ("unsupported", UNSUPPORTED),
+    ("shop", SHOP),
+];
+
+fn imported(text: &str) -> Derived {
+    import(text).unwrap_or_else(|e| panic!("import failed: {e}"))
+}
+
+fn entity<'s>(spec: &'s Spec, name: &str) -> &'s Entity {
+    spec.entity(name)
+        .unwrap_or_else(|| panic!("no entity {name} in {:?}", names(spec)))
+}
+
+fn names(spec: &Spec) -> Vec<&str> {
+    spec.entities.iter().map(|e| e.name.as_str()).collect()
+}
+
+fn field<'e>(entity: &'e Entity, name: &str) -> &'e Field {
+    entity
+        .fields
+        .iter()
+        .find(|f| f.name == name)
+        .unwrap_or_else(|| panic!("no field {name} in {}", entity.name))
+}
+
+fn has_field(entity: &Entity, name: &str) -> bool {
+    entity.fields.iter().any(|f| f.name == name)
+}
+
+/// The assumption texts, one per line, for `contains` checks with a useful failure message.
+fn notes(derived: &Derived) -> String {
+    derived
+        .assumptions
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn assert_note(derived: &Derived, subject: &str, needle: &str) {
+    let found = derived
+        .assumptions
+        .iter()
+        .any(|a| a.subject == subject && a.message.contains(needle));
+    assert!(
+        found,
+        "no assumption on {subject:?} containing {needle:?} in:\n{}",
+        notes(derived)
+    );
+}
+
+fn rejected(text: &str) -> String {
+    let error: ImportError = import(text).expect_err("should be rejected");
+    error.to_string()
+}
+
+#[test]
+fn petstore_imports_pet_with_name_and_optional_tag_and_skips_id() {
+    let derived = imported(PETSTORE);
+    let spec = &derived.spec;
+    assert_eq!(names(spec), ["Pet"]);
+    let pet = entity(spec, "Pet");
+    let fields: Vec<&str> = pet.fields.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(fields, ["name", "tag"]);
+    let name = field(pet, "name");
+    assert_eq!((name.ty, name.required), (FieldType::String, true));
+    let tag = field(pet, "tag");
+    assert_eq!((tag.ty, tag.required), (FieldType::String, false));
+    assert_note(&derived, "Pet.id", "the generated id replaces it; skipped");
+}
+
+#[test]
+fn petstore_operations_are_list_get_create() {
+    let spec = imported(PETSTORE).spec;
+    assert_eq!(
+        entity(&spec, "Pet").operations,
+        [Operation::List, Operation::Get, Operation::Create]
+    );
+}
+
+#[test]
+fn petstore_quirks_and_non_entity_schemas_are_reported() {
+    let derived = imported(PETSTORE);
+    assert_note(
+        &derived,
+        "POST /pets",
+        "create has no request body; assumed Pet's writable fields",
+    );
+    assert_note(
+        &derived,
+        "GET /pets/{petId}",
+        "returns an array of Pet (per its success response), not a single Pet; treated as get",
+    );
+    assert_note(&derived, "Pets", "array alias of Pet, not an entity");
+    assert_note(
+        &derived,
+        "Error",
+        "used only in error responses; generated services use RFC 9457 problems instead",
+    );
+    assert_note(
+        &derived,
+        "GET /pets",
+        "cannot honour query parameter \"limit\"",
+    );
+    assert_note(
+        &derived,
+        "GET /pets",
+        "cannot honour response header \"x-next\"",
+    );
+    assert_note(&derived, "servers", "cannot honour server URLs");
+}
+
+#[test]
+fn petstore_service_database_and_auth() {
+    let derived = imported(PETSTORE);
+    let spec = &derived.spec;
+    assert_eq!(spec.service.name, "swagger-petstore");
+    assert_eq!(spec.service.description, "");
+    assert_eq!(spec.database.as_str(), "sqlite");
+    assert_eq!(spec.auth.mode, AuthMode::None);
+    assert_note(
+        &derived,
+        "database",
+        "OpenAPI does not say which database; assumed sqlite",
+    );
+    assert_note(&derived, "auth", "declares no security");
+}
+
+#[test]
+fn openapi_3_1_formats_enums_and_lengths_map_to_field_types() {
+    let derived = imported(BLOG);
+    let spec = &derived.spec;
+    assert_eq!(names(spec), ["User", "Post"]);
+    assert_eq!(spec.service.name, "blog-api");
+    assert_eq!(
+        spec.service.description,
+        "A small blog with users and posts."
+    );
+    let user = entity(spec, "User");
+    let email = field(user, "email");
+    assert_eq!(
+        (email.ty, email.required, email.max_length),
+        (FieldType::Email, true, Some(254))
+    );
+    let name = field(user, "name");
+    assert_eq!((name.min_length, name.max_length), (Some(1), Some(80)));
+    assert_eq!(field(user, "website").ty, FieldType::Url);
+    assert_eq!(field(user, "birthday").ty, FieldType::Date);
+    let role = field(user, "role");
+    assert_eq!(role.ty, FieldType::Enum);
+    assert_eq!(role.values, ["admin", "author", "reader"]);
+    assert_eq!(role.default, Some(serde_json::json!("reader")));
+    let post = entity(spec, "Post");
+    assert_eq!(field(post, "published_at").ty, FieldType::Datetime);
+    assert_eq!(field(post, "external_ref").ty, FieldType::Uuid);
+    assert_eq!(field(post, "body").ty, FieldType::Text);
+    let rating = field(post, "rating");
+    assert_eq!(
+        (rating.ty, rating.min, rating.max),
+        (FieldType::Float, Some(0.0), Some(5.0))
+    );
+    assert_eq!(field(post, "price").ty, FieldType::Decimal);
+    assert_eq!(field(post, "views").min, Some(0.0));
+    let status = field(post, "status");
+    assert_eq!(status.values, ["draft", "published", "in_review"]);
+    assert_note(
+        &derived,
+        "Post.status",
+        "\"in review\" became \"in_review\"",
+    );
+}
+
+#[test]
+fn openapi_3_1_null_in_type_array_makes_a_field_optional() {
+    let spec = imported(BLOG).spec;
+    let website = field(entity(&spec, "User"), "website");
+    assert!(!website.required);
+    let published = field(entity(&spec, "Post"), "published_at");
+    assert_eq!(
+        (published.ty, published.required),
+        (FieldType::Datetime, false)
+    );
+}
+
+#[test]
+fn all_of_parts_are_merged_and_read_only_columns_are_handled() {
+    let derived = imported(BLOG);
+    let post = entity(&derived.spec, "Post");
+    assert!(!has_field(post, "created_at") && !has_field(post, "id"));
+    assert!(field(post, "title").required);
+    assert_eq!(field(post, "title").max_length, Some(200));
+    assert_note(&derived, "Timestamps", "merged via allOf into Post");
+    assert_note(&derived, "Post.created_at", "maintain it themselves");
+    assert_note(
+        &derived,
+        "User.karma",
+        "readOnly karma: generated services accept it on create",
+    );
+    assert!(has_field(entity(&derived.spec, "User"), "karma"));
+}
+
+#[test]
+fn ref_properties_become_belongs_to_with_the_inverse_has_many() {
+    let spec = imported(BLOG).spec;
+    let post = entity(&spec, "Post");
+    let author = post
+        .relations
+        .iter()
+        .find(|r| r.kind == RelationKind::BelongsTo)
+        .expect("belongs_to");
+    assert_eq!(author.target, "User");
+    assert_eq!(author.stem(), "author");
+    assert!(author.required);
+    let user = entity(&spec, "User");
+    assert!(user
+        .relations
+        .iter()
+        .any(|r| r.kind == RelationKind::HasMany && r.target == "Post"));
+}
+
+#[test]
+fn bearer_security_is_jwt_and_an_empty_security_list_is_public() {
+    let derived = imported(BLOG);
+    let auth = &derived.spec.auth;
+    assert_eq!(auth.mode, AuthMode::Jwt);
+    assert_eq!(
+        auth.protect,
+        [
+            Operation::Get,
+            Operation::Create,
+            Operation::Update,
+            Operation::Delete
+        ]
+    );
+    assert!(!derived.spec.is_protected(Operation::List));
+    let post = entity(&derived.spec, "Post");
+    assert_eq!(
+        post.operations,
+        [
+            Operation::List,
+            Operation::Get,
+            Operation::Create,
+            Operation::Update,
+            Operation::Delete
+        ]
+    );
+    assert_eq!(
+        entity(&derived.spec, "User").operations,
+        [Operation::Get, Operation::Create, Operation::Update]
+    );
+}
+
+#[test]
+fn reserved_property_names_are_renamed() {
+    let derived = imported(BLOG);
+    let post = entity(&derived.spec, "Post");
+    assert!(has_field(post, "kind") && !has_field(post, "type"));
+    assert_note(&derived, "Post.type", "renamed to \"kind\"");
+    let unsupported = imported(UNSUPPORTED);
+    assert!(has_field(entity(&unsupported.spec, "Pet"), "position"));
+}
+
+#[test]
+fn one_of_nested_paths_and_other_constructs_are_reported_as_cannot_honour() {
+    let derived = imported(UNSUPPORTED);
+    let pet = entity(&derived.spec, "Pet");
+    assert_eq!(field(pet, "animal").ty, FieldType::Json);
+    for (subject, needle) in [
+        ("Pet.animal", "cannot honour oneOf"),
+        (
+            "POST /pets/{petId}/vaccinate",
+            "cannot honour this operation",
+        ),
+        (
+            "GET /owners/{ownerId}/visits",
+            "cannot honour this operation",
+        ),
+        ("HEAD /pets/{petId}", "cannot honour this operation"),
+        ("GET /pets", "cannot honour query parameter \"species\""),
+        (
+            "GET /pets",
+            "cannot honour header parameter \"X-Request-Id\"",
+        ),
+        ("GET /pets", "cannot honour media type application/xml"),
+        ("POST /pets", "cannot honour callback \"onAdopted\""),
+        ("POST /pets", "cannot honour link \"GetPet\""),
+        ("POST /pets", "cannot honour the scopes"),
+        (
+            "securitySchemes.oauth",
+            "cannot honour this security scheme",
+        ),
+        ("Pet.name", "cannot honour `pattern`"),
+        ("Pet.meta", "object stored as one json field"),
+        ("Pet.weight", "cannot honour exclusiveMinimum"),
+        ("Pet.chip", "cannot honour default 42"),
+        ("Pet.photo", "format \"binary\" is not enforced"),
+        ("Pet.secret", "writeOnly secret"),
+        ("Cat", "used only inside the json field Pet.animal"),
+        ("Visit", "not referenced by any imported path"),
+    ] {
+        assert_note(&derived, subject, needle);
+    }
+    assert_eq!(field(pet, "age").min, Some(1.0));
+    assert_eq!(
+        field(pet, "species").values,
+        ["dog", "cat", "guinea_pig", "lan"]
+    );
+    // Only an unsupported scheme protects create: still protected, as jwt.
+    assert_eq!(derived.spec.auth.mode, AuthMode::Jwt);
+    assert_eq!(derived.spec.auth.protect, [Operation::Create]);
+}
+
+#[test]
+fn arrays_of_refs_become_has_many_with_a_belongs_to_added_on_the_target() {
+    let derived = imported(UNSUPPORTED);
+    let spec = &derived.spec;
+    assert_eq!(names(spec), ["Pet", "Owner"]);
+    let owner = entity(spec, "Owner");
+    assert!(owner
+        .relations
+        .iter()
+        .any(|r| r.kind == RelationKind::HasMany && r.target == "Pet"));
+    let pet = entity(spec, "Pet");
+    let back = pet
+        .relations
+        .iter()
+        .find(|r| r.kind == RelationKind::BelongsTo && r.target == "Owner")
+        .expect("belongs_to Owner");
+    assert!(!back.required);
+    assert_note(
+        &derived,
+        "Pet",
+        "added an optional belongs_to Owner (owner_id)",
+    );
+    assert_eq!(field(owner, "tags").ty, FieldType::Json);
+    let parent = pet
+        .relations
+        .iter()
+        .find(|r| r.kind == RelationKind::BelongsTo && r.target == "Pet")
+        .expect("self reference");
+    assert_eq!(parent.stem(), "parent");
+}
+
+#[test]
+fn json_documents_with_api_keys_and_prefixed_paths_import() {
+    let derived = imported(SHOP);
+    let spec = &derived.spec;
+    assert_eq!(spec.service.name, "shop-service");
+    let product = entity(spec, "Product");
+    assert_eq!(
+        product.operations,
+        [Operation::List, Operation::Create, Operation::Delete]
+    );
+    assert_eq!(field(product, "price").ty, FieldType::Decimal);
+    assert_eq!(field(product, "description").ty, FieldType::Text);
+    assert_eq!(
+        field(product, "in_stock").default,
+        Some(serde_json::json!(true))
+    );
+    assert!(!field(product, "note").required);
+    assert_eq!(spec.auth.mode, AuthMode::ApiKey);
+    assert_eq!(spec.auth.protect, [Operation::Create, Operation::Delete]);
+    assert_note(
+        &derived,
+        "securitySchemes.key",
+        "cannot honour the key location",
+    );
+}
+
+#[test]
+fn swagger_2_is_rejected() {
+    let message = rejected("swagger: \"2.0\"\ninfo: {title: x, version: \"1\"}\npaths: {}\n");
+    assert!(
+        message.contains("Swagger 2.0 document; convert it to OpenAPI 3 first"),
+        "{message}"
+    );
+}
+
+#[test]
+fn missing_or_unsupported_versions_are_rejected() {
+    let message = rejected("info: {title: x}\npaths: {}\n");
+    assert!(message.contains("`openapi` key"), "{message}");
+    let message = rejected("openapi: 4.0.0\ninfo: {title: x}\npaths: {}\n");
+    assert!(
+        message.contains("\"4.0.0\" is not supported") && message.contains("3.0.x and 3.1.x"),
+        "{message}"
+    );
+    let message = rejected("- just\n- a list\n");
+    assert!(message.contains("not an OpenAPI document"), "{message}");
+}
+
+#[test]
+fn invalid_yaml_is_rejected_with_its_location() {
+    let message = rejected("openapi: 3.0.0\ninfo:\n  title: [unclosed\npaths: {}\n");
+    assert!(message.contains("not valid YAML or JSON"), "{message}");
+    assert!(message.starts_with("line "), "{message}");
+    assert!(message.contains("column"), "{message}");
+    let message = rejected("{\"openapi\": \"3.0.0\",, }");
+    assert!(message.contains("line 1"), "{message}");
+}
+
+#[test]
+fn documents_without_usable_paths_are_rejected() {
+    let message = rejected("openapi: 3.0.0\ninfo: {title: x, version: \"1\"}\n");
+    assert!(message.contains("has no paths"), "{message}");
+    let message = rejected(
+        "openapi: 3.1.0\ninfo: {title: x, version: \"1\"}\npaths:\n  /health:\n    get:\n      responses:\n        \"200\": {description: ok}\n",
+    );
+    assert!(
+        message.contains("no resource-style path such as /pets with a component schema was found"),
+        "{message}"
+    );
+}
+
+#[test]
+fn import_is_deterministic() {
+    for (name, text) in FIXTURES {
+        let first = imported(text);
+        let second = imported(text);
+        assert_eq!(first, second, "{name}");
+        assert_eq!(first.spec.hash(), second.spec.hash(), "{name}");
+    }
+}
+
+#[test]
+fn every_imported_spec_validates_and_round_trips() {
+    for (name, text) in FIXTURES {
+        let spec = imported(text).spec;
+        validate(&spec).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let again = ectus_spec::parse(&spec.to_yaml(), ectus_spec::Format::Yaml)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(again, spec, "{name}");
+    }
+}
+
+#[test]
+fn import_errors_are_std_errors() {
+    let error = import("").expect_err("empty");
+    let boxed: Box<dyn std::error::Error> = Box::new(error.clone());
+    assert_eq!(boxed.to_string(), error.message);
+}
