@@ -22,6 +22,16 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Generate a verified Rust web service from a requirement, a spec or an OpenAPI document.
+    #[command(
+        after_help = "Examples:\n  ectus new blog-api --prompt \"A REST API for a blog with users and posts. Use PostgreSQL.\"\n  ectus new shop --spec shop.yaml\n  ectus new petstore --openapi petstore.yaml --json\n  ectus new blog-api --prompt \"...\" --no-qa        # files only"
+    )]
+    New(NewArgs),
+    /// Derive a spec from a requirement or an OpenAPI document and print it (with assumptions).
+    #[command(
+        after_help = "Examples:\n  ectus spec --prompt \"A todo API: tasks have a title and a due date.\" > todo.yaml\n  ectus spec --openapi petstore.yaml\n  ectus spec --file todo.yaml            # validate a spec\n  ectus spec --schema                    # the JSON Schema of spec files"
+    )]
+    Spec(SpecArgs),
     /// Run the API server (and in-process workers).
     #[command(
         after_help = "Examples:\n  ectus serve\n  ectus serve --listen 0.0.0.0:8080 --workers 4\n  ectus serve --database-url postgres://ectus:secret@db:5432/ectus --workers 0\n  ectus serve --print-config"
@@ -142,4 +152,76 @@ pub enum KeyCommand {
         /// The key's 10-character prefix.
         prefix: String,
     },
+}
+
+/// Where a spec comes from: exactly one of these.
+#[derive(Debug, Args, Clone)]
+#[group(required = true, multiple = false)]
+pub struct InputArgs {
+    /// A spec file (YAML or JSON).
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+    /// An OpenAPI 3.0 or 3.1 document (YAML or JSON).
+    #[arg(long, value_name = "FILE")]
+    pub openapi: Option<PathBuf>,
+    /// A plain-English requirement.
+    #[arg(long, value_name = "TEXT")]
+    pub prompt: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// Directory to generate into (created; must be empty or an earlier Ectus-R project).
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Write the files but do not build or test them.
+    #[arg(long)]
+    pub no_qa: bool,
+    /// Print the machine-readable report (JSON) on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Write into a non-empty directory that is not an Ectus-R project.
+    #[arg(long)]
+    pub force: bool,
+    /// Build cache shared by every generated project.
+    #[arg(
+        long,
+        env = "ECTUS_TARGET_DIR",
+        value_name = "DIR",
+        default_value = ".ectus/build-cache"
+    )]
+    pub target_dir: PathBuf,
+    /// For PostgreSQL services: an admin URL where the service's tests may create databases.
+    #[arg(long, env = "ECTUS_TEST_DATABASE_URL", value_name = "URL")]
+    pub test_database_url: Option<String>,
+    /// Wall-clock limit of each QA phase, e.g. 20m.
+    #[arg(long, value_name = "DURATION", default_value = "20m")]
+    pub phase_timeout: String,
+    /// Address-space limit of each QA process in MiB (0 for none).
+    #[arg(long, value_name = "MIB", default_value_t = 8192)]
+    pub memory_limit_mib: u64,
+    /// Skip clippy in QA.
+    #[arg(long)]
+    pub no_lint: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["file", "openapi", "prompt", "schema"])))]
+pub struct SpecArgs {
+    /// A spec file to validate and print normalised.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["openapi", "prompt", "schema"])]
+    pub file: Option<PathBuf>,
+    /// An OpenAPI 3.0 or 3.1 document.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["prompt", "schema"])]
+    pub openapi: Option<PathBuf>,
+    /// A plain-English requirement.
+    #[arg(long, value_name = "TEXT", conflicts_with = "schema")]
+    pub prompt: Option<String>,
+    /// Print the JSON Schema of spec files.
+    #[arg(long)]
+    pub schema: bool,
+    /// Print JSON ({"spec": …, "assumptions": […]}) instead of YAML.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -1,8 +1,11 @@
 //! One module per subcommand; [`run`] dispatches.
 
 mod admin;
+mod derive;
 mod migrate;
+mod new;
 mod serve;
+mod spec;
 mod worker;
 
 use std::process::ExitCode;
@@ -15,6 +18,8 @@ use crate::config::{Config, Overrides};
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::New(args) => new::run(args).await,
+        Command::Spec(args) => spec::run(args),
         Command::Serve(args) => serve::run(cli.config.as_deref(), args).await,
         Command::Worker(args) => worker::run(cli.config.as_deref(), args).await,
         Command::Migrate(args) => migrate::run(cli.config.as_deref(), args).await,

@@ -1,0 +1,241 @@
+//! `ectus new`: requirement → spec → files → QA, with live progress and a summary.
+
+use std::io::IsTerminal as _;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use ectus_qa::{Phase, PhaseReport, PhaseStatus, QaOptions, QaReport, Verdict};
+use serde::Serialize;
+
+use crate::cli::NewArgs;
+use crate::commands::derive::{derive, InputKind};
+
+/// The machine-readable outcome of `ectus new --json`.
+#[derive(Debug, Serialize)]
+pub struct NewReport {
+    pub dir: String,
+    pub input: InputKind,
+    pub service: String,
+    pub spec_hash: String,
+    pub assumptions: Vec<ectus_spec::Assumption>,
+    pub files: ectus_codegen::WriteReport,
+    pub notes: Vec<String>,
+    pub qa: Option<QaReport>,
+    pub verdict: String,
+}
+
+/// Live progress: a spinner on a terminal, plain lines otherwise (both on stderr).
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    started: Instant,
+}
+
+impl Progress {
+    fn new(quiet: bool) -> Progress {
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        Progress {
+            bar,
+            started: Instant::now(),
+        }
+    }
+
+    fn line(&self, message: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(message),
+            None => eprintln!("[{:>6.1}s] {message}", self.started.elapsed().as_secs_f64()),
+        }
+    }
+
+    fn phase(&self, phase: Phase, done: Option<&PhaseReport>) {
+        match done {
+            None => match &self.bar {
+                Some(bar) => bar.set_message(format!("{}…", phase.name())),
+                None => self.line(&format!("{}: started", phase.name())),
+            },
+            Some(report) => self.line(&format!(
+                "{}: {} in {:.1}s",
+                phase.name(),
+                status_word(report.status),
+                report.duration_ms as f64 / 1000.0
+            )),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn status_word(status: PhaseStatus) -> &'static str {
+    match status {
+        PhaseStatus::Passed => "passed",
+        PhaseStatus::Failed => "FAILED",
+        PhaseStatus::TimedOut => "TIMED OUT",
+        PhaseStatus::LimitExceeded => "MEMORY LIMIT HIT",
+        PhaseStatus::Skipped => "skipped",
+    }
+}
+
+pub async fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
+    let phase_timeout = humantime::parse_duration(&args.phase_timeout).with_context(|| {
+        format!(
+            "--phase-timeout {:?} is not a duration; use e.g. 20m",
+            args.phase_timeout
+        )
+    })?;
+    let (kind, derived) = derive(
+        args.input.spec.as_deref(),
+        args.input.openapi.as_deref(),
+        args.input.prompt.as_deref(),
+    )?;
+    let progress = Progress::new(args.json);
+    progress.line(&format!(
+        "spec from {}: service {} with {} entit{} ({}, auth {})",
+        kind.as_str(),
+        derived.spec.service.name,
+        derived.spec.entities.len(),
+        if derived.spec.entities.len() == 1 {
+            "y"
+        } else {
+            "ies"
+        },
+        derived.spec.database.as_str(),
+        derived.spec.auth.mode.as_str()
+    ));
+    for assumption in &derived.assumptions {
+        progress.line(&format!("  assumed: {assumption}"));
+    }
+    let project = ectus_codegen::generate(&derived.spec).context("code generation failed")?;
+    std::fs::create_dir_all(&args.dir)
+        .with_context(|| format!("cannot create {}", args.dir.display()))?;
+    let files = ectus_codegen::write_project(&args.dir, &project, args.force)?;
+    progress.line(&format!(
+        "files: {} written, {} unchanged, {} kept (changed by you; new versions beside them)",
+        files.written.len(),
+        files.unchanged.len(),
+        files.kept.len()
+    ));
+    for (file, beside) in &files.kept {
+        progress.line(&format!("  kept {file}; the new version is {beside}"));
+    }
+    let qa = if args.no_qa {
+        None
+    } else {
+        let options = QaOptions {
+            target_dir: absolute(&args.target_dir)?,
+            phase_timeout,
+            memory_limit: (args.memory_limit_mib > 0).then(|| args.memory_limit_mib << 20),
+            test_database_url: args.test_database_url.clone(),
+            lint: !args.no_lint,
+        };
+        Some(
+            ectus_qa::run(&args.dir, &options, |phase, done| {
+                progress.phase(phase, done)
+            })
+            .await,
+        )
+    };
+    progress.finish();
+    let passed = qa.as_ref().is_none_or(|q| q.verdict == Verdict::Passed);
+    let report = NewReport {
+        dir: args.dir.display().to_string(),
+        input: kind,
+        service: derived.spec.service.name.clone(),
+        spec_hash: project.spec_hash.clone(),
+        assumptions: derived.assumptions.clone(),
+        files,
+        notes: project.notes.clone(),
+        verdict: match &qa {
+            None => "generated".to_owned(),
+            Some(q) if q.verdict == Verdict::Passed => "passed".to_owned(),
+            Some(_) => "failed".to_owned(),
+        },
+        qa,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_summary(&report);
+    }
+    Ok(if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn absolute(path: &Path) -> anyhow::Result<std::path::PathBuf> {
+    if path.is_absolute() {
+        return Ok(path.to_owned());
+    }
+    Ok(std::env::current_dir()
+        .context("cannot read the working directory")?
+        .join(path))
+}
+
+fn print_summary(report: &NewReport) {
+    println!("{} → {}", report.service, report.dir);
+    match &report.qa {
+        None => println!("QA skipped (--no-qa): the files are written but not verified"),
+        Some(qa) => {
+            for phase in &qa.phases {
+                println!(
+                    "  {:<6} {:<16} {:>7.1}s",
+                    phase.phase.name(),
+                    status_word(phase.status),
+                    phase.duration_ms as f64 / 1000.0
+                );
+            }
+            println!(
+                "  tests: {} passed, {} failed, {} ignored",
+                qa.tests.passed, qa.tests.failed, qa.tests.ignored
+            );
+            for name in &qa.tests.failing {
+                println!("    failing: {name}");
+            }
+            for (code, group) in &qa.compiler_errors {
+                println!("  compiler errors {code}: {}", group.count);
+                if let Some(example) = group.examples.first() {
+                    for line in example.lines().take(8) {
+                        println!("    {line}");
+                    }
+                }
+            }
+            for phase in qa.phases.iter().filter(|p| !p.detail.is_empty()).take(1) {
+                println!("  {} output (last lines):", phase.phase.name());
+                for line in phase
+                    .detail
+                    .lines()
+                    .rev()
+                    .take(15)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                {
+                    println!("    {line}");
+                }
+            }
+            println!(
+                "verdict: {} in {:.1}s",
+                if qa.verdict == Verdict::Passed {
+                    "PASSED"
+                } else {
+                    "FAILED"
+                },
+                qa.total_ms as f64 / 1000.0
+            );
+        }
+    }
+}
