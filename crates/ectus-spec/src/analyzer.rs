@@ -1177,7 +1177,10 @@ fn colon_statement(tokens: &[Tok]) -> Option<Vec<Statement>> {
     }
     let right = &tokens[at + 1..];
     let start = skip_determiners(&left);
-    let Some(subject) = noun_phrase(&left[start..]) else {
+    let right_is_clause = field_clause(right).is_some() || noun_list(right).is_some();
+    let article = left.first().is_some_and(|w| matches!(*w, "a" | "an"));
+    let subject = noun_phrase(&left[start..]).filter(|_| !right_is_clause && !article);
+    let Some(subject) = subject else {
         return Some(classify(right));
     };
     let last = subject.last().map(String::as_str).unwrap_or_default();
@@ -1476,6 +1479,12 @@ fn parse_item(tokens: &[Tok]) -> Item {
 fn read_group(inner: &[Tok], item: &mut Item) {
     let words = words_of(inner);
     let Some(first) = words.first() else { return };
+    if ["in", "per"].contains(&first.as_str()) {
+        if let Some(ty) = words.get(1).and_then(|w| unit_type(w)) {
+            item.explicit = Some(ty);
+        }
+        return;
+    }
     if [
         "eg", "e", "like", "such", "for", "ie", "example", "max", "min", "at",
     ]
@@ -1621,6 +1630,13 @@ fn cut_name(words: &[&str]) -> Vec<String> {
 /// The field's name words, with type hints ("a completed flag", "as a decimal") taken out.
 fn read_name(words: Vec<String>, item: &mut Item) {
     let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+    if let Some(ty) = refs
+        .windows(2)
+        .find(|p| p[0] == "in" || p[0] == "per")
+        .and_then(|p| unit_type(p[1]))
+    {
+        item.explicit = Some(ty);
+    }
     if let Some(k) = refs.iter().position(|w| *w == "as") {
         let hint = refs[k + 1..].iter().find(|w| !is_determiner(w));
         if let Some(ty) = hint.and_then(|w| type_word(w)) {
@@ -1681,6 +1697,67 @@ fn strip_type_hints(name: &mut Vec<String>, item: &mut Item) {
             item.explicit = type_word(&name[k]);
             name.remove(k);
         }
+    }
+}
+
+/// The type of a quantity measured in a unit: "in minutes" → integer, "in kg" → float.
+fn unit_type(unit: &str) -> Option<FieldType> {
+    const WHOLE: &[&str] = &[
+        "minutes",
+        "minute",
+        "hours",
+        "hour",
+        "seconds",
+        "second",
+        "days",
+        "day",
+        "weeks",
+        "months",
+        "years",
+        "cents",
+        "pence",
+        "pages",
+        "steps",
+        "ms",
+        "milliseconds",
+    ];
+    const MEASURED: &[&str] = &[
+        "kg",
+        "kilograms",
+        "kilos",
+        "grams",
+        "g",
+        "km",
+        "kilometres",
+        "kilometers",
+        "metres",
+        "meters",
+        "m",
+        "miles",
+        "cm",
+        "centimetres",
+        "centimeters",
+        "litres",
+        "liters",
+        "lbs",
+        "percent",
+        "celsius",
+        "fahrenheit",
+        "degrees",
+        "mph",
+        "kmh",
+    ];
+    const MONEY: &[&str] = &[
+        "euros", "euro", "dollars", "dollar", "pounds", "gbp", "usd", "eur", "sterling",
+    ];
+    if WHOLE.contains(&unit) {
+        Some(FieldType::Integer)
+    } else if MEASURED.contains(&unit) {
+        Some(FieldType::Float)
+    } else if MONEY.contains(&unit) {
+        Some(FieldType::Decimal)
+    } else {
+        None
     }
 }
 
@@ -1761,7 +1838,6 @@ fn infer_type(name: &str) -> (FieldType, bool) {
         "weeks",
         "months",
         "years",
-        "number",
     ];
     const FLOAT: &[&str] = &[
         "latitude",
@@ -1959,8 +2035,47 @@ fn infer_type(name: &str) -> (FieldType, bool) {
     if has("phone") || last == "id" || first == "phone" {
         return (FieldType::String, last != "id");
     }
-    if last == "number" && parts.len() > 1 {
-        return (FieldType::String, false);
+    if last == "number" {
+        const IDENTIFIERS: &[&str] = &[
+            "phone",
+            "mobile",
+            "licence",
+            "license",
+            "vat",
+            "tax",
+            "serial",
+            "account",
+            "registration",
+            "passport",
+            "invoice",
+            "order",
+            "reference",
+            "room",
+            "social",
+            "insurance",
+            "policy",
+            "tracking",
+            "part",
+            "model",
+            "flight",
+            "house",
+            "apartment",
+            "booking",
+            "membership",
+            "card",
+            "id",
+            "national",
+            "ticket",
+            "seat",
+            "unit",
+        ];
+        let identifier = parts.len() == 1 || IDENTIFIERS.contains(&parts[parts.len() - 2]);
+        let ty = if identifier {
+            FieldType::String
+        } else {
+            FieldType::Integer
+        };
+        return (ty, false);
     }
     if last == "count" {
         return (FieldType::Integer, true);
@@ -2716,6 +2831,7 @@ fn service_name(sentences: &[Sentence], model: &Model, notes: &mut Vec<Assumptio
     let named = sentences
         .iter()
         .find_map(|s| domain_words(&s.tokens))
+        .or_else(|| opening_phrase(&sentences.first()?.tokens))
         .map(|words| name_from_domain(&words))
         .filter(|name| name.chars().next().is_some_and(|c| c.is_ascii_lowercase()));
     if let Some(name) = named {
@@ -2779,6 +2895,24 @@ fn domain_words(tokens: &[Tok]) -> Option<Vec<String>> {
         }
     }
     None
+}
+
+/// "A fitness tracker: …", "Fleet management: …", "A CRM with …": the opening noun phrase of
+/// the first sentence, when nothing else names the domain.
+fn opening_phrase(tokens: &[Tok]) -> Option<Vec<String>> {
+    let words = leading_words(tokens);
+    let start = skip_determiners(&words);
+    let end = words[start..]
+        .iter()
+        .position(|w| ["with", "for", "that", "to", "which", "where"].contains(w))
+        .map_or(words.len(), |p| start + p);
+    let ends_phrase = end < words.len() || matches!(tokens.get(end), None | Some(Tok::Colon));
+    let phrase = &words[start..end];
+    let ok = ends_phrase
+        && !phrase.is_empty()
+        && phrase.len() <= 4
+        && phrase.iter().all(|w| is_domain_word(w));
+    ok.then(|| phrase.iter().map(|w| (*w).to_owned()).collect())
 }
 
 fn name_from_domain(words: &[String]) -> String {

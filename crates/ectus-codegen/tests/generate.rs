@@ -1,0 +1,186 @@
+//! Generation is deterministic, complete and safe to repeat over a project people edited.
+
+use std::path::Path;
+
+use ectus_codegen::{generate, write_project, Manifest, WriteError};
+use ectus_spec::{parse, Format};
+
+fn spec(name: &str) -> ectus_spec::Spec {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples")
+            .join(name),
+    )
+    .expect("example spec");
+    parse(&text, Format::Yaml).expect("valid example")
+}
+
+#[test]
+fn the_same_spec_gives_byte_identical_files() {
+    for name in ["blog.yaml", "inventory.yaml"] {
+        let first = generate(&spec(name)).expect("generate");
+        let second = generate(&spec(name)).expect("generate");
+        assert_eq!(first, second, "{name}");
+        assert!(first.notes.is_empty(), "{name}: {:?}", first.notes);
+    }
+}
+
+#[test]
+fn a_project_has_every_part_the_brief_lists() {
+    let project = generate(&spec("blog.yaml")).expect("generate");
+    for file in [
+        "Cargo.toml",
+        "README.md",
+        "Dockerfile",
+        "docker-compose.yml",
+        "k8s/deployment.yaml",
+        "k8s/service.yaml",
+        "k8s/hpa.yaml",
+        ".github/workflows/ci.yml",
+        "deploy/prometheus/alerts.yml",
+        "docs/runbook.md",
+        "migrations/0001_init.sql",
+        "openapi.json",
+        "ectus.yaml",
+        "src/main.rs",
+        "src/auth.rs",
+        "src/routes/post.rs",
+        "src/routes/user.rs",
+        "tests/api.rs",
+    ] {
+        assert!(project.files.contains_key(file), "missing {file}");
+    }
+    let cargo = String::from_utf8_lossy(&project.files["Cargo.toml"]).into_owned();
+    assert!(
+        cargo.contains("axum = { version = \"=0.8.6\" }") && cargo.contains("\"postgres\""),
+        "{cargo}"
+    );
+    let compose = String::from_utf8_lossy(&project.files["docker-compose.yml"]).into_owned();
+    assert!(compose.contains("image: postgres"), "{compose}");
+    let openapi: serde_json::Value =
+        serde_json::from_slice(&project.files["openapi.json"]).expect("json");
+    assert_eq!(openapi["openapi"], "3.1.0");
+    assert!(openapi["paths"]["/posts/{id}"]["patch"]["security"].is_array());
+    assert!(
+        openapi["paths"]["/posts"]["get"]["security"].is_null(),
+        "list is public"
+    );
+    let migration =
+        String::from_utf8_lossy(&project.files["migrations/0001_init.sql"]).into_owned();
+    let users = migration.find("CREATE TABLE users").expect("users");
+    let posts = migration.find("CREATE TABLE posts").expect("posts");
+    assert!(users < posts, "referenced tables come first");
+    assert!(
+        migration.contains("author_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE"),
+        "{migration}"
+    );
+}
+
+#[test]
+fn generated_routes_follow_the_enabled_operations() {
+    let project = generate(&spec("inventory.yaml")).expect("generate");
+    let notes = String::from_utf8_lossy(&project.files["src/routes/audit_note.rs"]).into_owned();
+    assert!(
+        notes.contains(".route(\"/audit-notes\", get(list).post(create))"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains(".route(\"/audit-notes/{id}\", get(fetch))"),
+        "{notes}"
+    );
+    assert!(!notes.contains("async fn update") && !notes.contains("async fn remove"));
+}
+
+#[test]
+fn an_invalid_spec_generates_nothing() {
+    let mut bad = spec("blog.yaml");
+    bad.entities[0].fields[0].name = "type".into();
+    let error = generate(&bad).expect_err("invalid").to_string();
+    assert!(error.contains("\"type\" is a Rust keyword"), "{error}");
+}
+
+#[test]
+fn regeneration_keeps_human_changes_and_updates_the_rest() {
+    let dir = tempfile::tempdir().expect("dir");
+    let original = generate(&spec("blog.yaml")).expect("generate");
+    let first = write_project(dir.path(), &original, false).expect("write");
+    assert_eq!(first.written.len(), original.files.len());
+    let manifest = Manifest::read(dir.path()).expect("manifest");
+    assert_eq!(manifest.spec_hash, original.spec_hash);
+
+    // A human edits main.rs; the spec gains a field.
+    let main = dir.path().join("src/main.rs");
+    let edited = format!(
+        "{}\n// hand-written change\n",
+        std::fs::read_to_string(&main).expect("main")
+    );
+    std::fs::write(&main, &edited).expect("edit");
+    let mut changed = spec("blog.yaml");
+    changed.entities[1].fields.push(ectus_spec::Field::new(
+        "subtitle",
+        ectus_spec::FieldType::String,
+    ));
+    let regenerated = generate(&changed).expect("generate");
+    let second = write_project(dir.path(), &regenerated, false).expect("rewrite");
+
+    assert_eq!(
+        std::fs::read_to_string(&main).expect("main"),
+        edited,
+        "the human change survives"
+    );
+    assert_eq!(
+        second.kept,
+        vec![("src/main.rs".to_owned(), "src/main.rs.ectus-new".to_owned())]
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("src/main.rs.ectus-new")).expect("new version"),
+        regenerated.files["src/main.rs"]
+    );
+    assert!(second.written.contains(&"src/routes/post.rs".to_owned()));
+    assert!(
+        std::fs::read_to_string(dir.path().join("src/routes/post.rs"))
+            .expect("post")
+            .contains("subtitle")
+    );
+    assert!(second.unchanged.contains(&"src/routes/user.rs".to_owned()));
+    assert_eq!(
+        Manifest::read(dir.path()).expect("manifest").spec_hash,
+        regenerated.spec_hash
+    );
+
+    // Dropping an entity removes its untouched files.
+    let mut smaller = changed.clone();
+    smaller.entities[0].relations.clear();
+    smaller.entities[1].relations.clear();
+    smaller.entities[1].list.filters = Some(vec!["status".into()]);
+    smaller.entities.remove(0);
+    let third =
+        write_project(dir.path(), &generate(&smaller).expect("generate"), false).expect("rewrite");
+    assert!(
+        third.removed.contains(&"src/routes/user.rs".to_owned()),
+        "{third:?}"
+    );
+    assert!(!dir.path().join("src/routes/user.rs").exists());
+}
+
+#[test]
+fn a_foreign_non_empty_directory_is_refused_without_force() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("notes.txt"), "mine").expect("write");
+    let project = generate(&spec("blog.yaml")).expect("generate");
+    assert!(matches!(
+        write_project(dir.path(), &project, false),
+        Err(WriteError::NotAProject(_))
+    ));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("dir").count(),
+        1,
+        "nothing written"
+    );
+    let forced = write_project(dir.path(), &project, true).expect("forced");
+    assert!(!forced.written.is_empty());
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("notes.txt")).expect("kept"),
+        "mine"
+    );
+}
