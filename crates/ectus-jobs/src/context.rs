@@ -30,6 +30,11 @@ impl JobContext {
         &self.stop
     }
 
+    /// The store, for handlers that read or write their own records.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// Records progress for watchers of the job. Errors are logged, not returned: progress is
     /// advisory and must not fail the job.
     pub async fn progress(&self, phase: &str, percent: u8, message: &str) {

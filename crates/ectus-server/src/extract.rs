@@ -115,3 +115,30 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
         }
     }
 }
+
+/// Two resource ids from the path (`/{id}/…/{child_id}`): both must be UUIDs.
+pub struct IdsPath(pub String, pub String);
+
+fn parse_id(raw: &str) -> Result<String, ApiError> {
+    uuid::Uuid::parse_str(raw)
+        .map(|id| id.hyphenated().to_string())
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid-id",
+                format!("{raw:?} is not a valid id: ids are UUIDs such as 0193c7a2-58e4-7d1c-9a53-0f6c2b8e4d11"),
+            )
+        })
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IdsPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path((first, second)) =
+            axum::extract::Path::<(String, String)>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| ApiError::bad_request(e.body_text()))?;
+        Ok(IdsPath(parse_id(&first)?, parse_id(&second)?))
+    }
+}

@@ -18,6 +18,7 @@ use crate::problem::{FieldError, Problem};
     components(schemas(Problem, FieldError)),
     tags(
         (name = "projects", description = "A tenant's projects"),
+        (name = "generations", description = "Generating, verifying and downloading a project's service"),
         (name = "jobs", description = "The durable job queue"),
         (name = "tenancy", description = "Who is calling"),
         (name = "health", description = "Probes for load balancers and orchestrators"),

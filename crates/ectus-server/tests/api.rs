@@ -53,7 +53,11 @@ async fn every_api_route_rejects_missing_malformed_revoked_and_expired_keys(back
     assert!(ops.len() >= 9, "{ops:?}");
     let some_id = uuid::Uuid::now_v7().to_string();
     for (m, template) in &ops {
-        let url = app.url(&template.replace("{id}", &some_id));
+        let url = app.url(
+            &template
+                .replace("{id}", &some_id)
+                .replace("{generation_id}", &some_id),
+        );
         let cases: [(Option<&str>, &str); 4] = [
             (None, "send an API key"),
             (Some("ek_not_a_real_key"), "malformed"),
@@ -102,11 +106,43 @@ async fn tenant_b_cannot_see_or_change_anything_of_tenant_a(backend: TestBackend
         .await
         .expect("json");
     let job_id = job["id"].as_str().expect("id").to_owned();
-    let ids: HashMap<&str, &str> = HashMap::from([
-        ("/api/v1/projects/{id}", project_id.as_str()),
-        ("/api/v1/jobs/{id}", job_id.as_str()),
-        ("/api/v1/jobs/{id}/cancel", job_id.as_str()),
-        ("/api/v1/jobs/{id}/events", job_id.as_str()),
+    let spec = serde_json::json!({
+        "spec_version": 1,
+        "service": {"name": "secret-service"},
+        "entities": [{"name": "Plan", "fields": [{"name": "title", "type": "string"}]}]
+    });
+    let generation: serde_json::Value = app
+        .client
+        .post(app.url(&format!("/api/v1/projects/{project_id}/generations")))
+        .bearer_auth(&a.member)
+        .json(&serde_json::json!({"spec": spec, "qa": false}))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    let generation_id = generation["id"].as_str().expect("generation id").to_owned();
+    let project_only = vec![("{id}", project_id.as_str())];
+    let job_only = vec![("{id}", job_id.as_str())];
+    let generation_ids = vec![
+        ("{id}", project_id.as_str()),
+        ("{generation_id}", generation_id.as_str()),
+    ];
+    let ids: HashMap<&str, Vec<(&str, &str)>> = HashMap::from([
+        ("/api/v1/projects/{id}", project_only.clone()),
+        ("/api/v1/projects/{id}/generations", project_only),
+        (
+            "/api/v1/projects/{id}/generations/{generation_id}",
+            generation_ids.clone(),
+        ),
+        (
+            "/api/v1/projects/{id}/generations/{generation_id}/artifact",
+            generation_ids,
+        ),
+        ("/api/v1/jobs/{id}", job_only.clone()),
+        ("/api/v1/jobs/{id}/cancel", job_only.clone()),
+        ("/api/v1/jobs/{id}/events", job_only),
     ]);
     // Collection routes: B sees only B's own data there.
     let collections: HashSet<(&str, &str)> = HashSet::from([
@@ -123,14 +159,23 @@ async fn tenant_b_cannot_see_or_change_anything_of_tenant_a(backend: TestBackend
         if collections.contains(&(m.as_str(), template.as_str())) {
             continue;
         }
-        let id = ids
+        let substitutions = ids
             .get(template.as_str())
             .unwrap_or_else(|| panic!("no tenant-isolation case for {m} {template}: add one"));
+        let mut path = template.clone();
+        for (placeholder, value) in substitutions {
+            path = path.replace(placeholder, value);
+        }
         let response = app
             .client
-            .request(method(m), app.url(&template.replace("{id}", id)))
+            .request(method(m), app.url(&path))
             .bearer_auth(&b.admin)
-            .json(&serde_json::json!({"description": "taken over"}))
+            // A body the route would accept, so that only ownership decides.
+            .json(&if template.ends_with("/generations") {
+                serde_json::json!({"spec": spec, "qa": false})
+            } else {
+                serde_json::json!({"description": "taken over"})
+            })
             .send()
             .await
             .expect("send");

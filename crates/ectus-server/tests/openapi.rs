@@ -15,12 +15,19 @@ const SERVED: &[(&str, &str)] = &[
     ("GET", "/api/v1/me"),
     ("GET", "/api/v1/projects"),
     ("GET", "/api/v1/projects/{id}"),
+    ("GET", "/api/v1/projects/{id}/generations"),
+    ("GET", "/api/v1/projects/{id}/generations/{generation_id}"),
+    (
+        "GET",
+        "/api/v1/projects/{id}/generations/{generation_id}/artifact",
+    ),
     ("GET", "/health/live"),
     ("GET", "/health/ready"),
     ("PATCH", "/api/v1/projects/{id}"),
     ("POST", "/api/v1/jobs"),
     ("POST", "/api/v1/jobs/{id}/cancel"),
     ("POST", "/api/v1/projects"),
+    ("POST", "/api/v1/projects/{id}/generations"),
 ];
 
 #[test]
@@ -57,7 +64,12 @@ async fn every_documented_route_is_routed_and_the_document_is_served() {
         serde_json::to_value(ectus_server::openapi_document()).expect("doc")
     );
     for (m, template) in documented_operations() {
-        let url = app.url(&template.replace("{id}", &uuid::Uuid::now_v7().to_string()));
+        let some_id = uuid::Uuid::now_v7().to_string();
+        let url = app.url(
+            &template
+                .replace("{id}", &some_id)
+                .replace("{generation_id}", &some_id),
+        );
         let response = app
             .client
             .request(

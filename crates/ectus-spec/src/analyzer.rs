@@ -33,6 +33,10 @@ use crate::{
     ListOptions, OnDelete, Operation, Relation, RelationKind, Service, Spec, SPEC_VERSION,
 };
 
+/// The validator's limits, respected rather than reported.
+const MAX_FIELDS: usize = 200;
+const MAX_ENTITIES: usize = 100;
+
 /// A requirement the analyzer can read, shown whenever it cannot read the user's.
 const EXAMPLE_PROMPT: &str = "A library API. Books have a title, an ISBN (unique) and a publication date, and each book belongs to an author. Authors have a name.";
 
@@ -111,375 +115,58 @@ const DETERMINERS: &[&str] = &[
 ];
 
 /// Words that never name an entity: pronouns, technology, generic nouns and request verbs.
+#[rustfmt::skip]
 const STOP_WORDS: &[&str] = &[
-    "i",
-    "we",
-    "you",
-    "it",
-    "they",
-    "he",
-    "she",
-    "this",
-    "that",
-    "these",
-    "those",
-    "there",
-    "here",
-    "me",
-    "us",
-    "them",
-    "anyone",
-    "everyone",
-    "someone",
-    "anybody",
-    "everybody",
-    "nobody",
-    "something",
-    "everything",
-    "nothing",
-    "who",
-    "what",
-    "which",
-    "whose",
-    "rest",
-    "restful",
-    "api",
-    "apis",
-    "backend",
-    "backends",
-    "frontend",
-    "rust",
-    "axum",
-    "docker",
-    "dockerfile",
-    "dockerfiles",
-    "container",
-    "containers",
-    "kubernetes",
-    "test",
-    "tests",
-    "testing",
-    "service",
-    "services",
-    "microservice",
-    "microservices",
-    "system",
-    "systems",
-    "server",
-    "servers",
-    "database",
-    "databases",
-    "db",
-    "postgresql",
-    "postgres",
-    "sqlite",
-    "mysql",
-    "mongodb",
-    "jwt",
-    "authentication",
-    "authorization",
-    "authorisation",
-    "auth",
-    "endpoint",
-    "endpoints",
-    "route",
-    "routes",
-    "crud",
-    "json",
-    "yaml",
-    "http",
-    "https",
-    "openapi",
-    "swagger",
-    "graphql",
-    "grpc",
-    "app",
-    "apps",
-    "application",
-    "applications",
-    "platform",
-    "website",
-    "web",
-    "framework",
-    "production",
-    "production-ready",
-    "ready",
-    "multi-stage",
-    "deployment",
-    "ci",
-    "pipeline",
-    "pagination",
-    "filtering",
-    "sorting",
-    "validation",
-    "logging",
-    "metrics",
-    "tracing",
-    "monitoring",
-    "docs",
-    "documentation",
-    "request",
-    "requests",
-    "response",
-    "responses",
-    "error",
-    "errors",
-    "feature",
-    "features",
-    "operation",
-    "operations",
-    "migration",
-    "migrations",
-    "schema",
-    "schemas",
-    "key",
-    "keys",
-    "token",
-    "tokens",
-    "credential",
-    "credentials",
-    "header",
-    "headers",
-    "entity",
-    "entities",
-    "resource",
-    "resources",
-    "model",
-    "models",
-    "table",
-    "tables",
-    "field",
-    "fields",
-    "column",
-    "columns",
-    "thing",
-    "things",
-    "stuff",
-    "way",
-    "ways",
-    "lot",
-    "lots",
-    "support",
-    "cors",
-    "cache",
-    "caching",
-    "crate",
-    "crates",
-    "cargo",
-    "tokio",
-    "sqlx",
-    "serde",
-    "code",
-    "use",
-    "using",
-    "used",
-    "create",
-    "creating",
-    "build",
-    "building",
-    "make",
-    "making",
-    "generate",
-    "generating",
-    "include",
-    "including",
-    "add",
-    "adding",
-    "need",
-    "needs",
-    "needed",
-    "want",
-    "wants",
-    "require",
-    "requires",
-    "implement",
-    "implementing",
-    "design",
-    "develop",
-    "deploy",
-    "supports",
-    "provide",
-    "provides",
-    "expose",
-    "exposes",
-    "allow",
-    "allows",
-    "let",
-    "lets",
-    "manage",
-    "manages",
-    "managing",
-    "tracking",
-    "storing",
-    "handle",
-    "handles",
-    "handling",
-    "list",
-    "get",
-    "update",
-    "delete",
-    "read",
-    "view",
-    "search",
-    "browse",
-    "edit",
-    "remove",
-    "cancel",
-    "log",
-    "sign",
-    "login",
-    "logout",
-    "register",
-    "please",
-    "should",
-    "must",
-    "can",
-    "will",
-    "may",
-    "shall",
-    "also",
-    "is",
-    "are",
-    "be",
-    "was",
-    "were",
-    "has",
-    "have",
-    "had",
-    "having",
-    "with",
-    "for",
-    "of",
-    "to",
-    "in",
-    "on",
-    "at",
-    "by",
-    "from",
-    "and",
-    "or",
-    "not",
-    "only",
-    "just",
-    "very",
-    "fast",
-    "secure",
-    "simple",
-    "small",
-    "basic",
-    "new",
-    "modern",
-    "good",
-    "nice",
-    "hello",
-    "hi",
-    "thanks",
-    "etc",
-    "eg",
-    "ie",
-    "many",
-    "multiple",
-    "several",
-    "few",
-    "more",
-    "most",
-    "other",
-    "another",
-    "same",
-    "different",
-    "own",
-    "'s",
-    "unit",
-    "unique",
-    "optional",
-    "required",
-    "each",
-    "every",
-    "like",
-    "as",
-    "if",
-    "then",
-    "than",
-    "so",
-    "but",
-    "into",
-    "per",
-    "via",
-    "about",
-    "over",
-    "under",
-    "between",
-    "after",
-    "before",
-    "when",
-    "where",
-    "how",
-    "why",
-    "data",
-    "info",
-    "information",
-    "details",
-    "stuff",
-    "lot",
+    "i", "we", "you", "it", "they", "he", "she", "this", "that", "these", "those", "there", "here",
+    "me", "us", "them", "anyone", "everyone", "someone", "anybody", "everybody", "nobody",
+    "something", "everything", "nothing", "who", "what", "which", "whose", "rest", "restful",
+    "api", "apis", "backend", "backends", "frontend", "rust", "axum", "docker", "dockerfile",
+    "dockerfiles", "container", "containers", "kubernetes", "test", "tests", "testing", "service",
+    "services", "microservice", "microservices", "system", "systems", "server", "servers",
+    "database", "databases", "db", "postgresql", "postgres", "sqlite", "mysql", "mongodb", "jwt",
+    "authentication", "authorization", "authorisation", "auth", "endpoint", "endpoints", "route",
+    "routes", "crud", "json", "yaml", "http", "https", "openapi", "swagger", "graphql", "grpc",
+    "app", "apps", "application", "applications", "platform", "website", "web", "framework",
+    "production", "production-ready", "ready", "multi-stage", "deployment", "ci", "pipeline",
+    "pagination", "filtering", "sorting", "validation", "logging", "metrics", "tracing",
+    "monitoring", "docs", "documentation", "request", "requests", "response", "responses", "error",
+    "errors", "feature", "features", "operation", "operations", "migration", "migrations",
+    "schema", "schemas", "key", "keys", "token", "tokens", "credential", "credentials", "header",
+    "headers", "entity", "entities", "resource", "resources", "model", "models", "table", "tables",
+    "field", "fields", "column", "columns", "thing", "things", "stuff", "way", "ways", "lot",
+    "lots", "support", "cors", "cache", "caching", "crate", "crates", "cargo", "tokio", "sqlx",
+    "serde", "code", "use", "using", "used", "create", "creating", "build", "building", "make",
+    "making", "generate", "generating", "include", "including", "add", "adding", "need", "needs",
+    "needed", "want", "wants", "require", "requires", "implement", "implementing", "design",
+    "develop", "deploy", "supports", "provide", "provides", "expose", "exposes", "allow", "allows",
+    "let", "lets", "manage", "manages", "managing", "tracking", "storing", "handle", "handles",
+    "handling", "list", "get", "update", "delete", "read", "view", "search", "browse", "edit",
+    "remove", "cancel", "log", "sign", "login", "logout", "register", "please", "should", "must",
+    "can", "will", "may", "shall", "also", "is", "are", "be", "was", "were", "has", "have", "had",
+    "having", "with", "for", "of", "to", "in", "on", "at", "by", "from", "and", "or", "not",
+    "only", "just", "very", "fast", "secure", "simple", "small", "basic", "new", "modern", "good",
+    "nice", "hello", "hi", "thanks", "etc", "eg", "ie", "many", "multiple", "several", "few",
+    "more", "most", "other", "another", "same", "different", "own", "'s", "unit", "unique",
+    "optional", "required", "each", "every", "like", "as", "if", "then", "than", "so", "but",
+    "into", "per", "via", "about", "over", "under", "between", "after", "before", "when", "where",
+    "how", "why", "data", "info", "information", "details", "stuff", "lot",
 ];
 
 /// Plural nouns that usually describe a field rather than a related entity.
+#[rustfmt::skip]
 const FIELD_PLURALS: &[&str] = &[
-    "notes",
-    "details",
-    "instructions",
-    "remarks",
-    "settings",
-    "preferences",
-    "metadata",
-    "attributes",
-    "properties",
-    "options",
-    "tags",
-    "keywords",
-    "comments",
-    "contents",
-    "hours",
-    "minutes",
-    "seconds",
-    "calories",
-    "servings",
-    "pages",
-    "points",
-    "views",
-    "likes",
-    "votes",
-    "reps",
-    "sets",
-    "years",
-    "days",
+    "notes", "details", "instructions", "remarks", "settings", "preferences", "metadata",
+    "attributes", "properties", "options", "tags", "keywords", "comments", "contents", "hours",
+    "minutes", "seconds", "calories", "servings", "pages", "points", "views", "likes", "votes",
+    "reps", "sets", "years", "days",
 ];
 
 /// Helper words that may sit between a subject and its verb ("Books should have").
+#[rustfmt::skip]
 const MODALS: &[&str] = &[
-    "should",
-    "must",
-    "can",
-    "will",
-    "shall",
-    "may",
-    "also",
-    "each",
-    "always",
-    "all",
-    "both",
-    "typically",
-    "usually",
-    "optionally",
-    "additionally",
-    "then",
-    "could",
-    "might",
-    "would",
-    "do",
-    "does",
-    "generally",
-    "normally",
+    "should", "must", "can", "will", "shall", "may", "also", "each", "always", "all", "both",
+    "typically", "usually", "optionally", "additionally", "then", "could", "might", "would", "do",
+    "does", "generally", "normally",
 ];
 
 /// "X have …": the rest of the clause lists X's fields.
@@ -511,8 +198,6 @@ const FIELD_VERBS: &[&[&str]] = &[
     &["requires"],
     &["carry"],
     &["carries"],
-    &["record"],
-    &["track"],
 ];
 
 /// "X belong to Y" and its synonyms.
@@ -544,47 +229,13 @@ const RELATION_VERBS: &[&[&str]] = &[
 ];
 
 /// Words after which a list of plural nouns names entities ("with projects and issues").
+#[rustfmt::skip]
 const LIST_TRIGGERS: &[&str] = &[
-    "with",
-    "need",
-    "needs",
-    "manage",
-    "manages",
-    "managing",
-    "track",
-    "tracks",
-    "tracking",
-    "store",
-    "stores",
-    "storing",
-    "handle",
-    "handles",
-    "handling",
-    "has",
-    "have",
-    "having",
-    "include",
-    "includes",
-    "including",
-    "contain",
-    "contains",
-    "containing",
-    "for",
-    "of",
-    "about",
-    "covering",
-    "covers",
-    "support",
-    "supports",
-    "supporting",
-    "organise",
-    "organize",
-    "organising",
-    "organizing",
-    "keep",
-    "keeps",
-    "keeping",
-    "list",
+    "with", "need", "needs", "manage", "manages", "managing", "track", "tracks", "tracking",
+    "store", "stores", "storing", "handle", "handles", "handling", "has", "have", "having",
+    "include", "includes", "including", "contain", "contains", "containing", "for", "of", "about",
+    "covering", "covers", "support", "supports", "supporting", "organise", "organize",
+    "organising", "organizing", "keep", "keeps", "keeping", "list",
 ];
 
 const QUANTIFIERS: &[&str] = &["many", "multiple", "several", "numerous", "any", "some"];
@@ -624,14 +275,9 @@ const ENUM_TRIGGERS_IN_CLAUSE: &[&[&str]] = &[
     &["are"],
 ];
 
+#[rustfmt::skip]
 const MODIFIERS: &[&str] = &[
-    "unique",
-    "optional",
-    "optionally",
-    "required",
-    "mandatory",
-    "compulsory",
-    "nullable",
+    "unique", "optional", "optionally", "required", "mandatory", "compulsory", "nullable",
     "distinct",
 ];
 
@@ -643,52 +289,14 @@ const CUT_WORDS: &[&str] = &[
 ];
 
 /// Person-like entities: their default fields are email and name.
+#[rustfmt::skip]
 const PERSON_WORDS: &[&str] = &[
-    "user",
-    "customer",
-    "author",
-    "member",
-    "person",
-    "employee",
-    "student",
-    "teacher",
-    "patient",
-    "client",
-    "contact",
-    "subscriber",
-    "account",
-    "owner",
-    "guest",
-    "attendee",
-    "participant",
-    "player",
-    "admin",
-    "administrator",
-    "reader",
-    "buyer",
-    "seller",
-    "volunteer",
-    "applicant",
-    "candidate",
-    "instructor",
-    "doctor",
-    "driver",
-    "tenant",
-    "agent",
-    "staff",
-    "vet",
-    "trainer",
-    "coach",
-    "manager",
-    "musician",
-    "artist",
-    "speaker",
-    "organizer",
-    "organiser",
-    "host",
-    "passenger",
-    "supplier",
-    "vendor",
+    "user", "customer", "author", "member", "person", "employee", "student", "teacher", "patient",
+    "client", "contact", "subscriber", "account", "owner", "guest", "attendee", "participant",
+    "player", "admin", "administrator", "reader", "buyer", "seller", "volunteer", "applicant",
+    "candidate", "instructor", "doctor", "driver", "tenant", "agent", "staff", "vet", "trainer",
+    "coach", "manager", "musician", "artist", "speaker", "organizer", "organiser", "host",
+    "passenger", "supplier", "vendor",
 ];
 
 /// Entities a role word ("an author", "an assignee") refers to, most likely first.
@@ -696,33 +304,12 @@ const ROLE_TARGETS: &[&str] = &[
     "User", "Member", "Account", "Person", "Employee", "Staff", "Customer",
 ];
 
+#[rustfmt::skip]
 const ROLE_WORDS: &[&str] = &[
-    "author",
-    "owner",
-    "creator",
-    "assignee",
-    "reporter",
-    "organizer",
-    "organiser",
-    "host",
-    "manager",
-    "reviewer",
-    "sender",
-    "recipient",
-    "receiver",
-    "buyer",
-    "seller",
-    "uploader",
-    "editor",
-    "approver",
-    "requester",
-    "submitter",
-    "poster",
-    "writer",
-    "moderator",
-    "commenter",
-    "follower",
-    "borrower",
+    "author", "owner", "creator", "assignee", "reporter", "organizer", "organiser", "host",
+    "manager", "reviewer", "sender", "recipient", "receiver", "buyer", "seller", "uploader",
+    "editor", "approver", "requester", "submitter", "poster", "writer", "moderator", "commenter",
+    "follower", "borrower",
 ];
 
 /// Content usually written by someone: gets an author when no relation says otherwise.
@@ -874,10 +461,31 @@ fn close_group(stack: &mut Vec<Vec<Tok>>) {
     }
 }
 
+/// Latin letters with accents as their ASCII base letter ("café" → "cafe").
+fn fold_accent(c: char) -> char {
+    const FOLDS: &[(&str, char)] = &[
+        ("àáâãäåā", 'a'),
+        ("çćč", 'c'),
+        ("èéêëēė", 'e'),
+        ("ìíîïī", 'i'),
+        ("ñń", 'n'),
+        ("òóôõöøō", 'o'),
+        ("ùúûüū", 'u'),
+        ("ýÿ", 'y'),
+        ("śš", 's'),
+        ("źżž", 'z'),
+    ];
+    FOLDS
+        .iter()
+        .find(|(from, _)| from.contains(c))
+        .map_or(c, |(_, to)| *to)
+}
+
 fn flush_word(word: &mut String, out: &mut Vec<Tok>) {
     let cleaned: String = word
         .replace('’', "'")
         .chars()
+        .map(fold_accent)
         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '\'' | '.'))
         .collect();
     word.clear();
@@ -1323,8 +931,11 @@ fn bare_value(tokens: &[Tok]) -> Option<String> {
     let ok = words.len() == tokens.len()
         && !words.is_empty()
         && words.len() <= 3
-        && !is_determiner(words[0])
-        && !["has", "have", "belongs", "belong", "with", "many"].contains(&words[0]);
+        && ![
+            "a", "an", "the", "its", "their", "each", "every", "has", "have", "belongs", "belong",
+            "with", "many",
+        ]
+        .contains(&words[0]);
     ok.then(|| words.join(" "))
 }
 
@@ -1432,7 +1043,19 @@ fn scan_entity_lists(tokens: &[Tok]) -> Vec<Statement> {
 fn parse_items(list: &[(Sep, Vec<Tok>)]) -> Vec<Item> {
     let mut out: Vec<Item> = Vec::new();
     let mut open: Option<usize> = None;
+    let mut relation: Option<Option<Vec<String>>> = None;
     for (sep, tokens) in list {
+        if let (Some(subject), Some(target)) = (&relation, further_target(tokens)) {
+            out.push(Item {
+                kind: ItemKind::BelongsTo {
+                    subject: subject.clone(),
+                    target,
+                },
+                ..Item::default()
+            });
+            continue;
+        }
+        relation = None;
         if let Some(ix) = open {
             if let Some(value) = bare_value(tokens) {
                 out[ix].values.push(value);
@@ -1447,11 +1070,24 @@ fn parse_items(list: &[(Sep, Vec<Tok>)]) -> Vec<Item> {
         if item.open_enum {
             open = Some(out.len());
         }
+        if let ItemKind::BelongsTo { subject, .. } = &item.kind {
+            relation = Some(subject.clone());
+        }
         if item.kind != ItemKind::Field || !item.words.is_empty() {
             out.push(item);
         }
     }
     out
+}
+
+/// "a driver" in "belong to a vehicle and a driver": an article and a noun phrase.
+fn further_target(tokens: &[Tok]) -> Option<Vec<String>> {
+    let words = leading_words(tokens);
+    if words.len() != tokens.len() || !matches!(words.first(), Some(&("a" | "an" | "the" | "one")))
+    {
+        return None;
+    }
+    noun_phrase(&words[1..])
 }
 
 fn parse_item(tokens: &[Tok]) -> Item {
@@ -1532,16 +1168,9 @@ fn apply_modifiers(words: &[String], item: &mut Item) {
 }
 
 fn read_words(words: Vec<String>, item: &mut Item) {
+    #[rustfmt::skip]
     const LEADING_VERBS: &[&str] = &[
-        "has",
-        "have",
-        "with",
-        "also",
-        "plus",
-        "includes",
-        "including",
-        "contains",
-        "containing",
+        "has", "have", "with", "also", "plus", "includes", "including", "contains", "containing",
         "and",
     ];
     let mut w: Vec<String> = words.into_iter().filter(|w| w != "'s").collect();
@@ -1550,6 +1179,11 @@ fn read_words(words: Vec<String>, item: &mut Item) {
         .take_while(|x| LEADING_VERBS.contains(&x.as_str()))
         .count();
     w.drain(..lead);
+    if w.first()
+        .is_some_and(|x| ["who", "which", "that", "whose", "where", "when"].contains(&x.as_str()))
+    {
+        return;
+    }
     if read_relation(&w, item) {
         return;
     }
@@ -1680,6 +1314,14 @@ fn read_name(words: Vec<String>, item: &mut Item) {
 }
 
 fn strip_type_hints(name: &mut Vec<String>, item: &mut Item) {
+    if name.len() > 1
+        && name
+            .last()
+            .is_some_and(|w| ["timestamp", "datetime"].contains(&w.as_str()))
+    {
+        name.pop();
+        item.explicit = Some(FieldType::Datetime);
+    }
     const BOOL_MARKERS: &[&str] = &["flag", "boolean", "bool", "checkbox", "toggle"];
     if name.len() > 1
         && name
@@ -1702,50 +1344,16 @@ fn strip_type_hints(name: &mut Vec<String>, item: &mut Item) {
 
 /// The type of a quantity measured in a unit: "in minutes" → integer, "in kg" → float.
 fn unit_type(unit: &str) -> Option<FieldType> {
+    #[rustfmt::skip]
     const WHOLE: &[&str] = &[
-        "minutes",
-        "minute",
-        "hours",
-        "hour",
-        "seconds",
-        "second",
-        "days",
-        "day",
-        "weeks",
-        "months",
-        "years",
-        "cents",
-        "pence",
-        "pages",
-        "steps",
-        "ms",
-        "milliseconds",
+        "minutes", "minute", "hours", "hour", "seconds", "second", "days", "day", "weeks",
+        "months", "years", "cents", "pence", "pages", "steps", "ms", "milliseconds",
     ];
+    #[rustfmt::skip]
     const MEASURED: &[&str] = &[
-        "kg",
-        "kilograms",
-        "kilos",
-        "grams",
-        "g",
-        "km",
-        "kilometres",
-        "kilometers",
-        "metres",
-        "meters",
-        "m",
-        "miles",
-        "cm",
-        "centimetres",
-        "centimeters",
-        "litres",
-        "liters",
-        "lbs",
-        "percent",
-        "celsius",
-        "fahrenheit",
-        "degrees",
-        "mph",
-        "kmh",
+        "kg", "kilograms", "kilos", "grams", "g", "km", "kilometres", "kilometers", "metres",
+        "meters", "m", "miles", "cm", "centimetres", "centimeters", "litres", "liters", "lbs",
+        "percent", "celsius", "fahrenheit", "degrees", "mph", "kmh",
     ];
     const MONEY: &[&str] = &[
         "euros", "euro", "dollars", "dollar", "pounds", "gbp", "usd", "eur", "sterling",
@@ -1793,217 +1401,56 @@ fn infer_type(name: &str) -> (FieldType, bool) {
     const DECIMAL: &[&str] = &[
         "price", "amount", "total", "cost", "salary", "balance", "fee", "fees", "wage", "budget",
         "revenue", "tax", "subtotal", "rent", "deposit", "fare", "income", "expense", "payment",
-        "discount", "rate", "pay", "value",
+        "discount", "rate", "pay",
     ];
+    #[rustfmt::skip]
     const INTEGER: &[&str] = &[
-        "quantity",
-        "qty",
-        "count",
-        "capacity",
-        "age",
-        "year",
-        "rating",
-        "stock",
-        "pages",
-        "seats",
-        "duration",
-        "minutes",
-        "hours",
-        "seconds",
-        "reps",
-        "sets",
-        "floor",
-        "level",
-        "rank",
-        "position",
-        "calories",
-        "servings",
-        "population",
-        "points",
-        "votes",
-        "likes",
-        "views",
-        "mileage",
-        "stars",
-        "size",
-        "guests",
-        "beds",
-        "rooms",
-        "attempts",
-        "days",
-        "priority",
-        "grade",
-        "credits",
-        "copies",
-        "weeks",
-        "months",
-        "years",
+        "quantity", "qty", "count", "capacity", "age", "year", "rating", "stock", "pages", "seats",
+        "duration", "minutes", "hours", "seconds", "reps", "sets", "floor", "level", "rank",
+        "position", "calories", "servings", "population", "points", "votes", "likes", "views",
+        "mileage", "stars", "size", "guests", "beds", "rooms", "attempts", "days", "priority",
+        "grade", "credits", "copies", "weeks", "months", "years",
     ];
+    #[rustfmt::skip]
     const FLOAT: &[&str] = &[
-        "latitude",
-        "longitude",
-        "lat",
-        "lng",
-        "lon",
-        "weight",
-        "score",
-        "height",
-        "width",
-        "distance",
-        "temperature",
-        "percentage",
-        "percent",
-        "ratio",
-        "speed",
-        "length",
-        "depth",
-        "area",
-        "volume",
-        "bmi",
+        "latitude", "longitude", "lat", "lng", "lon", "weight", "score", "height", "width",
+        "distance", "temperature", "percentage", "percent", "ratio", "speed", "length", "depth",
+        "area", "volume", "bmi",
     ];
+    #[rustfmt::skip]
     const BOOL: &[&str] = &[
-        "completed",
-        "complete",
-        "active",
-        "enabled",
-        "disabled",
-        "done",
-        "published",
-        "archived",
-        "verified",
-        "visible",
-        "hidden",
-        "deleted",
-        "approved",
-        "available",
-        "featured",
-        "confirmed",
-        "public",
-        "private",
-        "pinned",
-        "resolved",
-        "locked",
-        "blocked",
-        "banned",
-        "subscribed",
-        "paid",
-        "vaccinated",
-        "neutered",
-        "refundable",
-        "cancelled",
-        "canceled",
+        "completed", "complete", "active", "enabled", "disabled", "done", "published", "archived",
+        "verified", "visible", "hidden", "deleted", "approved", "available", "featured",
+        "confirmed", "public", "private", "pinned", "resolved", "locked", "blocked", "banned",
+        "subscribed", "paid", "vaccinated", "neutered", "refundable", "cancelled", "canceled",
     ];
+    #[rustfmt::skip]
     const TEXT: &[&str] = &[
-        "description",
-        "body",
-        "notes",
-        "note",
-        "content",
-        "contents",
-        "bio",
-        "summary",
-        "comment",
-        "comments",
-        "text",
-        "message",
-        "details",
-        "instructions",
-        "abstract",
-        "biography",
-        "review",
-        "feedback",
-        "remarks",
-        "synopsis",
-        "lyrics",
-        "diagnosis",
-        "treatment",
-        "answer",
-        "question",
-        "excerpt",
-        "overview",
+        "description", "body", "notes", "note", "content", "contents", "bio", "summary", "comment",
+        "comments", "text", "message", "details", "instructions", "abstract", "biography",
+        "review", "feedback", "remarks", "synopsis", "lyrics", "diagnosis", "treatment", "answer",
+        "question", "excerpt", "overview",
     ];
+    #[rustfmt::skip]
     const JSON: &[&str] = &[
-        "data",
-        "metadata",
-        "settings",
-        "payload",
-        "attributes",
-        "properties",
-        "preferences",
-        "config",
-        "configuration",
-        "extra",
+        "data", "metadata", "settings", "payload", "attributes", "properties", "preferences",
+        "config", "configuration", "extra",
     ];
     const URL: &[&str] = &["url", "uri", "link", "href"];
+    #[rustfmt::skip]
     const URL_LIKE: &[&str] = &[
-        "website",
-        "homepage",
-        "image",
-        "photo",
-        "picture",
-        "avatar",
-        "logo",
-        "thumbnail",
-        "icon",
+        "website", "homepage", "image", "photo", "picture", "avatar", "logo", "thumbnail", "icon",
         "site",
     ];
+    #[rustfmt::skip]
     const STRING: &[&str] = &[
-        "name",
-        "title",
-        "phone",
-        "mobile",
-        "isbn",
-        "sku",
-        "code",
-        "label",
-        "slug",
-        "username",
-        "country",
-        "city",
-        "address",
-        "street",
-        "zip",
-        "postcode",
-        "region",
-        "language",
-        "genre",
-        "colour",
-        "color",
-        "brand",
-        "model",
-        "make",
-        "species",
-        "breed",
-        "nationality",
-        "surname",
-        "firstname",
-        "lastname",
-        "nickname",
-        "password",
-        "hash",
-        "currency",
-        "plate",
-        "vin",
-        "isbn13",
-        "iban",
-        "initials",
-        "headline",
-        "subject",
-        "location",
-        "venue",
-        "room",
-        "department",
-        "position",
-        "role",
-        "category",
-        "status",
-        "state",
-        "gender",
-        "version",
-        "ean",
-        "upc",
-        "barcode",
-        "postal",
+        "name", "title", "phone", "mobile", "isbn", "sku", "code", "label", "slug", "username",
+        "country", "city", "address", "street", "zip", "postcode", "region", "language", "genre",
+        "colour", "color", "brand", "model", "make", "species", "breed", "nationality", "surname",
+        "firstname", "lastname", "nickname", "password", "hash", "currency", "plate", "vin",
+        "isbn13", "iban", "initials", "headline", "subject", "location", "venue", "room",
+        "department", "position", "role", "category", "status", "state", "gender", "version",
+        "ean", "upc", "barcode", "postal",
     ];
     if parts.len() > 1 && ["is", "has", "can", "should", "allow", "allows"].contains(&first) {
         return (FieldType::Bool, true);
@@ -2036,44 +1483,15 @@ fn infer_type(name: &str) -> (FieldType, bool) {
         return (FieldType::String, last != "id");
     }
     if last == "number" {
-        const IDENTIFIERS: &[&str] = &[
-            "phone",
-            "mobile",
-            "licence",
-            "license",
-            "vat",
-            "tax",
-            "serial",
-            "account",
-            "registration",
-            "passport",
-            "invoice",
-            "order",
-            "reference",
-            "room",
-            "social",
-            "insurance",
-            "policy",
-            "tracking",
-            "part",
-            "model",
-            "flight",
-            "house",
-            "apartment",
-            "booking",
-            "membership",
-            "card",
-            "id",
-            "national",
-            "ticket",
-            "seat",
-            "unit",
+        const ORDINALS: &[&str] = &[
+            "track", "episode", "season", "chapter", "page", "floor", "level", "issue", "volume",
+            "step", "sequence", "line", "round", "week", "lap", "jersey", "shirt", "table",
         ];
-        let identifier = parts.len() == 1 || IDENTIFIERS.contains(&parts[parts.len() - 2]);
-        let ty = if identifier {
-            FieldType::String
-        } else {
+        let ordinal = parts.len() > 1 && ORDINALS.contains(&parts[parts.len() - 2]);
+        let ty = if ordinal {
             FieldType::Integer
+        } else {
+            FieldType::String
         };
         return (ty, false);
     }
@@ -2181,7 +1599,8 @@ impl Model {
             return Some(found);
         }
         let key = entity_key(words);
-        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric()) {
+        let usable = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric());
+        if !usable || self.entities.len() >= MAX_ENTITIES {
             return None;
         }
         let mut name = key.clone();
@@ -2404,7 +1823,17 @@ impl Model {
         }
         let field = self.new_field(&entity, &name, ty, item, values);
         self.fields_from_text = true;
-        self.entities[e].fields.push(field);
+        if self.entities[e].fields.len() < MAX_FIELDS {
+            self.entities[e].fields.push(field);
+            return;
+        }
+        let cap = note(
+            entity,
+            format!("only the first {MAX_FIELDS} fields are kept"),
+        );
+        if !self.notes.contains(&cap) {
+            self.notes.push(cap);
+        }
     }
 
     fn new_field(
@@ -2687,10 +2116,33 @@ impl Model {
                         || placed.iter().any(|p| p.name == r.target)
                 })
             });
-            placed.push(remaining.remove(ready.unwrap_or(0)));
+            let mut next = remaining.remove(ready.unwrap_or(0));
+            if ready.is_none() {
+                self.break_cycle(&mut next, &placed);
+            }
+            placed.push(next);
         }
         self.entities = placed;
         self.keys.clear();
+    }
+}
+
+impl Model {
+    /// Required belongs_to relations in a cycle would make every insert impossible: the ones
+    /// of `entity` pointing at entities not yet placed become optional.
+    fn break_cycle(&mut self, entity: &mut Entity, placed: &[Entity]) {
+        for relation in &mut entity.relations {
+            let pending = relation.kind == RelationKind::BelongsTo
+                && relation.target != entity.name
+                && !placed.iter().any(|p| p.name == relation.target);
+            if pending && relation.required {
+                relation.required = false;
+                self.notes.push(note(
+                    format!("{}.{}", entity.name, relation.stem()),
+                    "optional, because the relations form a cycle in which every row would need another to exist first",
+                ));
+            }
+        }
     }
 }
 
@@ -2766,55 +2218,18 @@ fn default_fields(last_word: &str) -> (Vec<Field>, &'static str) {
 // Service name, description, database, authentication
 // ---------------------------------------------------------------------------------------------
 
+#[rustfmt::skip]
 const DOMAIN_HEADS: &[&str] = &[
-    "api",
-    "apis",
-    "backend",
-    "service",
-    "system",
-    "app",
-    "application",
-    "platform",
-    "server",
-    "microservice",
-    "webservice",
-    "portal",
+    "api", "apis", "backend", "service", "system", "app", "application", "platform", "server",
+    "microservice", "webservice", "portal",
 ];
 
+#[rustfmt::skip]
 const DOMAIN_NOISE: &[&str] = &[
-    "rest",
-    "restful",
-    "json",
-    "http",
-    "web",
-    "simple",
-    "small",
-    "basic",
-    "new",
-    "production",
-    "production-ready",
-    "ready",
-    "crud",
-    "rust",
-    "axum",
-    "modern",
-    "scalable",
-    "secure",
-    "fast",
-    "robust",
-    "minimal",
-    "tiny",
-    "full",
-    "fully",
-    "featured",
-    "full-featured",
-    "graphql",
-    "multi-tenant",
-    "lightweight",
-    "complete",
-    "little",
-    "quick",
-    "online",
+    "rest", "restful", "json", "http", "web", "simple", "small", "basic", "new", "production",
+    "production-ready", "ready", "crud", "rust", "axum", "modern", "scalable", "secure", "fast",
+    "robust", "minimal", "tiny", "full", "fully", "featured", "full-featured", "graphql",
+    "multi-tenant", "lightweight", "complete", "little", "quick", "online",
 ];
 
 fn is_domain_word(word: &str) -> bool {
@@ -3000,17 +2415,10 @@ fn auth_keyword(words: &[String]) -> Option<AuthHint> {
     {
         return Some(AuthHint::ApiKey);
     }
+    #[rustfmt::skip]
     const GENERIC: &[&str] = &[
-        "authentication",
-        "authenticated",
-        "authenticate",
-        "auth",
-        "login",
-        "logged-in",
-        "signed-in",
-        "authorisation",
-        "authorization",
-        "unauthenticated",
+        "authentication", "authenticated", "authenticate", "auth", "login", "logged-in",
+        "signed-in", "authorisation", "authorization", "unauthenticated",
     ];
     let generic = w.iter().any(|x| GENERIC.contains(x))
         || pair("log", "in")
@@ -3025,7 +2433,8 @@ fn operations_in(words: &[String], skip_first: bool) -> BTreeSet<Operation> {
     use Operation::*;
     let mut ops = BTreeSet::new();
     for (i, w) in words.iter().enumerate() {
-        if skip_first && i == 0 {
+        // "Create an API with JWT" is the request itself; "Cancelling bookings needs …" is not.
+        if skip_first && i == 0 && !w.ends_with("ing") {
             continue;
         }
         let found: &[Operation] = match w.as_str() {
@@ -3087,6 +2496,17 @@ fn is_public_clause(words: &[String]) -> bool {
     })
 }
 
+/// "JWT for everything except listing" → (`JWT for everything`, `listing`).
+fn split_at_exception(words: &[String]) -> (&[String], &[String]) {
+    let at = words
+        .iter()
+        .position(|w| ["except", "excluding", "apart", "besides", "but"].contains(&w.as_str()));
+    match at {
+        Some(k) => (&words[..k], &words[k + 1..]),
+        None => (words, &[]),
+    }
+}
+
 fn auth_of(sentences: &[Sentence], notes: &mut Vec<Assumption>) -> Auth {
     let mut hints: Vec<AuthHint> = Vec::new();
     let mut protected = BTreeSet::new();
@@ -3098,11 +2518,13 @@ fn auth_of(sentences: &[Sentence], notes: &mut Vec<Assumption>) -> Auth {
         }
         for (c, clause) in split_clauses(&sentence.tokens).iter().enumerate() {
             let words = words_of(clause);
-            let ops = operations_in(&words, c == 0);
-            if is_public_clause(&words) {
+            let (rule, exceptions) = split_at_exception(&words);
+            let ops = operations_in(rule, c == 0);
+            if is_public_clause(rule) {
                 public.extend(ops);
             } else if hint.is_some() {
                 protected.extend(ops);
+                public.extend(operations_in(exceptions, false));
             }
         }
     }

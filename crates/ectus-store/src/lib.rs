@@ -15,6 +15,7 @@ mod error;
 mod sql;
 
 pub mod api_keys;
+pub mod generations;
 pub mod jobs;
 pub mod projects;
 pub mod tenants;

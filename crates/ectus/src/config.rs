@@ -17,7 +17,14 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_CONFIG_FILE: &str = "ectus.toml";
 
 /// Top-level sections; other `ECTUS_*` variables are not configuration.
-const SECTIONS: [&str; 5] = ["data_dir", "server", "database", "workers", "log"];
+const SECTIONS: [&str; 6] = [
+    "data_dir",
+    "server",
+    "database",
+    "workers",
+    "log",
+    "generation",
+];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -28,6 +35,38 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub workers: WorkersConfig,
     pub log: LogConfig,
+    pub generation: GenerationConfig,
+}
+
+/// How `generate` jobs build and verify services.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GenerationConfig {
+    /// Build cache shared by every generated project (default `<data_dir>/build-cache`).
+    pub target_dir: Option<PathBuf>,
+    /// Where projects are written while they are verified (default `<data_dir>/generations`).
+    pub work_dir: Option<PathBuf>,
+    /// Wall-clock limit of each QA phase.
+    pub phase_timeout_secs: u64,
+    /// Address-space limit of each QA process (MiB; 0 for none).
+    pub memory_limit_mib: u64,
+    /// Run clippy with `-D warnings` in QA.
+    pub lint: bool,
+    /// For PostgreSQL services: an admin URL where their tests may create databases.
+    pub test_database_url: Option<String>,
+}
+
+impl Default for GenerationConfig {
+    fn default() -> Self {
+        GenerationConfig {
+            target_dir: None,
+            work_dir: None,
+            phase_timeout_secs: 1200,
+            memory_limit_mib: 8192,
+            lint: true,
+            test_database_url: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -89,6 +128,7 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             workers: WorkersConfig::default(),
             log: LogConfig::default(),
+            generation: GenerationConfig::default(),
         }
     }
 }
@@ -287,6 +327,30 @@ impl Config {
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("ectus.db").display()))
     }
 
+    /// Settings of `generate` jobs with the data-directory defaults filled in.
+    pub fn generation_settings(&self) -> crate::generation::GenerationSettings {
+        let g = &self.generation;
+        let absolute = |p: PathBuf| std::env::current_dir().map(|cwd| cwd.join(&p)).unwrap_or(p);
+        crate::generation::GenerationSettings {
+            qa: ectus_qa::QaOptions {
+                target_dir: absolute(
+                    g.target_dir
+                        .clone()
+                        .unwrap_or_else(|| self.data_dir.join("build-cache")),
+                ),
+                phase_timeout: Duration::from_secs(g.phase_timeout_secs),
+                memory_limit: (g.memory_limit_mib > 0).then(|| g.memory_limit_mib << 20),
+                test_database_url: g.test_database_url.clone(),
+                lint: g.lint,
+            },
+            work_dir: absolute(
+                g.work_dir
+                    .clone()
+                    .unwrap_or_else(|| self.data_dir.join("generations")),
+            ),
+        }
+    }
+
     pub fn store_options(&self) -> ectus_store::StoreOptions {
         ectus_store::StoreOptions {
             max_connections: self.database.max_connections,
@@ -309,6 +373,11 @@ impl Config {
     pub fn to_masked_toml(&self) -> anyhow::Result<String> {
         let mut shown = self.clone();
         shown.database.url = Some(ectus_store::redact_url(&self.database_url()));
+        shown.generation.test_database_url = self
+            .generation
+            .test_database_url
+            .as_deref()
+            .map(ectus_store::redact_url);
         toml::to_string_pretty(&shown).context("cannot render the configuration")
     }
 }

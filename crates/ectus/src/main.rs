@@ -5,6 +5,7 @@ mod bootstrap;
 mod cli;
 mod commands;
 mod config;
+mod generation;
 mod logging;
 mod shutdown;
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use ectus_jobs::{Registry, WorkerPool};
+use ectus_jobs::WorkerPool;
 use ectus_server::{build_app, AppState, HttpSettings};
 
 use crate::cli::ServeArgs;
@@ -38,7 +38,7 @@ pub async fn run(config_path: Option<&Path>, args: ServeArgs) -> anyhow::Result<
     let workers = (config.workers.count > 0).then(|| {
         WorkerPool::start(
             store.clone(),
-            Registry::with_builtin_kinds(),
+            crate::generation::registry(&config),
             config.worker_options(),
         )
     });

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use ectus_jobs::{Registry, WorkerPool};
+use ectus_jobs::WorkerPool;
 
 use crate::cli::WorkerArgs;
 use crate::config::{Config, Overrides};
@@ -22,7 +22,7 @@ pub async fn run(config_path: Option<&Path>, args: WorkerArgs) -> anyhow::Result
     let shutdown = crate::shutdown::on_signal();
     let pool = WorkerPool::start(
         store.clone(),
-        Registry::with_builtin_kinds(),
+        crate::generation::registry(&config),
         config.worker_options(),
     );
     tracing::info!(

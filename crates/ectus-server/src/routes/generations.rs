@@ -1,0 +1,326 @@
+//! Generations of a project: request one (spec, OpenAPI document or prompt), follow it through
+//! its job, read the spec, assumptions and QA report, download the project as `.tar.gz`.
+
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use ectus_store::generations::{Generation, NewGeneration};
+use ectus_store::jobs::NewJob;
+use ectus_store::StoreError;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::Auth;
+use crate::extract::{ApiJson, IdPath, IdsPath};
+use crate::problem::{ApiError, FieldError, Problem};
+use crate::routes::rfc3339;
+use crate::state::AppState;
+
+/// The job kind that runs generations.
+pub const JOB_KIND: &str = "generate";
+
+/// Body of `POST /api/v1/projects/{id}/generations`: exactly one of `spec`, `openapi`, `prompt`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateRequest {
+    /// A spec document (the JSON form of a spec file).
+    pub spec: Option<serde_json::Value>,
+    /// An OpenAPI 3.0 or 3.1 document as YAML or JSON text.
+    pub openapi: Option<String>,
+    /// A plain-English requirement.
+    pub prompt: Option<String>,
+    /// Build and test the generated project (default true).
+    pub qa: Option<bool>,
+}
+
+/// The downloadable project.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ArtifactView {
+    pub sha256: String,
+    pub size: i64,
+    pub url: String,
+}
+
+/// A generation as the API shows it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct GenerationView {
+    pub id: String,
+    pub project_id: String,
+    /// The job running it; follow it at `/api/v1/jobs/{job_id}/events`.
+    pub job_id: Option<String>,
+    /// `spec`, `openapi` or `prompt`.
+    pub input_kind: String,
+    /// `queued`, `running`, `passed`, `failed` (QA failed, or the job did), `generated` (no QA) or `cancelled`.
+    pub status: String,
+    pub spec: serde_json::Value,
+    pub spec_hash: String,
+    /// What the analyzer or importer assumed, and what it could not honour.
+    pub assumptions: serde_json::Value,
+    pub qa: bool,
+    /// Phases with durations, test counts and failing names, compiler errors by code.
+    pub qa_report: Option<serde_json::Value>,
+    pub error: Option<String>,
+    pub artifact: Option<ArtifactView>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<Generation> for GenerationView {
+    fn from(g: Generation) -> Self {
+        let json = |text: &str| serde_json::from_str(text).unwrap_or(serde_json::Value::Null);
+        GenerationView {
+            artifact: g.artifact_sha256.clone().map(|sha256| ArtifactView {
+                sha256,
+                size: g.artifact_size.unwrap_or_default(),
+                url: format!(
+                    "/api/v1/projects/{}/generations/{}/artifact",
+                    g.project_id, g.id
+                ),
+            }),
+            spec: json(&g.spec),
+            assumptions: json(&g.assumptions),
+            qa_report: g.qa_report.as_deref().map(json),
+            qa: g.qa == 1,
+            created_at: rfc3339(g.created_at),
+            updated_at: rfc3339(g.updated_at),
+            id: g.id,
+            project_id: g.project_id,
+            job_id: g.job_id,
+            input_kind: g.input_kind,
+            status: g.status,
+            spec_hash: g.spec_hash,
+            error: g.error,
+        }
+    }
+}
+
+/// The derived spec of a request, or the problems with it.
+fn derive(body: &GenerateRequest) -> Result<(&'static str, String, ectus_spec::Derived), ApiError> {
+    let given = [
+        body.spec.is_some(),
+        body.openapi.is_some(),
+        body.prompt.is_some(),
+    ];
+    if given.iter().filter(|g| **g).count() != 1 {
+        return Err(ApiError::field(
+            "body",
+            "give exactly one of spec, openapi or prompt",
+        ));
+    }
+    if let Some(spec) = &body.spec {
+        let text = spec.to_string();
+        let parsed = ectus_spec::parse(&text, ectus_spec::Format::Json).map_err(|errors| {
+            ApiError::validation(
+                errors
+                    .0
+                    .into_iter()
+                    .map(|e| FieldError {
+                        field: if e.path.is_empty() {
+                            "spec".into()
+                        } else {
+                            format!("spec.{}", e.path)
+                        },
+                        message: e.message,
+                    })
+                    .collect(),
+            )
+        })?;
+        return Ok((
+            "spec",
+            text,
+            ectus_spec::Derived {
+                spec: parsed,
+                assumptions: Vec::new(),
+            },
+        ));
+    }
+    if let Some(document) = &body.openapi {
+        let derived = ectus_spec::openapi::import(document)
+            .map_err(|e| ApiError::field("openapi", e.to_string()))?;
+        return Ok(("openapi", document.clone(), derived));
+    }
+    let prompt = body.prompt.clone().unwrap_or_default();
+    let derived = ectus_spec::analyzer::analyze(&prompt)
+        .map_err(|e| ApiError::field("prompt", e.to_string()))?;
+    Ok(("prompt", prompt, derived))
+}
+
+fn project_not_found(err: StoreError) -> ApiError {
+    match err {
+        StoreError::NotFound => ApiError::not_found("project"),
+        other => other.into(),
+    }
+}
+
+fn generation_not_found(err: StoreError) -> ApiError {
+    match err {
+        StoreError::NotFound => ApiError::not_found("generation"),
+        other => other.into(),
+    }
+}
+
+/// Generate the project's service: derives the spec now (422 with the problems when it cannot),
+/// then generates, builds and tests it in a job.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/generations", tag = "generations",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Project id (UUID)")),
+    request_body = GenerateRequest,
+    responses(
+        (status = 202, body = GenerationView, description = "Queued; `Location` points at the generation"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(project_id): IdPath,
+    ApiJson(body): ApiJson<GenerateRequest>,
+) -> Result<Response, ApiError> {
+    // 404 before 422: a foreign or missing project reveals nothing about the input.
+    state
+        .store
+        .get_project(auth.tenant(), &project_id)
+        .await
+        .map_err(project_not_found)?;
+    let (kind, input, derived) = derive(&body)?;
+    let spec_json = serde_json::to_string(&derived.spec).map_err(|e| ApiError::internal(&e))?;
+    let assumptions =
+        serde_json::to_string(&derived.assumptions).map_err(|e| ApiError::internal(&e))?;
+    let (generation, _job) = state
+        .store
+        .create_generation(
+            auth.tenant(),
+            &project_id,
+            &NewGeneration {
+                input_kind: kind,
+                input: &input,
+                spec: &spec_json,
+                spec_hash: &derived.spec.hash(),
+                assumptions: &assumptions,
+                qa: body.qa.unwrap_or(true),
+            },
+            &NewJob {
+                kind: JOB_KIND.into(),
+                payload: serde_json::json!({}),
+                max_attempts: 2,
+            },
+        )
+        .await
+        .map_err(project_not_found)?;
+    let location = format!(
+        "/api/v1/projects/{project_id}/generations/{}",
+        generation.id
+    );
+    let mut response =
+        (StatusCode::ACCEPTED, Json(GenerationView::from(generation))).into_response();
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    Ok(response)
+}
+
+/// The project's generations, newest first.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/generations", tag = "generations",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Project id (UUID)")),
+    responses(
+        (status = 200, body = [GenerationView]),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdPath(project_id): IdPath,
+) -> Result<Json<Vec<GenerationView>>, ApiError> {
+    let items = state
+        .store
+        .list_generations(auth.tenant(), &project_id)
+        .await
+        .map_err(project_not_found)?;
+    Ok(Json(items.into_iter().map(GenerationView::from).collect()))
+}
+
+/// One generation: spec, assumptions, status and QA report.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/generations/{generation_id}", tag = "generations",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "Project id (UUID)"),
+        ("generation_id" = String, Path, description = "Generation id (UUID)"),
+    ),
+    responses(
+        (status = 200, body = GenerationView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdsPath(project_id, id): IdsPath,
+) -> Result<Json<GenerationView>, ApiError> {
+    let generation = state
+        .store
+        .get_generation(auth.tenant(), &project_id, &id)
+        .await
+        .map_err(generation_not_found)?;
+    Ok(Json(generation.into()))
+}
+
+/// Download the generated project as `.tar.gz` (409 until the generation produced it).
+#[utoipa::path(get, path = "/api/v1/projects/{id}/generations/{generation_id}/artifact", tag = "generations",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "Project id (UUID)"),
+        ("generation_id" = String, Path, description = "Generation id (UUID)"),
+    ),
+    responses(
+        (status = 200, content_type = "application/gzip", description = "The project as a gzipped tar"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "Not produced yet"),
+    ))]
+pub async fn artifact(
+    State(state): State<AppState>,
+    auth: Auth,
+    IdsPath(project_id, id): IdsPath,
+) -> Result<Response, ApiError> {
+    let generation = state
+        .store
+        .get_generation(auth.tenant(), &project_id, &id)
+        .await
+        .map_err(generation_not_found)?;
+    let bytes = state
+        .store
+        .generation_artifact(auth.tenant(), &project_id, &id)
+        .await
+        .map_err(generation_not_found)?
+        .ok_or_else(|| {
+            ApiError::conflict(format!(
+                "the generation is {}; its artifact is not ready",
+                generation.status
+            ))
+        })?;
+    let service = serde_json::from_str::<serde_json::Value>(&generation.spec)
+        .ok()
+        .and_then(|s| s["service"]["name"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| "project".into());
+    let disposition = format!("attachment; filename=\"{service}.tar.gz\"");
+    let mut response = (StatusCode::OK, bytes).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/gzip"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    if let Some(sha) = generation
+        .artifact_sha256
+        .and_then(|s| HeaderValue::from_str(&format!("\"{s}\"")).ok())
+    {
+        headers.insert(header::ETAG, sha);
+    }
+    Ok(response)
+}
