@@ -339,7 +339,7 @@ impl Config {
                         .unwrap_or_else(|| self.data_dir.join("build-cache")),
                 ),
                 phase_timeout: Duration::from_secs(g.phase_timeout_secs),
-                memory_limit: (g.memory_limit_mib > 0).then(|| g.memory_limit_mib << 20),
+                memory_limit: (g.memory_limit_mib > 0).then_some(g.memory_limit_mib << 20),
                 test_database_url: g.test_database_url.clone(),
                 lint: g.lint,
             },

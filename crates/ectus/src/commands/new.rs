@@ -136,7 +136,7 @@ pub async fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
         let options = QaOptions {
             target_dir: absolute(&args.target_dir)?,
             phase_timeout,
-            memory_limit: (args.memory_limit_mib > 0).then(|| args.memory_limit_mib << 20),
+            memory_limit: (args.memory_limit_mib > 0).then_some(args.memory_limit_mib << 20),
             test_database_url: args.test_database_url.clone(),
             lint: !args.no_lint,
         };
