@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The whole Ectus-R test suite: formatting, lints, and every test on SQLite and PostgreSQL.
+# The whole Ectus-R test suite: formatting, lints, and every test on SQLite and PostgreSQL,
+# including generated services built and tested for real and checked with Schemathesis.
 #
 # When ECTUS_TEST_POSTGRES_URL is not set, a throwaway PostgreSQL cluster is created in a
 # temporary directory (installing the Debian package first if the server is missing), used
-# for the run, and removed afterwards.
+# for the run, and removed afterwards. Schemathesis is installed from PyPI when missing
+# (ECTUS_SCHEMATHESIS may point at an existing `st`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,6 +61,16 @@ start_postgres() {
 
 if [ -z "${ECTUS_TEST_POSTGRES_URL:-}" ]; then
   start_postgres
+fi
+
+# Schemathesis checks one generated service against its own OpenAPI document.
+if [ -z "${ECTUS_SCHEMATHESIS:-}" ]; then
+  scripts_dir=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
+  if [ ! -x "$scripts_dir/st" ]; then
+    log "installing Schemathesis (PyPI)"
+    python3 -m pip install --quiet --disable-pip-version-check "schemathesis==4.32.5"
+  fi
+  export ECTUS_SCHEMATHESIS="$scripts_dir/st"
 fi
 
 log "cargo fmt --check"

@@ -5,20 +5,35 @@ use serde_json::{json, Map, Value};
 
 use crate::view::{ColumnView, EntityView, View};
 
+/// Strings never hold NUL (PostgreSQL refuses it), so every free-text schema says so.
+const NO_NUL: &str = "^[^\\u0000]*$";
+/// The rule of `validate::is_email` in the generated code.
+const EMAIL: &str = "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$";
+
 fn column_schema(c: &ColumnView) -> Value {
+    let unsigned_decimal = c
+        .min
+        .as_deref()
+        .and_then(|m| m.parse::<f64>().ok())
+        .is_some_and(|m| m >= 0.0);
     let mut schema = match c.ty {
         "integer" => json!({ "type": "integer", "format": "int64" }),
         "float" => json!({ "type": "number", "format": "double" }),
+        "decimal" if unsigned_decimal => {
+            json!({ "type": "string", "pattern": "^[0-9]{1,30}(\\.[0-9]{1,10})?$" })
+        }
         "decimal" => json!({ "type": "string", "pattern": "^-?[0-9]{1,30}(\\.[0-9]{1,10})?$" }),
         "bool" => json!({ "type": "boolean" }),
         "date" => json!({ "type": "string", "format": "date" }),
         "datetime" => json!({ "type": "string", "format": "date-time" }),
         "uuid" => json!({ "type": "string", "format": "uuid" }),
-        "email" => json!({ "type": "string", "format": "email" }),
-        "url" => json!({ "type": "string", "format": "uri", "pattern": "^https?://[^/\\s]\\S*$" }),
+        "email" => json!({ "type": "string", "format": "email", "pattern": EMAIL }),
+        "url" => {
+            json!({ "type": "string", "format": "uri", "pattern": "^https?://[^/\\s\\u0000][^\\s\\u0000]*$" })
+        }
         "enum" => json!({ "type": "string", "enum": c.values }),
-        "json" => json!({}),
-        _ => json!({ "type": "string" }),
+        "json" => json!({ "description": "Any JSON value; strings must not contain NUL." }),
+        _ => json!({ "type": "string", "pattern": NO_NUL }),
     };
     if let Value::Object(map) = &mut schema {
         if let Some(min) = c.min_length {
@@ -51,6 +66,19 @@ fn column_schema(c: &ColumnView) -> Value {
     schema
 }
 
+/// A filter matches by equality, so any value of the column's type is a valid filter.
+fn filter_schema(c: &ColumnView) -> Value {
+    match c.ty {
+        "integer" => json!({ "type": "integer", "format": "int64" }),
+        "float" => json!({ "type": "number", "format": "double" }),
+        "bool" => json!({ "type": "boolean" }),
+        "uuid" => json!({ "type": "string", "format": "uuid" }),
+        "date" => json!({ "type": "string", "format": "date" }),
+        "enum" => json!({ "type": "string", "enum": c.values }),
+        _ => json!({ "type": "string", "pattern": NO_NUL }),
+    }
+}
+
 fn nullable(schema: Value) -> Value {
     json!({ "anyOf": [schema, { "type": "null" }] })
 }
@@ -81,7 +109,11 @@ fn entity_schemas(e: &EntityView, schemas: &mut Map<String, Value>) {
     let mut input = Map::new();
     let mut create_required = Vec::new();
     for c in &e.columns {
-        input.insert(c.name.clone(), column_schema(c));
+        let schema = column_schema(c);
+        input.insert(
+            c.name.clone(),
+            if c.nullable { nullable(schema) } else { schema },
+        );
         if c.required {
             create_required.push(json!(c.name));
         }
@@ -158,12 +190,12 @@ fn entity_paths(view: &View, e: &EntityView, paths: &mut Map<String, Value>) {
     let mut collection = Map::new();
     if e.ops.list {
         let mut params = vec![
-            json!({ "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }),
+            json!({ "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 1_000_000 } }),
             json!({ "name": "per_page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": e.max_page_size } }),
             json!({ "name": "sort", "in": "query", "schema": { "type": "string", "enum": e.sorts.iter().flat_map(|s| [s.clone(), format!("-{s}")]).collect::<Vec<_>>() } }),
         ];
         for f in &e.filters {
-            params.push(json!({ "name": f.name, "in": "query", "schema": column_schema(f) }));
+            params.push(json!({ "name": f.name, "in": "query", "schema": filter_schema(f) }));
         }
         let mut responses = Map::new();
         responses.insert(

@@ -77,6 +77,8 @@ pub struct EntityView {
     pub routing_imports: String,
     /// Some column must be given on create.
     pub has_required_columns: bool,
+    /// A non-nullable, non-JSON column to send `null` for in tests.
+    pub null_probe: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -131,6 +133,13 @@ pub struct ColumnView {
     pub sample_expr: String,
     /// The value type is `Copy`.
     pub is_copy: bool,
+    /// Pattern binding `value` from the input field (`Some(value)` or `Some(Some(value))`).
+    pub some_pat: String,
+    /// Type of the input field: `Option<T>` (absent or a value; null is refused) or
+    /// `Option<Option<T>>` for nullable columns (absent, null or a value).
+    pub input_field_type: String,
+    /// The serde helper that gives null its meaning for this field.
+    pub input_deserializer: String,
 }
 
 fn module_name(snake: &str) -> String {
@@ -309,6 +318,9 @@ fn column(field: &ectus_spec::Field, db: Database) -> ColumnView {
         create_bind: String::new(),
         update_bind: String::new(),
         sample_expr: String::new(),
+        some_pat: String::new(),
+        input_field_type: String::new(),
+        input_deserializer: String::new(),
         is_copy: matches!(
             ty,
             FieldType::Integer
@@ -358,6 +370,9 @@ fn fk_column(rel: &ectus_spec::Relation, db: Database) -> ColumnView {
         create_bind: String::new(),
         update_bind: String::new(),
         sample_expr: String::new(),
+        some_pat: String::new(),
+        input_field_type: String::new(),
+        input_deserializer: String::new(),
         is_copy: true,
     }
 }
@@ -490,6 +505,7 @@ fn entity_view(spec: &Spec, entity: &Entity) -> EntityView {
         any_protected: entity.operations.iter().any(|op| spec.is_protected(*op)),
         routing_imports: String::new(),
         has_required_columns: false,
+        null_probe: None,
     }
     .finish()
 }
@@ -509,6 +525,11 @@ impl EntityView {
             format!("{{{}}}", functions.join(", "))
         };
         self.has_required_columns = self.columns.iter().any(|c| c.required);
+        self.null_probe = self
+            .columns
+            .iter()
+            .find(|c| !c.nullable && !c.is_json)
+            .map(|c| c.name.clone());
         self
     }
 }
@@ -525,6 +546,15 @@ fn methods(calls: &[(bool, &str)]) -> String {
 
 /// Fills the bind expressions and test samples of a column.
 fn finish_column(mut c: ColumnView, field: Option<&ectus_spec::Field>) -> ColumnView {
+    if c.nullable {
+        c.some_pat = "Some(Some(value))".to_owned();
+        c.input_field_type = format!("Option<Option<{}>>", c.input_type);
+        c.input_deserializer = "crate::validate::nullable".to_owned();
+    } else {
+        c.some_pat = "Some(value)".to_owned();
+        c.input_field_type = format!("Option<{}>", c.input_type);
+        c.input_deserializer = "crate::validate::non_null".to_owned();
+    }
     let n = &c.name;
     let wrap = if c.is_json {
         ".map(sqlx::types::Json)"
@@ -532,18 +562,20 @@ fn finish_column(mut c: ColumnView, field: Option<&ectus_spec::Field>) -> Column
         ""
     };
     c.create_bind = match (&c.default_expr, field.and_then(|f| f.default.as_ref())) {
-        (Some(expr), Some(serde_json::Value::String(s))) if s == "now" && c.ty == "datetime" => {
-            let _ = expr;
+        (Some(_), Some(serde_json::Value::String(s))) if s == "now" && c.ty == "datetime" => {
             format!("input.{n}{wrap}.unwrap_or_else(chrono::Utc::now)")
         }
         (Some(expr), _) if c.is_copy && !expr.contains('(') => {
             format!("input.{n}{wrap}.unwrap_or({expr})")
         }
         (Some(expr), _) => format!("input.{n}{wrap}.unwrap_or_else(|| {expr})"),
+        (None, _) if c.nullable => format!("input.{n}.flatten(){wrap}"),
         (None, _) => format!("input.{n}{wrap}"),
     };
-    c.update_bind = if c.nullable {
-        format!("input.{n}{wrap}.or(existing.{n})")
+    c.update_bind = if c.nullable && c.is_json {
+        format!("input.{n}.map_or(existing.{n}, |value| value{wrap})")
+    } else if c.nullable {
+        format!("input.{n}.unwrap_or(existing.{n})")
     } else {
         format!("input.{n}{wrap}.unwrap_or(existing.{n})")
     };

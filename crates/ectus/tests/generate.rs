@@ -1,0 +1,557 @@
+//! `ectus new` end to end: every case is derived, generated, built, tested and linted for real
+//! by the QA runner, sharing one build cache. PostgreSQL services get the test cluster.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ectus");
+
+/// Builds share one cache and two cores: run them one at a time.
+static BUILDS: Mutex<()> = Mutex::new(());
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+}
+
+fn cache() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("generated-cache")
+}
+
+fn ectus_new(dir: &Path, input: &[&str], extra: &[&str]) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("new")
+        .arg(dir)
+        .args(input)
+        .args(extra)
+        .arg("--json");
+    cmd.arg("--target-dir").arg(cache());
+    if let Ok(url) = std::env::var(ectus_testkit::POSTGRES_URL_ENV) {
+        cmd.arg("--test-database-url").arg(url);
+    }
+    cmd.stdin(Stdio::null()).output().expect("run ectus new")
+}
+
+fn prompt(name: &str) -> String {
+    std::fs::read_to_string(examples().join("prompts").join(format!("{name}.txt"))).expect("prompt")
+}
+
+/// Runs a case through full QA and checks the verdict and the report.
+fn verified(name: &str, input: &[&str], min_tests: u64) -> serde_json::Value {
+    let _serial = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().expect("dir");
+    let project = dir.path().join(name);
+    let started = Instant::now();
+    let out = ectus_new(&project, input, &[]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!(
+            "{name}: no JSON report; stderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    eprintln!(
+        "{name}: QA {} in {:.1}s",
+        report["verdict"],
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        out.status.success(),
+        "{name}: exit {:?}; report:\n{report:#}",
+        out.status
+    );
+    assert_eq!(report["verdict"], "passed", "{report:#}");
+    let qa = &report["qa"];
+    assert_eq!(qa["tests"]["failed"], 0);
+    assert!(
+        qa["tests"]["passed"].as_u64().unwrap_or(0) >= min_tests,
+        "{name}: {}",
+        qa["tests"]
+    );
+    let phases: Vec<&str> = qa["phases"]
+        .as_array()
+        .expect("phases")
+        .iter()
+        .filter_map(|p| p["phase"].as_str())
+        .collect();
+    assert_eq!(phases, ["fetch", "build", "test", "lint"]);
+    assert!(
+        project.join("Cargo.lock").is_file(),
+        "Cargo.lock is produced and shipped"
+    );
+    assert!(project.join(".ectus/manifest.json").is_file());
+    report
+}
+
+#[test]
+fn blog_prompt_becomes_a_verified_postgres_service_with_jwt() {
+    let report = verified("blog", &["--prompt", &prompt("blog")], 12);
+    assert_eq!(report["service"], "blog-api");
+}
+
+#[test]
+fn bookstore_prompt_with_enums_and_relations_is_verified() {
+    verified("bookstore", &["--prompt", &prompt("bookstore")], 20);
+}
+
+#[test]
+fn rooms_prompt_with_api_keys_is_verified() {
+    verified("rooms", &["--prompt", &prompt("rooms")], 12);
+}
+
+#[test]
+fn todo_bugs_and_petclinic_prompts_are_verified() {
+    for name in ["todo", "bugs", "petclinic"] {
+        verified(name, &["--prompt", &prompt(name)], 6);
+    }
+}
+
+#[test]
+fn petstore_openapi_document_is_verified() {
+    let petstore = examples().join("petstore.yaml");
+    let report = verified(
+        "petstore",
+        &["--openapi", petstore.to_str().expect("path")],
+        5,
+    );
+    let assumptions = report["assumptions"].to_string();
+    assert!(
+        assumptions.contains("request body"),
+        "the Petstore quirk is reported: {assumptions}"
+    );
+}
+
+#[test]
+fn spec_with_every_field_type_is_verified() {
+    let spec = examples().join("inventory.yaml");
+    verified("inventory", &["--spec", spec.to_str().expect("path")], 20);
+}
+
+#[test]
+fn every_corpus_case_generates_byte_identical_projects() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut cases: Vec<(String, Vec<String>)> =
+        ["blog", "bookstore", "bugs", "petclinic", "rooms", "todo"]
+            .iter()
+            .map(|n| (n.to_string(), vec!["--prompt".to_owned(), prompt(n)]))
+            .collect();
+    cases.push((
+        "petstore".into(),
+        vec![
+            "--openapi".into(),
+            examples().join("petstore.yaml").display().to_string(),
+        ],
+    ));
+    for (name, input) in cases {
+        let input: Vec<&str> = input.iter().map(String::as_str).collect();
+        let (a, b) = (
+            dir.path().join(format!("{name}-a")),
+            dir.path().join(format!("{name}-b")),
+        );
+        for target in [&a, &b] {
+            let out = ectus_new(target, &input, &["--no-qa"]);
+            assert!(
+                out.status.success(),
+                "{name}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let files = |root: &Path| -> Vec<(String, Vec<u8>)> {
+            let mut all = Vec::new();
+            let mut stack = vec![root.to_owned()];
+            while let Some(d) = stack.pop() {
+                for entry in std::fs::read_dir(&d).expect("dir").flatten() {
+                    let path = entry.path();
+                    if path.is_dir() {
+                        stack.push(path);
+                    } else {
+                        let rel = path.strip_prefix(root).expect("rel").display().to_string();
+                        all.push((rel, std::fs::read(&path).expect("read")));
+                    }
+                }
+            }
+            all.sort();
+            all
+        };
+        let (fa, fb) = (files(&a), files(&b));
+        assert!(fa.len() > 20, "{name}: {} files", fa.len());
+        assert_eq!(fa, fb, "{name}: two generations differ");
+    }
+}
+
+#[test]
+fn unusable_input_is_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().expect("dir");
+    let target = dir.path().join("empty");
+    let out = ectus_new(
+        &target,
+        &["--prompt", "Make it fast and secure."],
+        &["--no-qa"],
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("Try:"),
+        "an example prompt is shown: {stderr}"
+    );
+    assert!(!target.exists(), "nothing written");
+
+    let bad_spec = dir.path().join("bad.yaml");
+    std::fs::write(&bad_spec, "spec_version: 1\nservice: {name: x}\nentities:\n  - name: Thing\n    fields: [{name: a, type: strng}]\n").expect("write");
+    let out = ectus_new(
+        &target,
+        &["--spec", bad_spec.to_str().expect("path")],
+        &["--no-qa"],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("entities[0].fields[0].type: \"strng\" is not a type; did you mean \"string\"?"));
+    assert!(!target.exists());
+
+    let foreign = dir.path().join("foreign");
+    std::fs::create_dir_all(&foreign).expect("dir");
+    std::fs::write(foreign.join("notes.txt"), "mine").expect("write");
+    let out = ectus_new(&foreign, &["--prompt", &prompt("todo")], &["--no-qa"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
+    assert_eq!(std::fs::read_dir(&foreign).expect("dir").count(), 1);
+}
+
+#[test]
+fn a_broken_build_fails_qa_with_compiler_errors_and_a_hang_is_a_timeout() {
+    let _serial = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().expect("dir");
+    let project = dir.path().join("todo");
+    let todo = prompt("todo");
+    let first = ectus_new(&project, &["--prompt", &todo], &["--no-qa"]);
+    assert!(first.status.success());
+    // A human edit that does not compile survives regeneration and fails QA with its code.
+    let lib = project.join("src/lib.rs");
+    let mut source = std::fs::read_to_string(&lib).expect("lib");
+    source.push_str("\npub fn broken() -> i32 {\n    \"not a number\"\n}\n");
+    std::fs::write(&lib, &source).expect("edit");
+    let out = ectus_new(&project, &["--prompt", &todo], &["--no-lint"]);
+    assert!(!out.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report");
+    assert_eq!(report["verdict"], "failed");
+    assert_eq!(report["files"]["kept"][0][0], "src/lib.rs");
+    assert_eq!(report["qa"]["phases"][1]["status"], "failed");
+    assert!(
+        report["qa"]["compiler_errors"]["E0308"]["count"]
+            .as_u64()
+            .unwrap_or(0)
+            >= 1,
+        "{report:#}"
+    );
+    assert_eq!(report["qa"]["phases"][2]["status"], "skipped");
+
+    // A test that never ends is stopped at the phase limit and reported as a time-out.
+    std::fs::write(
+        &lib,
+        std::fs::read(project.join("src/lib.rs.ectus-new")).expect("new version"),
+    )
+    .expect("restore");
+    std::fs::write(
+        project.join("tests/hang.rs"),
+        "#[test]\nfn never_ends() {\n    loop {\n        std::thread::sleep(std::time::Duration::from_secs(1));\n    }\n}\n",
+    )
+    .expect("hang test");
+    let started = Instant::now();
+    let out = ectus_new(
+        &project,
+        &["--prompt", &todo],
+        &["--no-lint", "--phase-timeout", "60s"],
+    );
+    let elapsed = started.elapsed();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report");
+    assert!(!out.status.success());
+    assert_eq!(
+        report["qa"]["phases"][2]["status"], "timed_out",
+        "{report:#}"
+    );
+    assert!(
+        elapsed < Duration::from_secs(240),
+        "QA returned after {elapsed:?}"
+    );
+}
+
+/// A tiny blocking HTTP client for the platform API (keeps this file free of an async runtime).
+mod http {
+    use std::io::{Read, Write};
+
+    pub struct Reply {
+        pub status: u16,
+        pub headers: String,
+        pub body: Vec<u8>,
+    }
+
+    pub fn call(
+        base: &str,
+        method: &str,
+        path: &str,
+        key: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Reply {
+        let host = base.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(host).expect("connect");
+        let payload = body.map(|b| b.to_string()).unwrap_or_default();
+        let mut request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {key}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            payload.len()
+        );
+        if body.is_some() {
+            request.push_str("Content-Type: application/json\r\n");
+        }
+        request.push_str("\r\n");
+        request.push_str(&payload);
+        stream.write_all(request.as_bytes()).expect("write");
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).expect("read");
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("head") + 4;
+        let headers = String::from_utf8_lossy(&raw[..split]).into_owned();
+        let status = headers.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let mut body = raw[split..].to_vec();
+        if headers
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            body = dechunk(&body);
+        }
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    fn dechunk(mut data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        loop {
+            let Some(end) = data.windows(2).position(|w| w == b"\r\n") else {
+                break;
+            };
+            let size = usize::from_str_radix(String::from_utf8_lossy(&data[..end]).trim(), 16)
+                .unwrap_or(0);
+            if size == 0 {
+                break;
+            }
+            out.extend_from_slice(&data[end + 2..end + 2 + size]);
+            data = &data[end + 2 + size + 2..];
+        }
+        out
+    }
+
+    pub fn json(reply: &Reply) -> serde_json::Value {
+        serde_json::from_slice(&reply.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+#[test]
+fn the_api_generates_verifies_and_serves_the_artifact() {
+    let _serial = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().expect("dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = Command::new(BIN)
+        .current_dir(dir.path())
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--workers",
+            "1",
+        ])
+        .env("ECTUS_GENERATION__TARGET_DIR", cache())
+        .env("ECTUS_WORKERS__POLL_INTERVAL_MS", "50")
+        .env("ECTUS_LOG__LEVEL", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve");
+    let key_file = dir.path().join(".ectus/admin-key");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !key_file.exists() || std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let key = std::fs::read_to_string(&key_file)
+        .expect("key")
+        .trim()
+        .to_owned();
+    let project = http::json(&http::call(
+        &base,
+        "POST",
+        "/api/v1/projects",
+        &key,
+        Some(&serde_json::json!({"name": "todo"})),
+    ));
+    let project_id = project["id"].as_str().expect("project id").to_owned();
+
+    let refused = http::call(
+        &base,
+        "POST",
+        &format!("/api/v1/projects/{project_id}/generations"),
+        &key,
+        Some(&serde_json::json!({"prompt": "Make it fast."})),
+    );
+    assert_eq!(
+        refused.status,
+        422,
+        "{}",
+        String::from_utf8_lossy(&refused.body)
+    );
+    assert!(String::from_utf8_lossy(&refused.body).contains("Try:"));
+
+    let created = http::call(
+        &base,
+        "POST",
+        &format!("/api/v1/projects/{project_id}/generations"),
+        &key,
+        Some(&serde_json::json!({"prompt": prompt("todo"), "qa": true})),
+    );
+    assert_eq!(
+        created.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
+    let generation = http::json(&created);
+    let generation_id = generation["id"].as_str().expect("generation id").to_owned();
+    let job_id = generation["job_id"].as_str().expect("job id").to_owned();
+    assert_eq!(generation["spec"]["entities"][0]["name"], "Task");
+
+    // Follow the job's event stream to its end: phases arrive as progress.
+    let events = http::call(
+        &base,
+        "GET",
+        &format!("/api/v1/jobs/{job_id}/events"),
+        &key,
+        None,
+    );
+    let stream = String::from_utf8_lossy(&events.body).into_owned();
+    assert!(stream.contains("event: end"), "{stream}");
+    for phase in [
+        "\"phase\":\"build\"",
+        "\"phase\":\"test\"",
+        "\"state\":\"succeeded\"",
+    ] {
+        assert!(
+            stream.contains(phase),
+            "missing {phase} in the event stream"
+        );
+    }
+    let read = http::json(&http::call(
+        &base,
+        "GET",
+        &format!("/api/v1/projects/{project_id}/generations/{generation_id}"),
+        &key,
+        None,
+    ));
+    assert_eq!(read["status"], "passed", "{read:#}");
+    assert!(read["qa_report"]["tests"]["passed"].as_u64().unwrap_or(0) > 0);
+    let artifact = http::call(
+        &base,
+        "GET",
+        &format!("/api/v1/projects/{project_id}/generations/{generation_id}/artifact"),
+        &key,
+        None,
+    );
+    assert_eq!(artifact.status, 200);
+    assert!(artifact
+        .headers
+        .to_ascii_lowercase()
+        .contains("content-type: application/gzip"));
+    let unpacked = dir.path().join("unpacked");
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(artifact.body.as_slice()));
+    archive.unpack(&unpacked).expect("unpack");
+    let service = read["spec"]["service"]["name"].as_str().expect("service");
+    assert!(unpacked.join(service).join("Cargo.toml").is_file());
+    assert!(unpacked.join(service).join("Cargo.lock").is_file());
+    let _ = server.kill();
+    let _ = server.wait();
+}
+
+/// The Schemathesis CLI: `ECTUS_SCHEMATHESIS` or `st` on the PATH (scripts/test.sh installs it).
+fn schemathesis() -> PathBuf {
+    if let Ok(path) = std::env::var("ECTUS_SCHEMATHESIS") {
+        return PathBuf::from(path);
+    }
+    std::env::var_os("PATH")
+        .and_then(|paths| std::env::split_paths(&paths).map(|p| p.join("st")).find(|p| p.is_file()))
+        .expect("Schemathesis is not installed: run ./scripts/test.sh, or `pip install schemathesis` and set ECTUS_SCHEMATHESIS")
+}
+
+#[test]
+fn schemathesis_finds_no_failure_in_a_generated_service() {
+    let st = schemathesis();
+    let report = verified("bookstore-fuzzed", &["--prompt", &prompt("bookstore")], 20);
+    let service = report["service"].as_str().expect("service").to_owned();
+    let _serial = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
+    let binary = cache().join("debug").join(&service);
+    assert!(binary.is_file(), "QA built {}", binary.display());
+    let dir = tempfile::tempdir().expect("dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let mut server = Command::new(&binary)
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/fuzz.db?mode=rwc", dir.path().display()),
+        )
+        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "error")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the generated service");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the generated service did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = Command::new(st)
+        .args(["run", &format!("http://127.0.0.1:{port}/openapi.json")])
+        .args([
+            "--checks",
+            "all",
+            "--max-examples",
+            "25",
+            "--generation-deterministic",
+            "--workers",
+            "1",
+        ])
+        .args(["--no-shrink", "--request-timeout", "10"])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run schemathesis");
+    let _ = server.kill();
+    let _ = server.wait();
+    let output = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "Schemathesis found failures:\n{output}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprintln!(
+        "{}",
+        output
+            .lines()
+            .rev()
+            .take(12)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
