@@ -546,14 +546,16 @@ fn methods(calls: &[(bool, &str)]) -> String {
 
 /// Fills the bind expressions and test samples of a column.
 fn finish_column(mut c: ColumnView, field: Option<&ectus_spec::Field>) -> ColumnView {
+    // JSON Schema counts 3.0 as an integer, so integer columns accept whole-number floats.
+    let integer = if c.ty == "integer" { "_integer" } else { "" };
     if c.nullable {
         c.some_pat = "Some(Some(value))".to_owned();
         c.input_field_type = format!("Option<Option<{}>>", c.input_type);
-        c.input_deserializer = "crate::validate::nullable".to_owned();
+        c.input_deserializer = format!("crate::validate::nullable{integer}");
     } else {
         c.some_pat = "Some(value)".to_owned();
         c.input_field_type = format!("Option<{}>", c.input_type);
-        c.input_deserializer = "crate::validate::non_null".to_owned();
+        c.input_deserializer = format!("crate::validate::non_null{integer}");
     }
     let n = &c.name;
     let wrap = if c.is_json {
