@@ -252,16 +252,56 @@ pub fn generate(spec: &Spec) -> Result<Project, CodegenError> {
     })
 }
 
-/// Formats every `.rs` file with rustfmt (edition 2021) when rustfmt is installed.
+/// Formats every `.rs` file with rustfmt (edition 2021) when rustfmt is installed: one
+/// rustfmt process for all files, and file by file only to pinpoint a file it rejects.
 fn format_rust(files: &mut BTreeMap<String, Vec<u8>>, notes: &mut Vec<String>) {
-    for (path, contents) in files.iter_mut().filter(|(p, _)| p.ends_with(".rs")) {
-        match rustfmt(contents) {
-            Ok(formatted) => *contents = formatted,
-            Err(reason) => {
-                notes.push(format!("{path}: left unformatted ({reason})"));
+    match rustfmt_all(files) {
+        Ok(()) => {}
+        Err(batch_error) => {
+            for (path, contents) in files.iter_mut().filter(|(p, _)| p.ends_with(".rs")) {
+                match rustfmt(contents) {
+                    Ok(formatted) => *contents = formatted,
+                    Err(reason) => notes.push(format!("{path}: left unformatted ({reason})")),
+                }
+            }
+            if notes.is_empty() {
+                notes.push(format!("batch formatting failed ({batch_error}); formatted file by file"));
             }
         }
     }
+}
+
+/// Writes the Rust files to a scratch directory, formats them with one rustfmt run and reads
+/// them back; leaves `files` untouched on any failure.
+fn rustfmt_all(files: &mut BTreeMap<String, Vec<u8>>) -> Result<(), String> {
+    let scratch = tempfile::tempdir().map_err(|e| format!("no scratch directory: {e}"))?;
+    let mut paths = Vec::new();
+    // Real relative paths, so that rustfmt can resolve `mod` declarations.
+    for (name, contents) in files.iter().filter(|(p, _)| p.ends_with(".rs")) {
+        let path = scratch.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        }
+        std::fs::write(&path, contents).map_err(|e| e.to_string())?;
+        paths.push((name.clone(), path));
+    }
+    let output = Command::new("rustfmt")
+        .args(["--edition", "2021", "--quiet"])
+        .args(paths.iter().map(|(_, p)| p))
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("rustfmt not available: {e}"))?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).lines().next().unwrap_or("rustfmt failed").to_owned());
+    }
+    let mut formatted = Vec::with_capacity(paths.len());
+    for (name, path) in &paths {
+        formatted.push((name.clone(), std::fs::read(path).map_err(|e| e.to_string())?));
+    }
+    for (name, contents) in formatted {
+        files.insert(name, contents);
+    }
+    Ok(())
 }
 
 fn rustfmt(source: &[u8]) -> Result<Vec<u8>, String> {
