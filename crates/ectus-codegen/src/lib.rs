@@ -265,7 +265,9 @@ fn format_rust(files: &mut BTreeMap<String, Vec<u8>>, notes: &mut Vec<String>) {
                 }
             }
             if notes.is_empty() {
-                notes.push(format!("batch formatting failed ({batch_error}); formatted file by file"));
+                notes.push(format!(
+                    "batch formatting failed ({batch_error}); formatted file by file"
+                ));
             }
         }
     }
@@ -292,11 +294,18 @@ fn rustfmt_all(files: &mut BTreeMap<String, Vec<u8>>) -> Result<(), String> {
         .output()
         .map_err(|e| format!("rustfmt not available: {e}"))?;
     if !output.status.success() {
-        return Err(String::from_utf8_lossy(&output.stderr).lines().next().unwrap_or("rustfmt failed").to_owned());
+        return Err(String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .next()
+            .unwrap_or("rustfmt failed")
+            .to_owned());
     }
     let mut formatted = Vec::with_capacity(paths.len());
     for (name, path) in &paths {
-        formatted.push((name.clone(), std::fs::read(path).map_err(|e| e.to_string())?));
+        formatted.push((
+            name.clone(),
+            std::fs::read(path).map_err(|e| e.to_string())?,
+        ));
     }
     for (name, contents) in formatted {
         files.insert(name, contents);

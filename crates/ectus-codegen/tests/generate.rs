@@ -21,9 +21,15 @@ fn the_same_spec_gives_byte_identical_files() {
         let first = generate(&spec(name)).expect("generate");
         let second = generate(&spec(name)).expect("generate");
         assert!(first.notes.is_empty(), "{name}: {:?}", first.notes);
-        assert_eq!(first.files.keys().collect::<Vec<_>>(), second.files.keys().collect::<Vec<_>>());
+        assert_eq!(
+            first.files.keys().collect::<Vec<_>>(),
+            second.files.keys().collect::<Vec<_>>()
+        );
         for (path, contents) in &first.files {
-            assert!(contents == &second.files[path], "{name}: {path} differs between two generations");
+            assert!(
+                contents == &second.files[path],
+                "{name}: {path} differs between two generations"
+            );
         }
         assert_eq!(first.spec_hash, second.spec_hash);
     }

@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 use crate::middleware;
 use crate::openapi::ApiDoc;
 use crate::problem::ApiError;
-use crate::routes::{generations, health, jobs, me, projects};
+use crate::routes::{generations, health, jobs, me, projects, spec};
 use crate::state::AppState;
 
 /// Every documented route, and the OpenAPI document describing exactly those routes.
@@ -32,6 +32,7 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(generations::create, generations::list))
         .routes(routes!(generations::get))
         .routes(routes!(generations::artifact))
+        .routes(routes!(spec::schema))
         .routes(routes!(jobs::enqueue, jobs::list))
         .routes(routes!(jobs::get))
         .routes(routes!(jobs::cancel))

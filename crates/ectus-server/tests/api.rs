@@ -151,6 +151,7 @@ async fn tenant_b_cannot_see_or_change_anything_of_tenant_a(backend: TestBackend
         ("GET", "/api/v1/jobs"),
         ("POST", "/api/v1/jobs"),
         ("GET", "/api/v1/me"),
+        ("GET", "/api/v1/spec/schema"),
     ]);
     for (m, template) in documented_operations()
         .iter()

@@ -21,6 +21,7 @@ const SERVED: &[(&str, &str)] = &[
         "GET",
         "/api/v1/projects/{id}/generations/{generation_id}/artifact",
     ),
+    ("GET", "/api/v1/spec/schema"),
     ("GET", "/health/live"),
     ("GET", "/health/ready"),
     ("PATCH", "/api/v1/projects/{id}"),

@@ -5,6 +5,7 @@ pub mod health;
 pub mod jobs;
 pub mod me;
 pub mod projects;
+pub mod spec;
 
 /// Formats epoch milliseconds as RFC 3339 UTC.
 pub(crate) fn rfc3339(ms: i64) -> String {
