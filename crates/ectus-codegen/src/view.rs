@@ -452,7 +452,7 @@ fn entity_view(spec: &Spec, entity: &Entity) -> EntityView {
         all.extend(
             columns
                 .iter()
-                .filter(|c| !c.is_json)
+                .filter(|c| !c.is_json && !c.is_decimal) // decimals are text: "10.00" < "9.50"
                 .map(|c| c.name.clone()),
         );
         all

@@ -30,6 +30,11 @@ impl JobContext {
         &self.stop
     }
 
+    /// The worker holding this job's lease; handlers guard their own writes with it.
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
     /// The store, for handlers that read or write their own records.
     pub fn store(&self) -> &Store {
         &self.store

@@ -111,6 +111,9 @@ pub async fn run_phase(dir: &Path, options: &QaOptions, phase: Phase) -> Outcome
         }
     };
     let pgid = child.id().and_then(|id| i32::try_from(id).ok());
+    // If this future is dropped (the job was cancelled or lost its lease), the whole group
+    // goes, not only cargo: rustc and test binaries must not outlive the run.
+    let _group = GroupGuard(pgid);
     let mut stdout = child.stdout.take();
     let mut stderr = child.stderr.take();
     let read_out = tokio::spawn(async move {
@@ -151,6 +154,15 @@ pub async fn run_phase(dir: &Path, options: &QaOptions, phase: Phase) -> Outcome
         stdout,
         stderr,
         duration_ms: started.elapsed().as_millis() as u64,
+    }
+}
+
+/// Kills the process group when dropped.
+struct GroupGuard(Option<i32>);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        kill_group(self.0);
     }
 }
 

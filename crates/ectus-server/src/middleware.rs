@@ -173,11 +173,9 @@ fn fallback_problem(
 
 /// Bounds the time a request may take; event streams are exempt (they end with their job).
 pub async fn request_timeout(State(limit): State<Duration>, req: Request, next: Next) -> Response {
-    let streaming = req
-        .headers()
-        .get(header::ACCEPT)
-        .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"))
-        || req.uri().path().ends_with("/events");
+    // Only the event-stream route is exempt; a client header cannot opt out of the limit.
+    let streaming =
+        req.method() == axum::http::Method::GET && req.uri().path().ends_with("/events");
     if streaming {
         return next.run(req).await;
     }

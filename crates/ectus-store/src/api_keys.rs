@@ -185,7 +185,8 @@ impl Store {
             .last_used_at
             .is_none_or(|at| now - at >= LAST_USED_RESOLUTION_MS)
         {
-            sqlx::query(
+            // Bookkeeping only: a busy database must not turn a valid key into an error.
+            if let Err(error) = sqlx::query(
                 "UPDATE api_keys SET last_used_at = $1 WHERE id = $2 \
                  AND (last_used_at IS NULL OR last_used_at < $3)",
             )
@@ -193,7 +194,10 @@ impl Store {
             .bind(&key.id)
             .bind(now - LAST_USED_RESOLUTION_MS)
             .execute(self.pool())
-            .await?;
+            .await
+            {
+                tracing::warn!(%error, key_prefix = %key.prefix, "cannot record the key's last use");
+            }
         }
         let role = Role::parse(&key.role).ok_or_else(|| {
             StoreError::Corrupt(format!("api key {} has role {:?}", key.prefix, key.role))

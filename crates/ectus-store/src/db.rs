@@ -217,22 +217,18 @@ fn prepare_sqlite_url(url: &str) -> Result<String> {
     })
 }
 
-/// Replaces the password in a URL's user-info with `***`.
+/// Replaces the password in a URL's user-info with `***` (a password may itself contain `/`).
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split(':').next().unwrap_or("");
-            let masked = if userinfo.contains(':') {
-                format!("{user}:***")
-            } else {
-                user.to_owned()
-            };
-            format!("{scheme}://{masked}@{host}{}", &rest[authority_end..])
+    match rest.rfind('@') {
+        Some(at) => {
+            let (userinfo, host) = (&rest[..at], &rest[at + 1..]);
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+                None => url.to_owned(),
+            }
         }
         None => url.to_owned(),
     }
@@ -253,6 +249,11 @@ mod tests {
             "postgres://app@db/ectus"
         );
         assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
+        assert_eq!(
+            redact_url("postgres://u:p/w@h/db"),
+            "postgres://u:***@h/db",
+            "a '/' in the password does not end the user-info"
+        );
     }
 
     #[test]

@@ -42,13 +42,29 @@ pub struct NewGeneration<'a> {
     pub qa: bool,
 }
 
-const COLUMNS: &str =
-    "id, tenant_id, project_id, job_id, input_kind, input, spec, spec_hash, assumptions, \
-    status, qa, qa_report, error, artifact_sha256, artifact_size, created_at, updated_at";
+/// The generation's own columns, with status and error completed from its job: a job that
+/// ended as failed or cancelled before the handler recorded an outcome decides them.
+const SELECT: &str = "SELECT g.id, g.tenant_id, g.project_id, g.job_id, g.input_kind, g.input, g.spec, \
+    g.spec_hash, g.assumptions, \
+    CASE WHEN g.status IN ('queued', 'running') AND j.state IN ('failed', 'cancelled') THEN j.state \
+         ELSE g.status END AS status, \
+    g.qa, g.qa_report, \
+    COALESCE(g.error, CASE WHEN j.state IN ('failed', 'cancelled') THEN j.error END) AS error, \
+    g.artifact_sha256, g.artifact_size, g.created_at, g.updated_at \
+    FROM generations g LEFT JOIN jobs j ON j.id = g.job_id";
+
+/// The condition under which a generation job's write holds: its worker (bound at
+/// `owner_param`) still owns the job's lease.
+fn lease_held(owner_param: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM jobs WHERE jobs.id = generations.job_id \
+         AND jobs.lease_owner = {owner_param} AND jobs.state = 'running')"
+    )
+}
 
 impl Store {
-    /// Enqueues the generation's job, then records the generation (a job whose generation
-    /// row is missing fails at once with that reason).
+    /// Records a generation and enqueues its job in one transaction: a worker never sees the
+    /// job without its generation, and a failure leaves neither behind.
     pub async fn create_generation(
         &self,
         tenant_id: &str,
@@ -62,16 +78,13 @@ impl Store {
         let now = now_ms();
         let mut payload = job.payload.clone();
         payload["generation_id"] = serde_json::Value::String(id.clone());
-        let job = self
-            .enqueue_job(
-                tenant_id,
-                &crate::jobs::NewJob {
-                    kind: job.kind.clone(),
-                    payload,
-                    max_attempts: job.max_attempts,
-                },
-            )
-            .await?;
+        let job = crate::jobs::NewJob {
+            kind: job.kind.clone(),
+            payload,
+            max_attempts: job.max_attempts,
+        };
+        let mut tx = self.pool().begin().await?;
+        let job_id = crate::jobs::insert_job(&mut *tx, tenant_id, &job).await?;
         sqlx::query(
             "INSERT INTO generations (id, tenant_id, project_id, job_id, input_kind, input, spec, spec_hash, \
              assumptions, status, qa, created_at, updated_at) \
@@ -80,7 +93,7 @@ impl Store {
         .bind(&id)
         .bind(tenant_id)
         .bind(project_id)
-        .bind(&job.id)
+        .bind(&job_id)
         .bind(new.input_kind)
         .bind(new.input)
         .bind(new.spec)
@@ -88,9 +101,13 @@ impl Store {
         .bind(new.assumptions)
         .bind(i64::from(new.qa))
         .bind(now)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
-        Ok((self.get_generation(tenant_id, project_id, &id).await?, job))
+        tx.commit().await?;
+        Ok((
+            self.get_generation(tenant_id, project_id, &id).await?,
+            self.get_job(tenant_id, &job_id).await?,
+        ))
     }
 
     pub async fn get_generation(
@@ -100,7 +117,7 @@ impl Store {
         id: &str,
     ) -> Result<Generation> {
         Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM generations WHERE tenant_id = $1 AND project_id = $2 AND id = $3"
+            "{SELECT} WHERE g.tenant_id = $1 AND g.project_id = $2 AND g.id = $3"
         ))
         .bind(tenant_id)
         .bind(project_id)
@@ -111,12 +128,10 @@ impl Store {
 
     /// For the worker: a generation by id alone.
     pub async fn get_generation_unscoped(&self, id: &str) -> Result<Generation> {
-        Ok(
-            sqlx::query_as(&format!("SELECT {COLUMNS} FROM generations WHERE id = $1"))
-                .bind(id)
-                .fetch_one(self.pool())
-                .await?,
-        )
+        Ok(sqlx::query_as(&format!("{SELECT} WHERE g.id = $1"))
+            .bind(id)
+            .fetch_one(self.pool())
+            .await?)
     }
 
     /// A project's generations, newest first (at most 100).
@@ -127,8 +142,8 @@ impl Store {
     ) -> Result<Vec<Generation>> {
         self.get_project(tenant_id, project_id).await?;
         Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM generations WHERE tenant_id = $1 AND project_id = $2 \
-             ORDER BY created_at DESC, id DESC LIMIT 100"
+            "{SELECT} WHERE g.tenant_id = $1 AND g.project_id = $2 \
+             ORDER BY g.created_at DESC, g.id DESC LIMIT 100"
         ))
         .bind(tenant_id)
         .bind(project_id)
@@ -136,25 +151,31 @@ impl Store {
         .await?)
     }
 
-    pub async fn set_generation_status(&self, id: &str, status: &str) -> Result<()> {
-        sqlx::query("UPDATE generations SET status = $1, updated_at = $2 WHERE id = $3")
-            .bind(status)
-            .bind(now_ms())
-            .bind(id)
-            .execute(self.pool())
-            .await?;
-        Ok(())
+    /// Marks the generation running; `false` when `owner` no longer holds the job's lease.
+    pub async fn start_generation(&self, id: &str, owner: &str) -> Result<bool> {
+        let updated = sqlx::query(&format!(
+            "UPDATE generations SET status = 'running', error = NULL, updated_at = $1 \
+             WHERE id = $2 AND {}",
+            lease_held("$3")
+        ))
+        .bind(now_ms())
+        .bind(id)
+        .bind(owner)
+        .execute(self.pool())
+        .await?;
+        Ok(updated.rows_affected() == 1)
     }
 
-    /// Stores the outcome: status, QA report (JSON), error and the artifact.
+    /// Stores the outcome — status, QA report (JSON) and artifact — if `owner` still holds the
+    /// job's lease; `false` otherwise (another worker owns the generation now).
     pub async fn finish_generation(
         &self,
         id: &str,
+        owner: &str,
         status: &str,
         qa_report: Option<&str>,
-        error: Option<&str>,
         artifact: Option<&[u8]>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let sha = artifact.map(|bytes| {
             use sha2::Digest as _;
             sha2::Sha256::digest(bytes)
@@ -162,21 +183,22 @@ impl Store {
                 .map(|b| format!("{b:02x}"))
                 .collect::<String>()
         });
-        sqlx::query(
-            "UPDATE generations SET status = $1, qa_report = $2, error = $3, artifact = $4, \
-             artifact_sha256 = $5, artifact_size = $6, updated_at = $7 WHERE id = $8",
-        )
+        let updated = sqlx::query(&format!(
+            "UPDATE generations SET status = $1, qa_report = $2, error = NULL, artifact = $3, \
+             artifact_sha256 = $4, artifact_size = $5, updated_at = $6 WHERE id = $7 AND {}",
+            lease_held("$8")
+        ))
         .bind(status)
         .bind(qa_report)
-        .bind(error)
         .bind(artifact.map(<[u8]>::to_vec))
         .bind(sha)
         .bind(artifact.map(|a| i64::try_from(a.len()).unwrap_or(i64::MAX)))
         .bind(now_ms())
         .bind(id)
+        .bind(owner)
         .execute(self.pool())
         .await?;
-        Ok(())
+        Ok(updated.rows_affected() == 1)
     }
 
     /// The artifact bytes, if the generation produced one.

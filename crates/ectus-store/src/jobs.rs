@@ -157,23 +157,32 @@ const CLAIM_POSTGRES: &str = "UPDATE jobs SET state = 'running', lease_owner = $
                  ORDER BY run_after, created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
      RETURNING *";
 
+/// Inserts a queued job through any executor (a pool or an open transaction); returns its id.
+pub(crate) async fn insert_job<'e, E>(executor: E, tenant_id: &str, new: &NewJob) -> Result<String>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let now = now_ms();
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO jobs (id, tenant_id, kind, payload, state, attempts, max_attempts, run_after, \
+         progress_percent, revision, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, 0, 0, $6, $6)",
+    )
+    .bind(&id)
+    .bind(tenant_id)
+    .bind(&new.kind)
+    .bind(new.payload.to_string())
+    .bind(new.max_attempts.max(1))
+    .bind(now)
+    .execute(executor)
+    .await?;
+    Ok(id)
+}
+
 impl Store {
     pub async fn enqueue_job(&self, tenant_id: &str, new: &NewJob) -> Result<Job> {
-        let now = now_ms();
-        let id = new_id();
-        sqlx::query(
-            "INSERT INTO jobs (id, tenant_id, kind, payload, state, attempts, max_attempts, run_after, \
-             progress_percent, revision, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, 0, 0, $6, $6)",
-        )
-        .bind(&id)
-        .bind(tenant_id)
-        .bind(&new.kind)
-        .bind(new.payload.to_string())
-        .bind(new.max_attempts.max(1))
-        .bind(now)
-        .execute(self.pool())
-        .await?;
+        let id = insert_job(self.pool(), tenant_id, new).await?;
         self.get_job(tenant_id, &id).await
     }
 
@@ -360,7 +369,7 @@ impl Store {
     }
 
     /// Records a failed attempt: the job goes back to the queue at `retry_at` while attempts
-    /// remain, and fails for good with `error` otherwise. Returns the resulting state, or
+    /// remain, and fails for good with `error` otherwise (a pending cancellation wins). Returns the resulting state, or
     /// `None` when the lease was lost.
     pub async fn fail_attempt(
         &self,
@@ -372,9 +381,10 @@ impl Store {
         let now = now_ms();
         let row: Option<(String,)> = sqlx::query_as(
             "UPDATE jobs SET \
-               state = CASE WHEN attempts < max_attempts THEN 'queued' ELSE 'failed' END, \
+               state = CASE WHEN cancel_requested_at IS NOT NULL THEN 'cancelled' \
+                            WHEN attempts < max_attempts THEN 'queued' ELSE 'failed' END, \
                run_after = CASE WHEN attempts < max_attempts THEN $1 ELSE run_after END, \
-               finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE $2 END, \
+               finished_at = CASE WHEN cancel_requested_at IS NULL AND attempts < max_attempts THEN NULL ELSE $2 END, \
                error = $3, lease_owner = NULL, lease_expires_at = NULL, updated_at = $2, \
                revision = revision + 1 \
              WHERE id = $4 AND lease_owner = $5 AND state = 'running' \
@@ -406,11 +416,15 @@ impl Store {
         Ok(updated.rows_affected() == 1)
     }
 
-    /// Puts a running job back in the queue without counting the attempt (worker shutdown).
+    /// Puts a running job back in the queue without counting the attempt (worker shutdown);
+    /// a job whose cancellation is pending is cancelled instead.
     pub async fn release_job(&self, id: &str, owner: &str) -> Result<bool> {
         let now = now_ms();
         let updated = sqlx::query(
-            "UPDATE jobs SET state = 'queued', attempts = attempts - 1, lease_owner = NULL, \
+            "UPDATE jobs SET \
+             state = CASE WHEN cancel_requested_at IS NOT NULL THEN 'cancelled' ELSE 'queued' END, \
+             finished_at = CASE WHEN cancel_requested_at IS NOT NULL THEN $1 ELSE NULL END, \
+             attempts = attempts - 1, lease_owner = NULL, \
              lease_expires_at = NULL, run_after = $1, updated_at = $1, revision = revision + 1 \
              WHERE id = $2 AND lease_owner = $3 AND state = 'running'",
         )

@@ -267,7 +267,133 @@ async fn expired_lease_requeues_then_fails_after_max_attempts(backend: TestBacke
         .expect("complete"));
 }
 
+async fn a_pending_cancellation_wins_over_retry_and_release(backend: TestBackend) {
+    let (store, _db) = store(backend).await;
+    let t = store.create_tenant("t").await.expect("tenant");
+    let new = NewJob {
+        kind: "noop".into(),
+        payload: serde_json::json!({}),
+        max_attempts: 5,
+    };
+    for release in [false, true] {
+        let job = store.enqueue_job(&t.id, &new).await.expect("enqueue");
+        let claimed = store
+            .claim_job("w", 60_000)
+            .await
+            .expect("claim")
+            .expect("a job");
+        assert_eq!(claimed.id, job.id);
+        store.cancel_job(&t.id, &job.id).await.expect("cancel");
+        if release {
+            assert!(store.release_job(&job.id, "w").await.expect("release"));
+        } else {
+            let state = store
+                .fail_attempt(&job.id, "w", "boom", 0)
+                .await
+                .expect("fail");
+            assert_eq!(state, Some(JobState::Cancelled));
+        }
+        let ended = store.get_job(&t.id, &job.id).await.expect("job");
+        assert_eq!(ended.state, "cancelled", "release={release}");
+        assert!(ended.finished_at.is_some());
+        assert!(
+            store.claim_job("w", 60_000).await.expect("claim").is_none(),
+            "never claimed again"
+        );
+    }
+}
+
+async fn a_generation_follows_its_job_and_refuses_writes_without_the_lease(backend: TestBackend) {
+    use ectus_store::generations::NewGeneration;
+    let (store, _db) = store(backend).await;
+    let t = store.create_tenant("t").await.expect("tenant");
+    let p = store.create_project(&t.id, "p", "").await.expect("project");
+    let new = NewGeneration {
+        input_kind: "spec",
+        input: "{}",
+        spec: "{}",
+        spec_hash: "h",
+        assumptions: "[]",
+        qa: false,
+    };
+    let job = NewJob {
+        kind: "generate".into(),
+        payload: serde_json::json!({}),
+        max_attempts: 1,
+    };
+    let (generation, job) = store
+        .create_generation(&t.id, &p.id, &new, &job)
+        .await
+        .expect("create");
+    assert_eq!(generation.job_id.as_deref(), Some(job.id.as_str()));
+    assert_eq!(
+        job.payload,
+        format!("{{\"generation_id\":\"{}\"}}", generation.id)
+    );
+    // Not the owner of a running job: nothing is written.
+    assert!(!store
+        .start_generation(&generation.id, "nobody")
+        .await
+        .expect("start"));
+    let claimed = store
+        .claim_job("w", 60_000)
+        .await
+        .expect("claim")
+        .expect("job");
+    assert!(!store
+        .finish_generation(&generation.id, "intruder", "passed", None, Some(b"x"))
+        .await
+        .expect("finish"));
+    assert!(store
+        .start_generation(&generation.id, "w")
+        .await
+        .expect("start"));
+    // The job is cancelled before the handler records anything: the generation says so.
+    store.cancel_job(&t.id, &claimed.id).await.expect("cancel");
+    assert!(store
+        .finish_cancelled(&claimed.id, "w")
+        .await
+        .expect("cancelled"));
+    let shown = store
+        .get_generation(&t.id, &p.id, &generation.id)
+        .await
+        .expect("generation");
+    assert_eq!(shown.status, "cancelled");
+    assert!(store
+        .generation_artifact(&t.id, &p.id, &generation.id)
+        .await
+        .expect("artifact")
+        .is_none());
+    // A missing project answers NotFound and creates nothing.
+    assert!(matches!(
+        store
+            .create_generation(
+                &t.id,
+                &ectus_store::new_id(),
+                &new,
+                &NewJob {
+                    kind: "generate".into(),
+                    payload: serde_json::json!({}),
+                    max_attempts: 1
+                }
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store
+            .list_jobs(&t.id, None, 10, None)
+            .await
+            .expect("jobs")
+            .items
+            .len(),
+        1
+    );
+}
+
 backend_tests!(
+    a_pending_cancellation_wins_over_retry_and_release,
+    a_generation_follows_its_job_and_refuses_writes_without_the_lease,
     migrations_are_idempotent,
     database_made_by_previous_migration_set_upgrades_and_keeps_data,
     api_keys_authenticate_until_revoked_or_expired,

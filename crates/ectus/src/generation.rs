@@ -60,17 +60,12 @@ impl JobHandler for GenerateJob {
             let Some(generation_id) = generation_id else {
                 return JobOutcome::Failed("the job payload has no generation_id".into());
             };
+            // A failure is the job's: the generation shows it through its job (and a retry
+            // may still succeed), so nothing is written to the generation here.
             match run(&ctx, &settings, &generation_id).await {
                 Ok(Some(result)) => JobOutcome::Succeeded(result),
                 Ok(None) => JobOutcome::Stopped,
-                Err(error) => {
-                    let message = format!("{error:#}");
-                    let _ = ctx
-                        .store()
-                        .finish_generation(&generation_id, "failed", None, Some(&message), None)
-                        .await;
-                    JobOutcome::Failed(message)
-                }
+                Err(error) => JobOutcome::Failed(format!("{error:#}")),
             }
         })
     }
@@ -89,10 +84,14 @@ async fn run(
         .context("the generation record is missing")?;
     let spec: ectus_spec::Spec =
         serde_json::from_str(&generation.spec).context("the stored spec is unreadable")?;
-    store.set_generation_status(id, "running").await?;
+    if !store.start_generation(id, ctx.owner()).await? {
+        return Ok(None);
+    }
     ctx.progress("generate", 5, "rendering the project").await;
     let project = ectus_codegen::generate(&spec).context("code generation failed")?;
-    let dir = settings.work_dir.join(id);
+    // One directory per attempt: a worker that lost its lease never shares files with the
+    // worker that took over.
+    let dir = settings.work_dir.join(format!("{id}-{}", ctx.job.attempts));
     if dir.exists() {
         std::fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
     }
@@ -132,10 +131,19 @@ async fn run(
         Some(_) => "failed",
     };
     let report_json = report.as_ref().map(serde_json::to_string).transpose()?;
-    store
-        .finish_generation(id, status, report_json.as_deref(), None, Some(&artifact))
+    let recorded = store
+        .finish_generation(
+            id,
+            ctx.owner(),
+            status,
+            report_json.as_deref(),
+            Some(&artifact),
+        )
         .await?;
     let _ = std::fs::remove_dir_all(&dir);
+    if !recorded {
+        return Ok(None);
+    }
     Ok(Some(serde_json::json!({
         "generation_id": id,
         "status": status,
