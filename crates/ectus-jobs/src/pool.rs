@@ -159,6 +159,9 @@ impl Worker {
                 next_reap = Instant::now() + reap_every;
                 match self.store.reap_expired_leases().await {
                     Ok(r) if r.requeued + r.failed + r.cancelled > 0 => {
+                        ectus_telemetry::metrics()
+                            .job_lease_expiries
+                            .inc_by(r.requeued + r.failed + r.cancelled);
                         warn!(
                             requeued = r.requeued,
                             failed = r.failed,
@@ -252,6 +255,21 @@ impl Worker {
             }
         };
         let elapsed_ms = started.elapsed().as_millis();
+        let outcome_label = match (&outcome, reason) {
+            (_, Some(StopReason::LeaseLost)) => "lease_lost",
+            (JobOutcome::Succeeded(_), _) => "succeeded",
+            (JobOutcome::Failed(_), _) => "failed",
+            (JobOutcome::Stopped, Some(StopReason::CancelRequested)) => "cancelled",
+            (JobOutcome::Stopped, Some(StopReason::Shutdown)) => "released",
+            (JobOutcome::Stopped, None) => "failed",
+        };
+        ectus_telemetry::metrics()
+            .jobs_duration
+            .get_or_create(&ectus_telemetry::JobLabels {
+                kind: job.kind.clone(),
+                outcome: outcome_label.to_owned(),
+            })
+            .observe(started.elapsed().as_secs_f64());
         match (outcome, reason) {
             (_, Some(StopReason::LeaseLost)) => {
                 warn!(
@@ -300,9 +318,16 @@ impl Worker {
             .await
         {
             Ok(Some(JobState::Failed)) => warn!(%error, "job failed; no attempts left"),
-            Ok(Some(_)) => {
+            Ok(Some(JobState::Queued)) => {
+                ectus_telemetry::metrics()
+                    .job_retries
+                    .get_or_create(&ectus_telemetry::KindLabels {
+                        kind: job.kind.clone(),
+                    })
+                    .inc();
                 warn!(%error, retry_in_ms = delay.as_millis(), "job attempt failed; will retry")
             }
+            Ok(Some(_)) => warn!(%error, "job attempt ended"),
             Ok(None) => warn!(%error, "job failed after its lease was lost"),
             Err(store_error) => warn!(%error, %store_error, "cannot record job failure"),
         }

@@ -9,6 +9,7 @@
 pub mod app;
 pub mod auth;
 pub mod extract;
+pub mod metrics_endpoint;
 pub mod middleware;
 pub mod openapi;
 pub mod problem;
@@ -16,4 +17,5 @@ pub mod routes;
 pub mod state;
 
 pub use app::{api_routes, build_app, openapi_document, serve};
+pub use metrics_endpoint::metrics_router;
 pub use state::{AppState, HttpSettings};

@@ -40,7 +40,14 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
         .and_then(valid_request_id)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let method = req.method().clone();
+    let request_bytes = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
     req.extensions_mut().insert(RequestId(id.clone()));
+    let metrics = ectus_telemetry::metrics();
+    let _in_flight = InFlight::enter(metrics);
     let span = tracing::info_span!("request", request_id = %id, method = %method);
     let mut response = tracing::Instrument::instrument(next.run(req), span.clone()).await;
     if let Ok(value) = HeaderValue::from_str(&id) {
@@ -52,7 +59,17 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
         .map(|r| r.0.as_str())
         .unwrap_or("unmatched");
     let status = response.status().as_u16();
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed();
+    let elapsed_ms = elapsed.as_secs_f64() * 1000.0;
+    let response_bytes = axum::body::HttpBody::size_hint(response.body()).exact();
+    metrics.observe_request(
+        method.as_str(),
+        route,
+        status,
+        elapsed,
+        request_bytes,
+        response_bytes,
+    );
     let _guard = span.enter();
     if status >= 500 {
         tracing::warn!(target: "ectus::access", %method, route, status, elapsed_ms, "request");
@@ -60,6 +77,22 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
         tracing::info!(target: "ectus::access", %method, route, status, elapsed_ms, "request");
     }
     response
+}
+
+/// Counts a request as in flight until dropped (also when the client goes away).
+struct InFlight(&'static ectus_telemetry::Metrics);
+
+impl InFlight {
+    fn enter(metrics: &'static ectus_telemetry::Metrics) -> InFlight {
+        metrics.http_requests_in_flight.inc();
+        InFlight(metrics)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.http_requests_in_flight.dec();
+    }
 }
 
 /// Route-level layer recording the matched route template on the response.

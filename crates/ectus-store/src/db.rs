@@ -170,6 +170,39 @@ impl Store {
         Ok(SchemaStatus { applied, expected })
     }
 
+    /// Pool occupancy: (open connections, idle connections, maximum size).
+    pub fn pool_stats(&self) -> (u32, u32, u32) {
+        let size = self.pool.size();
+        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX);
+        (
+            size,
+            idle.min(size),
+            self.pool.options().get_max_connections(),
+        )
+    }
+
+    /// Counts for business metrics: (tenants, projects, active API keys, oldest queued job's
+    /// creation time in epoch ms if any).
+    pub async fn platform_counts(&self) -> crate::Result<(i64, i64, i64, Option<i64>)> {
+        let now = crate::now_ms();
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM tenants) AS tenants, \
+                    (SELECT COUNT(*) FROM projects) AS projects, \
+                    (SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NULL \
+                        AND (expires_at IS NULL OR expires_at > $1)) AS keys, \
+                    (SELECT MIN(created_at) FROM jobs WHERE state = 'queued') AS oldest",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((
+            row.try_get("tenants")?,
+            row.try_get("projects")?,
+            row.try_get("keys")?,
+            row.try_get("oldest")?,
+        ))
+    }
+
     /// A cheap round trip proving the database answers.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

@@ -74,6 +74,9 @@ pub struct ServeArgs {
     /// In-process workers (0 runs none).
     #[arg(long, value_name = "N")]
     pub workers: Option<usize>,
+    /// Address of the Prometheus metrics listener ("" turns it off).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
     /// Print the effective configuration (secrets masked) and exit.
     #[arg(long)]
     pub print_config: bool,
@@ -86,6 +89,9 @@ pub struct WorkerArgs {
     /// Jobs run at once by this process.
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
+    /// Address of the Prometheus metrics listener ("" turns it off).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
 }
 
 #[derive(Debug, Args)]

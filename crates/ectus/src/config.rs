@@ -17,13 +17,14 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_CONFIG_FILE: &str = "ectus.toml";
 
 /// Top-level sections; other `ECTUS_*` variables are not configuration.
-const SECTIONS: [&str; 6] = [
+const SECTIONS: [&str; 7] = [
     "data_dir",
     "server",
     "database",
     "workers",
     "log",
     "generation",
+    "metrics",
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -36,6 +37,26 @@ pub struct Config {
     pub workers: WorkersConfig,
     pub log: LogConfig,
     pub generation: GenerationConfig,
+    pub metrics: MetricsConfig,
+}
+
+/// The Prometheus metrics listener (separate from the API).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Address of the metrics listener; an empty string turns it off.
+    pub listen: String,
+    /// When set, scrapes must send `Authorization: Bearer <token>`.
+    pub bearer_token: Option<String>,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            listen: "127.0.0.1:9091".into(),
+            bearer_token: None,
+        }
+    }
 }
 
 /// How `generate` jobs build and verify services.
@@ -129,6 +150,7 @@ impl Default for Config {
             workers: WorkersConfig::default(),
             log: LogConfig::default(),
             generation: GenerationConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -180,6 +202,7 @@ impl Default for LogConfig {
 #[derive(Debug, Default, Clone)]
 pub struct Overrides {
     pub data_dir: Option<PathBuf>,
+    pub metrics_listen: Option<String>,
     pub listen: Option<String>,
     pub database_url: Option<String>,
     pub workers: Option<usize>,
@@ -221,6 +244,9 @@ impl Config {
         if let Some(v) = &overrides.database_url {
             figment = figment.merge(Serialized::default("database.url", v));
         }
+        if let Some(v) = &overrides.metrics_listen {
+            figment = figment.merge(Serialized::default("metrics.listen", v));
+        }
         if let Some(v) = overrides.workers {
             figment = figment.merge(Serialized::default("workers.count", v));
         }
@@ -246,6 +272,12 @@ impl Config {
             bail!(
                 "invalid configuration: server.listen = {:?} is not a socket address; allowed: HOST:PORT with an IP host, such as 127.0.0.1:8080 or 0.0.0.0:8080",
                 self.server.listen
+            );
+        }
+        if !self.metrics.listen.is_empty() && self.metrics.listen.parse::<SocketAddr>().is_err() {
+            bail!(
+                "invalid configuration: metrics.listen = {:?} is not a socket address; allowed: HOST:PORT such as 127.0.0.1:9091, or \"\" to turn the listener off",
+                self.metrics.listen
             );
         }
         range(
@@ -378,6 +410,7 @@ impl Config {
             .test_database_url
             .as_deref()
             .map(ectus_store::redact_url);
+        shown.metrics.bearer_token = self.metrics.bearer_token.as_ref().map(|_| "***".to_owned());
         toml::to_string_pretty(&shown).context("cannot render the configuration")
     }
 }

@@ -140,6 +140,9 @@ async fn run(
             Some(&artifact),
         )
         .await?;
+    if recorded {
+        record_metrics(&generation.input_kind, status, report.as_ref());
+    }
     let _ = std::fs::remove_dir_all(&dir);
     if !recorded {
         return Ok(None);
@@ -151,6 +154,41 @@ async fn run(
         "tests_failed": report.as_ref().map(|r| r.tests.failed),
         "artifact_bytes": artifact.len(),
     })))
+}
+
+/// Counts the generation and, when QA ran, its phase durations and compiler errors.
+fn record_metrics(input_kind: &str, status: &str, report: Option<&ectus_qa::QaReport>) {
+    let metrics = ectus_telemetry::metrics();
+    metrics
+        .generations
+        .get_or_create(&ectus_telemetry::GenerationLabels {
+            input_kind: input_kind.to_owned(),
+            outcome: status.to_owned(),
+        })
+        .inc();
+    let Some(report) = report else { return };
+    for phase in &report.phases {
+        if phase.status == PhaseStatus::Skipped {
+            continue;
+        }
+        let status = serde_json::to_value(phase.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        metrics
+            .qa_phase_duration
+            .get_or_create(&ectus_telemetry::PhaseLabels {
+                phase: phase.phase.name().to_owned(),
+                status,
+            })
+            .observe(phase.duration_ms as f64 / 1000.0);
+    }
+    for (code, group) in &report.compiler_errors {
+        metrics
+            .compiler_errors
+            .get_or_create(&ectus_telemetry::CodeLabels { code: code.clone() })
+            .inc_by(group.count);
+    }
 }
 
 /// The job kinds this binary runs: the built-in ones plus `generate`.

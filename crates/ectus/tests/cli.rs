@@ -56,7 +56,7 @@ impl Served {
                 "--database-url",
                 url,
             ])
-            .args(["--workers", &workers.to_string()])
+            .args(["--workers", &workers.to_string(), "--metrics-listen", ""])
             .env("ECTUS_WORKERS__POLL_INTERVAL_MS", "50")
             .env("ECTUS_SERVER__SHUTDOWN_GRACE_SECS", "5")
             .stdout(std::fs::File::create(&stdout).expect("stdout file"))
@@ -235,7 +235,15 @@ async fn a_killed_worker_process_job_is_rerun_after_its_lease_expires(backend: T
         .expect("enqueue");
     let worker = |dir: &Path| {
         ectus(dir)
-            .args(["worker", "--database-url", &db.url, "--concurrency", "1"])
+            .args([
+                "worker",
+                "--database-url",
+                &db.url,
+                "--concurrency",
+                "1",
+                "--metrics-listen",
+                "",
+            ])
             .env("ECTUS_WORKERS__LEASE_SECS", "2")
             .env("ECTUS_WORKERS__POLL_INTERVAL_MS", "50")
             .stdout(Stdio::null())

@@ -360,6 +360,8 @@ fn the_api_generates_verifies_and_serves_the_artifact() {
             &format!("127.0.0.1:{port}"),
             "--workers",
             "1",
+            "--metrics-listen",
+            "",
         ])
         .env("ECTUS_GENERATION__TARGET_DIR", cache())
         .env("ECTUS_WORKERS__POLL_INTERVAL_MS", "50")

@@ -2,6 +2,7 @@
 
 mod admin;
 mod derive;
+mod metrics;
 mod migrate;
 mod new;
 mod serve;

@@ -16,6 +16,7 @@ pub async fn run(config_path: Option<&Path>, args: ServeArgs) -> anyhow::Result<
     let overrides = Overrides {
         listen: args.listen,
         workers: args.workers,
+        metrics_listen: args.metrics_listen,
         ..super::db_overrides(&args.db)
     };
     let config = Config::load(config_path, &overrides)?;
@@ -43,6 +44,7 @@ pub async fn run(config_path: Option<&Path>, args: ServeArgs) -> anyhow::Result<
         )
     });
     let shutdown = crate::shutdown::on_signal();
+    super::metrics::start(&config, &store, shutdown.clone()).await?;
     let state = AppState {
         store: store.clone(),
         workers: workers.as_ref().map(WorkerPool::health),

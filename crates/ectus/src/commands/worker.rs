@@ -11,6 +11,7 @@ use crate::config::{Config, Overrides};
 pub async fn run(config_path: Option<&Path>, args: WorkerArgs) -> anyhow::Result<ExitCode> {
     let overrides = Overrides {
         workers: args.concurrency,
+        metrics_listen: args.metrics_listen,
         ..super::db_overrides(&args.db)
     };
     let config = Config::load(config_path, &overrides)?;
@@ -20,6 +21,7 @@ pub async fn run(config_path: Option<&Path>, args: WorkerArgs) -> anyhow::Result
     }
     let store = super::open_store(&config).await?;
     let shutdown = crate::shutdown::on_signal();
+    super::metrics::start(&config, &store, shutdown.clone()).await?;
     let pool = WorkerPool::start(
         store.clone(),
         crate::generation::registry(&config),

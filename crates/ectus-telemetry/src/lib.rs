@@ -1,0 +1,409 @@
+//! Telemetry shared by every Ectus-R process: one Prometheus registry holding every metric
+//! the platform emits ([`metrics`]), and its exposition in the Prometheus text format or
+//! OpenMetrics ([`render`]).
+//!
+//! Metric names follow Prometheus conventions (units in the name, `_total` for counters) and
+//! labels follow OpenTelemetry's HTTP semantic conventions (`http_request_method`,
+//! `http_route`, `http_response_status_code`). Every label set is bounded: routes are
+//! templates, never raw paths. docs/observability.md lists every metric with its buckets.
+
+mod process;
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::{Registry, Unit};
+
+pub use process::refresh_process_metrics;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HttpLabels {
+    pub http_request_method: String,
+    pub http_route: String,
+    pub http_response_status_code: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    pub http_request_method: String,
+    pub http_route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct JobLabels {
+    pub kind: String,
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabels {
+    pub kind: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct QueueLabels {
+    pub kind: String,
+    pub state: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct GenerationLabels {
+    pub input_kind: String,
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PhaseLabels {
+    pub phase: String,
+    pub status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CodeLabels {
+    pub code: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PoolLabels {
+    pub state: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct BuildLabels {
+    pub version: String,
+    pub commit: String,
+}
+
+/// Every metric of the platform.
+pub struct Metrics {
+    registry: Registry,
+    pub http_request_duration: Family<HttpLabels, Histogram>,
+    pub http_requests_in_flight: Gauge,
+    pub http_request_body_size: Family<RouteLabels, Histogram>,
+    pub http_response_body_size: Family<RouteLabels, Histogram>,
+    pub jobs_duration: Family<JobLabels, Histogram>,
+    pub job_retries: Family<KindLabels, Counter>,
+    pub job_lease_expiries: Counter,
+    pub job_queue_depth: Family<QueueLabels, Gauge>,
+    pub job_queue_oldest_age: Gauge<f64, std::sync::atomic::AtomicU64>,
+    pub generations: Family<GenerationLabels, Counter>,
+    pub qa_phase_duration: Family<PhaseLabels, Histogram>,
+    pub compiler_errors: Family<CodeLabels, Counter>,
+    pub tenants: Gauge,
+    pub projects: Gauge,
+    pub active_api_keys: Gauge,
+    pub db_pool_connections: Family<PoolLabels, Gauge>,
+    pub db_pool_max_connections: Gauge,
+    pub build_info: Family<BuildLabels, Gauge>,
+    pub(crate) process: process::ProcessMetrics,
+}
+
+/// Latency buckets for HTTP requests: 1 ms to 10 s, dense around typical API latencies.
+pub const HTTP_BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
+/// Body sizes: 64 B to 16 MiB, powers of four.
+pub const SIZE_BUCKETS: [f64; 10] = [
+    64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0, 4194304.0, 16777216.0,
+];
+/// Jobs and QA phases: 100 ms to one hour (a cold generated build takes about a minute).
+pub const LONG_BUCKETS: [f64; 11] = [
+    0.1, 0.5, 1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 900.0, 3600.0,
+];
+
+fn http_histogram() -> Histogram {
+    Histogram::new(HTTP_BUCKETS.iter().copied())
+}
+
+fn size_histogram() -> Histogram {
+    Histogram::new(SIZE_BUCKETS.iter().copied())
+}
+
+fn long_histogram() -> Histogram {
+    Histogram::new(LONG_BUCKETS.iter().copied())
+}
+
+impl Metrics {
+    fn new() -> Metrics {
+        let mut registry = Registry::default();
+        let http_request_duration =
+            Family::new_with_constructor(http_histogram as fn() -> Histogram);
+        registry.register_with_unit(
+            "http_server_request_duration",
+            "Duration of HTTP requests by method, route template and status code",
+            Unit::Seconds,
+            http_request_duration.clone(),
+        );
+        let http_requests_in_flight = Gauge::default();
+        registry.register(
+            "http_server_active_requests",
+            "HTTP requests being served",
+            http_requests_in_flight.clone(),
+        );
+        let http_request_body_size =
+            Family::new_with_constructor(size_histogram as fn() -> Histogram);
+        registry.register_with_unit(
+            "http_server_request_body_size",
+            "Size of request bodies (Content-Length)",
+            Unit::Bytes,
+            http_request_body_size.clone(),
+        );
+        let http_response_body_size =
+            Family::new_with_constructor(size_histogram as fn() -> Histogram);
+        registry.register_with_unit(
+            "http_server_response_body_size",
+            "Size of response bodies when known",
+            Unit::Bytes,
+            http_response_body_size.clone(),
+        );
+        let jobs_duration = Family::new_with_constructor(long_histogram as fn() -> Histogram);
+        registry.register_with_unit(
+            "ectus_job_duration",
+            "Duration of job runs by kind and outcome",
+            Unit::Seconds,
+            jobs_duration.clone(),
+        );
+        let job_retries = Family::default();
+        registry.register(
+            "ectus_job_retries",
+            "Failed attempts that were queued again",
+            job_retries.clone(),
+        );
+        let job_lease_expiries = Counter::default();
+        registry.register(
+            "ectus_job_lease_expiries",
+            "Job leases that expired and were reaped",
+            job_lease_expiries.clone(),
+        );
+        let job_queue_depth = Family::default();
+        registry.register(
+            "ectus_job_queue_depth",
+            "Jobs by kind and state (at scrape time)",
+            job_queue_depth.clone(),
+        );
+        let job_queue_oldest_age = Gauge::default();
+        registry.register_with_unit(
+            "ectus_job_queue_oldest_age",
+            "Age of the oldest queued job (0 when none)",
+            Unit::Seconds,
+            job_queue_oldest_age.clone(),
+        );
+        let generations = Family::default();
+        registry.register(
+            "ectus_generations",
+            "Finished generations by input kind and outcome",
+            generations.clone(),
+        );
+        let qa_phase_duration = Family::new_with_constructor(long_histogram as fn() -> Histogram);
+        registry.register_with_unit(
+            "ectus_qa_phase_duration",
+            "Duration of QA phases by phase and status",
+            Unit::Seconds,
+            qa_phase_duration.clone(),
+        );
+        let compiler_errors = Family::default();
+        registry.register(
+            "ectus_qa_compiler_errors",
+            "Compiler and clippy errors in generated projects by code",
+            compiler_errors.clone(),
+        );
+        let tenants = Gauge::default();
+        registry.register("ectus_tenants", "Tenants (at scrape time)", tenants.clone());
+        let projects = Gauge::default();
+        registry.register(
+            "ectus_projects",
+            "Projects (at scrape time)",
+            projects.clone(),
+        );
+        let active_api_keys = Gauge::default();
+        registry.register(
+            "ectus_api_keys_active",
+            "API keys neither revoked nor expired (at scrape time)",
+            active_api_keys.clone(),
+        );
+        let db_pool_connections = Family::default();
+        registry.register(
+            "db_client_connections",
+            "Database pool connections by state (idle, used)",
+            db_pool_connections.clone(),
+        );
+        let db_pool_max_connections = Gauge::default();
+        registry.register(
+            "db_client_connections_max",
+            "Largest size of the database pool",
+            db_pool_max_connections.clone(),
+        );
+        let build_info = Family::default();
+        registry.register(
+            "ectus_build_info",
+            "Version and commit of this build (value 1)",
+            build_info.clone(),
+        );
+        let process = process::ProcessMetrics::register(&mut registry);
+        Metrics {
+            registry,
+            http_request_duration,
+            http_requests_in_flight,
+            http_request_body_size,
+            http_response_body_size,
+            jobs_duration,
+            job_retries,
+            job_lease_expiries,
+            job_queue_depth,
+            job_queue_oldest_age,
+            generations,
+            qa_phase_duration,
+            compiler_errors,
+            tenants,
+            projects,
+            active_api_keys,
+            db_pool_connections,
+            db_pool_max_connections,
+            build_info,
+            process,
+        }
+    }
+
+    /// Records a finished HTTP request.
+    pub fn observe_request(
+        &self,
+        method: &str,
+        route: &str,
+        status: u16,
+        elapsed: Duration,
+        request_bytes: Option<u64>,
+        response_bytes: Option<u64>,
+    ) {
+        self.http_request_duration
+            .get_or_create(&HttpLabels {
+                http_request_method: method.to_owned(),
+                http_route: route.to_owned(),
+                http_response_status_code: status.to_string(),
+            })
+            .observe(elapsed.as_secs_f64());
+        let route_labels = RouteLabels {
+            http_request_method: method.to_owned(),
+            http_route: route.to_owned(),
+        };
+        if let Some(bytes) = request_bytes {
+            self.http_request_body_size
+                .get_or_create(&route_labels)
+                .observe(bytes as f64);
+        }
+        if let Some(bytes) = response_bytes {
+            self.http_response_body_size
+                .get_or_create(&route_labels)
+                .observe(bytes as f64);
+        }
+    }
+}
+
+static METRICS: OnceLock<Metrics> = OnceLock::new();
+
+/// The process-wide metrics (created on first use, with the build info set).
+pub fn metrics() -> &'static Metrics {
+    METRICS.get_or_init(|| {
+        let metrics = Metrics::new();
+        metrics
+            .build_info
+            .get_or_create(&BuildLabels {
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+                commit: option_env!("ECTUS_COMMIT").unwrap_or("unknown").to_owned(),
+            })
+            .set(1);
+        metrics
+    })
+}
+
+/// Content type of the OpenMetrics exposition.
+pub const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+/// Content type of the classic Prometheus text exposition.
+pub const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Encodes every metric: OpenMetrics when `openmetrics`, else the Prometheus text format.
+pub fn render(openmetrics: bool) -> String {
+    let mut out = String::new();
+    if prometheus_client::encoding::text::encode(&mut out, &metrics().registry).is_err() {
+        return String::new();
+    }
+    if openmetrics {
+        out
+    } else {
+        to_prometheus_text(&out)
+    }
+}
+
+/// Rewrites OpenMetrics text into the Prometheus 0.0.4 text format: counters are typed under
+/// their `_total` sample name, and `# UNIT` and `# EOF` lines go.
+pub fn to_prometheus_text(openmetrics: &str) -> String {
+    let mut counters = std::collections::HashSet::new();
+    for line in openmetrics.lines() {
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            if let Some(name) = rest.strip_suffix(" counter") {
+                counters.insert(name.to_owned());
+            }
+        }
+    }
+    let mut out = String::with_capacity(openmetrics.len());
+    for line in openmetrics.lines() {
+        if line.starts_with("# UNIT ") || line == "# EOF" {
+            continue;
+        }
+        let rewritten = ["# TYPE ", "# HELP "].iter().find_map(|prefix| {
+            let rest = line.strip_prefix(prefix)?;
+            let (name, tail) = rest.split_once(' ')?;
+            counters
+                .contains(name)
+                .then(|| format!("{prefix}{name}_total {tail}"))
+        });
+        out.push_str(rewritten.as_deref().unwrap_or(line));
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prometheus_text_types_counters_by_their_sample_name() {
+        let om = "# HELP x Things.\n# TYPE x counter\nx_total 3\n# TYPE y gauge\n# UNIT y seconds\ny 1\n# EOF\n";
+        let text = to_prometheus_text(om);
+        assert_eq!(
+            text,
+            "# HELP x_total Things.\n# TYPE x_total counter\nx_total 3\n# TYPE y gauge\ny 1\n"
+        );
+    }
+
+    #[test]
+    fn the_exposition_holds_build_info_and_units() {
+        metrics().observe_request(
+            "GET",
+            "/a/{id}",
+            200,
+            Duration::from_millis(3),
+            Some(10),
+            Some(20),
+        );
+        let om = render(true);
+        assert!(
+            om.contains("ectus_build_info{version=\"") && om.ends_with("# EOF\n"),
+            "{om}"
+        );
+        assert!(
+            om.contains("http_server_request_duration_seconds_bucket{"),
+            "{om}"
+        );
+        let text = render(false);
+        assert!(
+            !text.contains("# EOF") && text.contains("# TYPE ectus_job_retries_total counter"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,41 @@
+//! Starting the metrics listener shared by `ectus serve` and `ectus worker`.
+
+use anyhow::Context as _;
+use ectus_store::Store;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+
+/// Binds `metrics.listen` (unless it is empty) and serves `/metrics` until `shutdown`.
+pub async fn start(
+    config: &Config,
+    store: &Store,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    if config.metrics.listen.is_empty() {
+        return Ok(());
+    }
+    let listener = tokio::net::TcpListener::bind(&config.metrics.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (metrics.listen)",
+                config.metrics.listen
+            )
+        })?;
+    let address = listener
+        .local_addr()
+        .context("cannot read the metrics address")?;
+    let router =
+        ectus_server::metrics_router(Some(store.clone()), config.metrics.bearer_token.clone());
+    tokio::spawn(async move {
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(async move { shutdown.cancelled().await })
+            .await;
+        if let Err(error) = served {
+            tracing::warn!(%error, "the metrics listener stopped");
+        }
+    });
+    tracing::info!(%address, "metrics listening");
+    Ok(())
+}
