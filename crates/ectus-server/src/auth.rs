@@ -48,6 +48,7 @@ impl FromRequestParts<AppState> for Auth {
         };
         match state.store.authenticate(key).await? {
             Ok(principal) => {
+                tracing::Span::current().record("tenant_id", principal.tenant_id.as_str());
                 parts.extensions.insert(principal.clone());
                 Ok(Auth(principal))
             }

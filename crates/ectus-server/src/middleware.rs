@@ -48,7 +48,7 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
     req.extensions_mut().insert(RequestId(id.clone()));
     let metrics = ectus_telemetry::metrics();
     let _in_flight = InFlight::enter(metrics);
-    let span = tracing::info_span!("request", request_id = %id, method = %method);
+    let span = tracing::info_span!("request", request_id = %id, tenant_id = tracing::field::Empty);
     let mut response = tracing::Instrument::instrument(next.run(req), span.clone()).await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);

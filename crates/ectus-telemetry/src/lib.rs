@@ -7,7 +7,9 @@
 //! `http_route`, `http_response_status_code`). Every label set is bounded: routes are
 //! templates, never raw paths. docs/observability.md lists every metric with its buckets.
 
+pub mod logs;
 mod process;
+pub mod redact;
 
 use std::sync::OnceLock;
 use std::time::Duration;

@@ -139,6 +139,11 @@ pub struct LogConfig {
     /// `RUST_LOG`-style directives; `RUST_LOG` itself wins when set.
     pub level: String,
     pub format: LogFormat,
+    /// Share of routine INFO access lines written, 0.0 to 1.0 (warnings, errors and slow
+    /// requests are always written).
+    pub access_sample_ratio: f64,
+    /// Requests at least this slow always get their access line.
+    pub slow_request_ms: f64,
 }
 
 impl Default for Config {
@@ -194,6 +199,8 @@ impl Default for LogConfig {
         LogConfig {
             level: "info".into(),
             format: LogFormat::Auto,
+            access_sample_ratio: 1.0,
+            slow_request_ms: 1000.0,
         }
     }
 }
@@ -345,6 +352,18 @@ impl Config {
             0,
             3_600_000,
         )?;
+        if !(0.0..=1.0).contains(&self.log.access_sample_ratio) {
+            bail!(
+                "invalid configuration: log.access_sample_ratio = {} is out of range; allowed: 0.0 to 1.0",
+                self.log.access_sample_ratio
+            );
+        }
+        if self.log.slow_request_ms.is_nan() || self.log.slow_request_ms < 0.0 {
+            bail!(
+                "invalid configuration: log.slow_request_ms = {} must be 0 or more",
+                self.log.slow_request_ms
+            );
+        }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
             bail!("invalid configuration: log.level = {:?} is not a valid filter ({e}); allowed: a level (error, warn, info, debug, trace) or directives such as \"info,ectus_store=debug\"", self.log.level);
         }

@@ -1,9 +1,11 @@
-//! Log output: JSON lines or human-readable text on standard output, filtered by `RUST_LOG`
-//! or `log.level`.
+//! Log output: JSON lines or plain text on standard output (redacted, access lines sampled),
+//! filtered by `RUST_LOG` or `log.level`. The rendering lives in `ectus_telemetry::logs`.
 
 use std::io::IsTerminal as _;
 
-use tracing_subscriber::fmt::time::ChronoUtc;
+use ectus_telemetry::logs::{LogLayer, LogOptions};
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{LogConfig, LogFormat};
@@ -19,20 +21,17 @@ pub fn init(config: &LogConfig) {
         LogFormat::Pretty => false,
         LogFormat::Auto => !std::io::stdout().is_terminal(),
     };
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_timer(ChronoUtc::rfc_3339())
-        .with_writer(std::io::stdout);
-    let result = if json {
-        builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(false)
-            .try_init()
-    } else {
-        builder.try_init()
-    };
+    let layer = LogLayer::new(
+        LogOptions {
+            json,
+            access_sample_ratio: config.access_sample_ratio,
+            slow_request_ms: config.slow_request_ms,
+        },
+        std::io::stdout,
+    );
     // A subscriber already installed (tests) is not an error worth stopping for.
-    drop(result);
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(layer)
+        .try_init();
 }

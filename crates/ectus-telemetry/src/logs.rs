@@ -1,0 +1,337 @@
+//! Log lines: one JSON object per line (or plain text for a terminal), with the fields of
+//! every enclosing span flattened in (`request_id`, `tenant_id`, …), secrets redacted by field
+//! name and by value pattern, and routine access lines sampled while warnings, errors and slow
+//! requests are always kept.
+
+use std::io::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::Context;
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::Layer;
+
+use crate::redact::{is_secret_field, redact_text, REDACTED};
+
+/// The target of the one-per-request access line.
+pub const ACCESS_TARGET: &str = "ectus::access";
+
+/// How lines are written.
+#[derive(Debug, Clone)]
+pub struct LogOptions {
+    /// JSON lines (true) or plain text.
+    pub json: bool,
+    /// Share of routine INFO access lines kept, 0.0 to 1.0.
+    pub access_sample_ratio: f64,
+    /// Access lines of requests slower than this are always kept.
+    pub slow_request_ms: f64,
+}
+
+impl Default for LogOptions {
+    fn default() -> Self {
+        LogOptions {
+            json: true,
+            access_sample_ratio: 1.0,
+            slow_request_ms: 1000.0,
+        }
+    }
+}
+
+/// The layer that renders and writes log lines.
+pub struct LogLayer<W> {
+    options: LogOptions,
+    writer: W,
+    access_lines: AtomicU64,
+}
+
+impl<W> LogLayer<W> {
+    pub fn new(options: LogOptions, writer: W) -> LogLayer<W> {
+        LogLayer {
+            options,
+            writer,
+            access_lines: AtomicU64::new(0),
+        }
+    }
+
+    /// Deterministic sampling: keeps `ratio` of the calls, evenly spread.
+    fn keep_access_line(&self) -> bool {
+        let ratio = self.options.access_sample_ratio.clamp(0.0, 1.0);
+        if ratio >= 1.0 {
+            return true;
+        }
+        let n = self.access_lines.fetch_add(1, Ordering::Relaxed) as f64;
+        ((n + 1.0) * ratio).floor() > (n * ratio).floor()
+    }
+}
+
+/// Fields recorded on a span, kept in its extensions.
+struct SpanFields(Vec<(&'static str, serde_json::Value)>);
+
+struct Collect<'a> {
+    fields: &'a mut Vec<(&'static str, serde_json::Value)>,
+    message: Option<&'a mut String>,
+}
+
+impl Collect<'_> {
+    fn put(&mut self, field: &Field, value: serde_json::Value) {
+        if field.name() == "message" {
+            if let Some(message) = self.message.as_deref_mut() {
+                *message = match value {
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                return;
+            }
+        }
+        self.fields.retain(|(name, _)| *name != field.name());
+        self.fields.push((field.name(), value));
+    }
+}
+
+impl Visit for Collect<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.put(field, serde_json::Value::String(format!("{value:?}")));
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.put(field, serde_json::Value::String(value.to_owned()));
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.put(field, value.into());
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.put(field, value.into());
+    }
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.put(
+            field,
+            serde_json::Number::from_f64(value).map_or(serde_json::Value::Null, Into::into),
+        );
+    }
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.put(field, value.into());
+    }
+}
+
+fn clean(name: &str, value: &serde_json::Value) -> serde_json::Value {
+    if is_secret_field(name) {
+        return serde_json::Value::String(REDACTED.to_owned());
+    }
+    match value {
+        serde_json::Value::String(s) => serde_json::Value::String(redact_text(s)),
+        other => other.clone(),
+    }
+}
+
+impl<S, W> Layer<S> for LogLayer<W>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    W: for<'w> MakeWriter<'w> + 'static,
+{
+    fn on_new_span(
+        &self,
+        attrs: &tracing::span::Attributes<'_>,
+        id: &tracing::span::Id,
+        ctx: Context<'_, S>,
+    ) {
+        let mut fields = Vec::new();
+        attrs.record(&mut Collect {
+            fields: &mut fields,
+            message: None,
+        });
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().insert(SpanFields(fields));
+        }
+    }
+
+    fn on_record(
+        &self,
+        id: &tracing::span::Id,
+        values: &tracing::span::Record<'_>,
+        ctx: Context<'_, S>,
+    ) {
+        if let Some(span) = ctx.span(id) {
+            let mut extensions = span.extensions_mut();
+            if let Some(SpanFields(fields)) = extensions.get_mut::<SpanFields>() {
+                values.record(&mut Collect {
+                    fields,
+                    message: None,
+                });
+            }
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let meta = event.metadata();
+        let mut message = String::new();
+        let mut fields = Vec::new();
+        event.record(&mut Collect {
+            fields: &mut fields,
+            message: Some(&mut message),
+        });
+        if meta.target() == ACCESS_TARGET && *meta.level() == Level::INFO {
+            let slow = fields
+                .iter()
+                .find(|(name, _)| *name == "elapsed_ms")
+                .and_then(|(_, v)| v.as_f64())
+                .is_some_and(|ms| ms >= self.options.slow_request_ms);
+            if !slow && !self.keep_access_line() {
+                return;
+            }
+        }
+        // Span fields, outermost first; an event's own field wins over a span's.
+        let mut all: Vec<(&'static str, serde_json::Value)> = Vec::new();
+        if let Some(scope) = ctx.event_scope(event) {
+            for span in scope.from_root() {
+                if let Some(SpanFields(span_fields)) = span.extensions().get::<SpanFields>() {
+                    for (name, value) in span_fields {
+                        all.retain(|(n, _)| n != name);
+                        all.push((name, value.clone()));
+                    }
+                }
+            }
+        }
+        for (name, value) in fields {
+            all.retain(|(n, _)| *n != name);
+            all.push((name, value));
+        }
+        let timestamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let message = redact_text(&message);
+        let line = if self.options.json {
+            let mut line = format!(
+                "{{\"timestamp\":\"{timestamp}\",\"level\":\"{}\",\"target\":{},\"message\":{}",
+                meta.level(),
+                serde_json::Value::String(meta.target().to_owned()),
+                serde_json::Value::String(message)
+            );
+            for (name, value) in &all {
+                if matches!(*name, "timestamp" | "level" | "target" | "message") {
+                    continue;
+                }
+                line.push_str(&format!(
+                    ",{}:{}",
+                    serde_json::Value::String((*name).to_owned()),
+                    clean(name, value)
+                ));
+            }
+            line.push_str("}\n");
+            line
+        } else {
+            let mut line = format!(
+                "{timestamp} {:>5} {}: {message}",
+                meta.level(),
+                meta.target()
+            );
+            for (name, value) in &all {
+                match clean(name, value) {
+                    serde_json::Value::String(s) => line.push_str(&format!(" {name}={s}")),
+                    other => line.push_str(&format!(" {name}={other}")),
+                }
+            }
+            line.push('\n');
+            line
+        };
+        let _ = self.writer.make_writer().write_all(line.as_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use tracing_subscriber::layer::SubscriberExt as _;
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Capture(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Capture {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| std::io::Error::other("poisoned"))?
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> MakeWriter<'a> for Capture {
+        type Writer = Capture;
+        fn make_writer(&'a self) -> Capture {
+            self.clone()
+        }
+    }
+
+    fn capture(options: LogOptions, body: impl FnOnce()) -> String {
+        let out = Capture::default();
+        let subscriber = tracing_subscriber::registry().with(LogLayer::new(options, out.clone()));
+        tracing::subscriber::with_default(subscriber, body);
+        let bytes = out.0.lock().map(|b| b.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    #[test]
+    fn lines_carry_span_fields_and_never_secrets() {
+        let key = format!("ek_abcdefghij_{}", "Q".repeat(43));
+        let out = capture(LogOptions::default(), || {
+            let span = tracing::info_span!(
+                "request",
+                request_id = "r-1",
+                tenant_id = tracing::field::Empty
+            );
+            let _guard = span.enter();
+            span.record("tenant_id", "t-9");
+            tracing::warn!(
+                password = "hunter2",
+                authorization = "Bearer abc.def",
+                url = "postgres://u:pw1@h/db",
+                "login failed for {key}"
+            );
+            tracing::error!(error = %format!("upstream said: Authorization: Bearer zzz-top {key}"), "call failed");
+        });
+        for secret in ["hunter2", "abc.def", "pw1", &"Q".repeat(43), "zzz-top"] {
+            assert!(!out.contains(secret), "{secret} leaked:\n{out}");
+        }
+        let first: serde_json::Value =
+            serde_json::from_str(out.lines().next().unwrap_or("")).expect("json line");
+        assert_eq!(first["request_id"], "r-1");
+        assert_eq!(first["tenant_id"], "t-9");
+        assert_eq!(first["level"], "WARN");
+        assert_eq!(first["password"], REDACTED);
+        assert!(first["timestamp"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z')));
+    }
+
+    #[test]
+    fn routine_access_lines_are_sampled_but_slow_ones_and_warnings_are_kept() {
+        let options = LogOptions {
+            json: true,
+            access_sample_ratio: 0.1,
+            slow_request_ms: 500.0,
+        };
+        let out = capture(options, || {
+            for _ in 0..100 {
+                tracing::info!(target: ACCESS_TARGET, elapsed_ms = 3.0, status = 200, "request");
+            }
+            tracing::info!(target: ACCESS_TARGET, elapsed_ms = 900.0, status = 200, "request");
+            tracing::warn!(target: ACCESS_TARGET, elapsed_ms = 1.0, status = 503, "request");
+            tracing::info!("other lines are not sampled");
+        });
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines
+                .iter()
+                .filter(|l| l.contains("\"elapsed_ms\":3.0"))
+                .count(),
+            10
+        );
+        assert!(out.contains("\"elapsed_ms\":900.0") && out.contains("\"status\":503"));
+        assert!(out.contains("other lines are not sampled"));
+    }
+}
