@@ -46,7 +46,12 @@ impl FromRequestParts<AppState> for Auth {
                 ))
             }
         };
-        match state.store.authenticate(key).await? {
+        let checked = tracing::Instrument::instrument(
+            state.store.authenticate(key),
+            tracing::info_span!("authenticate", "db.system" = state.store.backend().name()),
+        )
+        .await?;
+        match checked {
             Ok(principal) => {
                 tracing::Span::current().record("tenant_id", principal.tenant_id.as_str());
                 parts.extensions.insert(principal.clone());

@@ -12,6 +12,8 @@ use axum::response::{IntoResponse, Response};
 use crate::problem::{problem_response, ApiError, Problem, PROBLEM_JSON};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// The response header carrying the request's trace id (when tracing is on).
+pub const TRACE_ID: HeaderName = HeaderName::from_static("x-trace-id");
 
 /// The request id of the current request, in request and response extensions.
 #[derive(Debug, Clone)]
@@ -48,10 +50,43 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
     req.extensions_mut().insert(RequestId(id.clone()));
     let metrics = ectus_telemetry::metrics();
     let _in_flight = InFlight::enter(metrics);
-    let span = tracing::info_span!("request", request_id = %id, tenant_id = tracing::field::Empty);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        tenant_id = tracing::field::Empty,
+        trace_id = tracing::field::Empty,
+        "otel.kind" = "server",
+        "otel.status_code" = tracing::field::Empty,
+        "http.request.method" = %method,
+        "http.route" = tracing::field::Empty,
+        "http.response.status_code" = tracing::field::Empty,
+    );
+    // W3C trace context from the caller; a malformed header yields an empty context and the
+    // request simply starts a new trace.
+    let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.extract(&opentelemetry_http::HeaderExtractor(req.headers()))
+    });
+    let _ = tracing_opentelemetry::OpenTelemetrySpanExt::set_parent(&span, parent);
+    let trace_id = {
+        use opentelemetry::trace::TraceContextExt as _;
+        let context = tracing_opentelemetry::OpenTelemetrySpanExt::context(&span);
+        let span_context = context.span().span_context().clone();
+        span_context
+            .is_valid()
+            .then(|| span_context.trace_id().to_string())
+    };
+    if let Some(trace_id) = &trace_id {
+        span.record("trace_id", trace_id.as_str());
+    }
     let mut response = tracing::Instrument::instrument(next.run(req), span.clone()).await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);
+    }
+    if let Some(value) = trace_id
+        .as_deref()
+        .and_then(|t| HeaderValue::from_str(t).ok())
+    {
+        response.headers_mut().insert(TRACE_ID, value);
     }
     let route = response
         .extensions()
@@ -59,6 +94,19 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
         .map(|r| r.0.as_str())
         .unwrap_or("unmatched");
     let status = response.status().as_u16();
+    span.record("http.route", route);
+    span.record("http.response.status_code", i64::from(status));
+    {
+        // The OpenTelemetry span exists already (its trace id was read above), so it is
+        // renamed directly: "GET /api/v1/projects/{id}".
+        use opentelemetry::trace::TraceContextExt as _;
+        tracing_opentelemetry::OpenTelemetrySpanExt::context(&span)
+            .span()
+            .update_name(format!("{method} {route}"));
+    }
+    if status >= 500 {
+        span.record("otel.status_code", "ERROR");
+    }
     let elapsed = started.elapsed();
     let elapsed_ms = elapsed.as_secs_f64() * 1000.0;
     let response_bytes = axum::body::HttpBody::size_hint(response.body()).exact();

@@ -10,6 +10,7 @@
 pub mod logs;
 mod process;
 pub mod redact;
+pub mod traces;
 
 use std::sync::OnceLock;
 use std::time::Duration;

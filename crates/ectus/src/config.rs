@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_CONFIG_FILE: &str = "ectus.toml";
 
 /// Top-level sections; other `ECTUS_*` variables are not configuration.
-const SECTIONS: [&str; 7] = [
+const SECTIONS: [&str; 8] = [
     "data_dir",
     "server",
     "database",
@@ -25,6 +25,7 @@ const SECTIONS: [&str; 7] = [
     "log",
     "generation",
     "metrics",
+    "tracing",
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -38,6 +39,29 @@ pub struct Config {
     pub log: LogConfig,
     pub generation: GenerationConfig,
     pub metrics: MetricsConfig,
+    pub tracing: TracingConfig,
+}
+
+/// OpenTelemetry trace export; the standard `OTEL_*` variables take precedence.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TracingConfig {
+    /// Base URL of an OTLP/HTTP receiver (`http://collector:4318`); unset turns export off
+    /// unless `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+    pub otlp_endpoint: Option<String>,
+    pub service_name: String,
+    /// Share of new traces sampled (parent-based: a sampled caller's trace is always kept).
+    pub sample_ratio: f64,
+}
+
+impl Default for TracingConfig {
+    fn default() -> Self {
+        TracingConfig {
+            otlp_endpoint: None,
+            service_name: "ectus".into(),
+            sample_ratio: 0.1,
+        }
+    }
 }
 
 /// The Prometheus metrics listener (separate from the API).
@@ -156,6 +180,7 @@ impl Default for Config {
             log: LogConfig::default(),
             generation: GenerationConfig::default(),
             metrics: MetricsConfig::default(),
+            tracing: TracingConfig::default(),
         }
     }
 }
@@ -352,6 +377,12 @@ impl Config {
             0,
             3_600_000,
         )?;
+        if !(0.0..=1.0).contains(&self.tracing.sample_ratio) {
+            bail!(
+                "invalid configuration: tracing.sample_ratio = {} is out of range; allowed: 0.0 to 1.0",
+                self.tracing.sample_ratio
+            );
+        }
         if !(0.0..=1.0).contains(&self.log.access_sample_ratio) {
             bail!(
                 "invalid configuration: log.access_sample_ratio = {} is out of range; allowed: 0.0 to 1.0",

@@ -8,10 +8,26 @@ use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::EnvFilter;
 
-use crate::config::{LogConfig, LogFormat};
+use crate::config::{Config, LogFormat};
 
-/// Installs the global subscriber. Call once, before anything logs.
-pub fn init(config: &LogConfig) {
+/// Keeps trace export running; flushes queued spans when dropped.
+pub struct Telemetry {
+    provider: Option<opentelemetry_sdk::trace::SdkTracerProvider>,
+}
+
+impl Drop for Telemetry {
+    fn drop(&mut self) {
+        if let Some(provider) = self.provider.take() {
+            // Bounded by the exporter's own timeout; a dead collector costs at most that.
+            let _ = provider.shutdown();
+        }
+    }
+}
+
+/// Installs the global subscriber (logs, and OpenTelemetry spans when an endpoint is set).
+/// Call once, before anything logs; keep the returned value alive until exit.
+pub fn init(full: &Config) -> Telemetry {
+    let config = &full.log;
     let filter = std::env::var("RUST_LOG")
         .ok()
         .and_then(|directives| EnvFilter::try_new(directives).ok())
@@ -29,9 +45,24 @@ pub fn init(config: &LogConfig) {
         },
         std::io::stdout,
     );
+    let settings = ectus_telemetry::traces::TraceSettings {
+        endpoint: full.tracing.otlp_endpoint.clone(),
+        service_name: full.tracing.service_name.clone(),
+        sample_ratio: full.tracing.sample_ratio,
+    };
+    let provider = match ectus_telemetry::traces::provider(&settings) {
+        Ok(provider) => provider,
+        Err(error) => {
+            eprintln!("warning: traces are not exported: {error}");
+            None
+        }
+    };
+    let otel = provider.as_ref().map(ectus_telemetry::traces::layer);
     // A subscriber already installed (tests) is not an error worth stopping for.
     let _ = tracing_subscriber::registry()
         .with(filter)
         .with(layer)
+        .with(otel)
         .try_init();
+    Telemetry { provider }
 }

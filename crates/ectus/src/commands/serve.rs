@@ -24,7 +24,7 @@ pub async fn run(config_path: Option<&Path>, args: ServeArgs) -> anyhow::Result<
         print!("{}", config.to_masked_toml()?);
         return Ok(ExitCode::SUCCESS);
     }
-    crate::logging::init(&config.log);
+    let _telemetry = crate::logging::init(&config);
 
     let store = super::open_store(&config).await?;
     crate::bootstrap::ensure_admin(&store, &config.data_dir).await?;

@@ -15,7 +15,7 @@ pub async fn run(config_path: Option<&Path>, args: WorkerArgs) -> anyhow::Result
         ..super::db_overrides(&args.db)
     };
     let config = Config::load(config_path, &overrides)?;
-    crate::logging::init(&config.log);
+    let _telemetry = crate::logging::init(&config);
     if config.workers.count == 0 {
         anyhow::bail!("workers.count is 0: give `ectus worker` at least one (--concurrency N)");
     }
