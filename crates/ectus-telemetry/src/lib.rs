@@ -103,6 +103,9 @@ pub struct Metrics {
     pub db_pool_connections: Family<PoolLabels, Gauge>,
     pub db_pool_max_connections: Gauge,
     pub build_info: Family<BuildLabels, Gauge>,
+    pub spans_exported: Counter,
+    pub spans_dropped: Counter,
+    pub span_export_failures: Counter,
     pub(crate) process: process::ProcessMetrics,
 }
 
@@ -247,6 +250,24 @@ impl Metrics {
             "Version and commit of this build (value 1)",
             build_info.clone(),
         );
+        let spans_exported = Counter::default();
+        registry.register(
+            "ectus_otel_spans_exported",
+            "Spans accepted by the OTLP receiver",
+            spans_exported.clone(),
+        );
+        let spans_dropped = Counter::default();
+        registry.register(
+            "ectus_otel_spans_dropped",
+            "Spans lost because their export failed",
+            spans_dropped.clone(),
+        );
+        let span_export_failures = Counter::default();
+        registry.register(
+            "ectus_otel_export_failures",
+            "Failed OTLP export batches",
+            span_export_failures.clone(),
+        );
         let process = process::ProcessMetrics::register(&mut registry);
         Metrics {
             registry,
@@ -268,6 +289,9 @@ impl Metrics {
             db_pool_connections,
             db_pool_max_connections,
             build_info,
+            spans_exported,
+            spans_dropped,
+            span_export_failures,
             process,
         }
     }

@@ -6,9 +6,14 @@
 //! `OTEL_BSP_*` — or by the `[tracing]` configuration section. Sampling is parent-based: a
 //! request that arrives with a sampled `traceparent` is traced, others by ratio.
 
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::WithExportConfig as _;
+use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
 
 /// Tracing settings from the configuration file (environment variables take precedence).
@@ -50,6 +55,10 @@ pub fn provider(settings: &TraceSettings) -> Result<Option<SdkTracerProvider>, S
     let exporter = exporter
         .build()
         .map_err(|e| format!("cannot build the OTLP exporter: {e}"))?;
+    let exporter = CountingExporter {
+        inner: exporter,
+        last_warning: Mutex::new(None),
+    };
     let mut builder = SdkTracerProvider::builder().with_batch_exporter(exporter);
     if !env_set("OTEL_TRACES_SAMPLER") {
         builder = builder.with_sampler(Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(
@@ -69,4 +78,58 @@ where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
 {
     tracing_opentelemetry::layer().with_tracer(provider.tracer("ectus"))
+}
+
+/// How often an unreachable collector is reported in the log.
+const WARN_EVERY: Duration = Duration::from_secs(60);
+
+/// Counts exported and lost spans, and logs export failures at most once a minute.
+#[derive(Debug)]
+struct CountingExporter<E> {
+    inner: E,
+    last_warning: Mutex<Option<Instant>>,
+}
+
+impl<E: SpanExporter> SpanExporter for CountingExporter<E> {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        let spans = batch.len() as u64;
+        let result = self.inner.export(batch).await;
+        let metrics = crate::metrics();
+        match &result {
+            Ok(()) => {
+                metrics.spans_exported.inc_by(spans);
+            }
+            Err(error) => {
+                metrics.spans_dropped.inc_by(spans);
+                metrics.span_export_failures.inc();
+                let due = self
+                    .last_warning
+                    .lock()
+                    .map(|mut last| {
+                        let due = last.is_none_or(|at| at.elapsed() >= WARN_EVERY);
+                        if due {
+                            *last = Some(Instant::now());
+                        }
+                        due
+                    })
+                    .unwrap_or(false);
+                if due {
+                    tracing::warn!(%error, spans, "cannot export spans to the OTLP endpoint; dropping them (repeats are counted in ectus_otel_spans_dropped_total, logged once a minute)");
+                }
+            }
+        }
+        result
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.inner.set_resource(resource);
+    }
 }

@@ -166,3 +166,88 @@ async fn spans_arrive_over_otlp_with_the_callers_trace_and_parent_links() {
         "with a ratio of 0, unsampled new traces are not exported"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_collector_is_counted_logged_once_and_never_fails_requests() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (api, metrics_port, closed) = (free_port(), free_port(), free_port());
+    let out = dir.path().join("out.log");
+    let mut server = Command::new(BIN)
+        .current_dir(dir.path())
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{api}"),
+            "--workers",
+            "0",
+        ])
+        .args(["--metrics-listen", &format!("127.0.0.1:{metrics_port}")])
+        .env(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("http://127.0.0.1:{closed}"),
+        )
+        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+        .env("ECTUS_TRACING__SAMPLE_RATIO", "1.0")
+        .env("ECTUS_LOG__FORMAT", "json")
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out).expect("out"))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", api)).is_err()
+        || std::net::TcpStream::connect(("127.0.0.1", metrics_port)).is_err()
+    {
+        assert!(Instant::now() < deadline, "server did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let client = reqwest::Client::new();
+    for _ in 0..4 {
+        let r = client
+            .get(format!("http://127.0.0.1:{api}/health/live"))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), 200, "requests are served while export fails");
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let dropped = loop {
+        let text = client
+            .get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+            .send()
+            .await
+            .expect("scrape")
+            .text()
+            .await
+            .expect("text");
+        let failures = text
+            .lines()
+            .find(|l| l.starts_with("ectus_otel_export_failures_total "))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0);
+        if failures >= 2.0 {
+            break text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "export failures were not counted:\n{text}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(
+        dropped
+            .lines()
+            .any(|l| l.starts_with("ectus_otel_spans_dropped_total ") && !l.ends_with(" 0")),
+        "{dropped}"
+    );
+    let log = std::fs::read_to_string(&out).expect("log");
+    let warnings = log
+        .lines()
+        .filter(|l| l.contains("cannot export spans to the OTLP endpoint"))
+        .count();
+    assert_eq!(warnings, 1, "logged once, not per failure:\n{log}");
+}
