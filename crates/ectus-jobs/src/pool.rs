@@ -177,6 +177,7 @@ impl Worker {
             let pause = match self.store.claim_job(&self.owner, lease_ms).await {
                 Ok(Some(job)) => {
                     let span = tracing::info_span!("job", job_id = %job.id, kind = %job.kind, attempt = job.attempts);
+                    link_to_enqueuer(&span, job.trace_parent.as_deref());
                     self.run_job(job).instrument(span).await;
                     continue;
                 }
@@ -331,6 +332,23 @@ impl Worker {
             Ok(None) => warn!(%error, "job failed after its lease was lost"),
             Err(store_error) => warn!(%error, %store_error, "cannot record job failure"),
         }
+    }
+}
+
+/// Links a job's span to the traced request that enqueued it (a link, not a parent: the
+/// request ended long ago, and the job may run on another machine).
+fn link_to_enqueuer(span: &tracing::Span, trace_parent: Option<&str>) {
+    use opentelemetry::trace::TraceContextExt as _;
+    let Some(trace_parent) = trace_parent else {
+        return;
+    };
+    let carrier =
+        std::collections::HashMap::from([("traceparent".to_owned(), trace_parent.to_owned())]);
+    let context =
+        opentelemetry::global::get_text_map_propagator(|propagator| propagator.extract(&carrier));
+    let enqueuer = context.span().span_context().clone();
+    if enqueuer.is_valid() {
+        tracing_opentelemetry::OpenTelemetrySpanExt::add_link(span, enqueuer);
     }
 }
 

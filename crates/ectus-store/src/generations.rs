@@ -71,6 +71,7 @@ impl Store {
         project_id: &str,
         new: &NewGeneration<'_>,
         job: &crate::jobs::NewJob,
+        trace_parent: Option<&str>,
     ) -> Result<(Generation, crate::jobs::Job)> {
         // The project must exist in this tenant (NotFound otherwise).
         self.get_project(tenant_id, project_id).await?;
@@ -84,7 +85,7 @@ impl Store {
             max_attempts: job.max_attempts,
         };
         let mut tx = self.pool().begin().await?;
-        let job_id = crate::jobs::insert_job(&mut *tx, tenant_id, &job).await?;
+        let job_id = crate::jobs::insert_job(&mut *tx, tenant_id, &job, trace_parent).await?;
         sqlx::query(
             "INSERT INTO generations (id, tenant_id, project_id, job_id, input_kind, input, spec, spec_hash, \
              assumptions, status, qa, created_at, updated_at) \

@@ -88,6 +88,8 @@ pub struct Job {
     pub updated_at: i64,
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
+    /// W3C `traceparent` of the request that enqueued the job, if it was traced.
+    pub trace_parent: Option<String>,
 }
 
 impl Job {
@@ -158,7 +160,12 @@ const CLAIM_POSTGRES: &str = "UPDATE jobs SET state = 'running', lease_owner = $
      RETURNING *";
 
 /// Inserts a queued job through any executor (a pool or an open transaction); returns its id.
-pub(crate) async fn insert_job<'e, E>(executor: E, tenant_id: &str, new: &NewJob) -> Result<String>
+pub(crate) async fn insert_job<'e, E>(
+    executor: E,
+    tenant_id: &str,
+    new: &NewJob,
+    trace_parent: Option<&str>,
+) -> Result<String>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
@@ -166,8 +173,8 @@ where
     let id = new_id();
     sqlx::query(
         "INSERT INTO jobs (id, tenant_id, kind, payload, state, attempts, max_attempts, run_after, \
-         progress_percent, revision, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, 0, 0, $6, $6)",
+         progress_percent, revision, created_at, updated_at, trace_parent) \
+         VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, 0, 0, $6, $6, $7)",
     )
     .bind(&id)
     .bind(tenant_id)
@@ -175,6 +182,7 @@ where
     .bind(new.payload.to_string())
     .bind(new.max_attempts.max(1))
     .bind(now)
+    .bind(trace_parent)
     .execute(executor)
     .await?;
     Ok(id)
@@ -182,7 +190,17 @@ where
 
 impl Store {
     pub async fn enqueue_job(&self, tenant_id: &str, new: &NewJob) -> Result<Job> {
-        let id = insert_job(self.pool(), tenant_id, new).await?;
+        self.enqueue_job_traced(tenant_id, new, None).await
+    }
+
+    /// Enqueues a job remembering the `traceparent` of the request that asked for it.
+    pub async fn enqueue_job_traced(
+        &self,
+        tenant_id: &str,
+        new: &NewJob,
+        trace_parent: Option<&str>,
+    ) -> Result<Job> {
+        let id = insert_job(self.pool(), tenant_id, new, trace_parent).await?;
         self.get_job(tenant_id, &id).await
     }
 

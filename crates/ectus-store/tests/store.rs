@@ -322,10 +322,20 @@ async fn a_generation_follows_its_job_and_refuses_writes_without_the_lease(backe
         max_attempts: 1,
     };
     let (generation, job) = store
-        .create_generation(&t.id, &p.id, &new, &job)
+        .create_generation(
+            &t.id,
+            &p.id,
+            &new,
+            &job,
+            Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+        )
         .await
         .expect("create");
     assert_eq!(generation.job_id.as_deref(), Some(job.id.as_str()));
+    assert_eq!(
+        job.trace_parent.as_deref(),
+        Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+    );
     assert_eq!(
         job.payload,
         format!("{{\"generation_id\":\"{}\"}}", generation.id)
@@ -375,7 +385,8 @@ async fn a_generation_follows_its_job_and_refuses_writes_without_the_lease(backe
                     kind: "generate".into(),
                     payload: serde_json::json!({}),
                     max_attempts: 1
-                }
+                },
+                None
             )
             .await,
         Err(StoreError::NotFound)

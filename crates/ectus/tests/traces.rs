@@ -251,3 +251,101 @@ async fn an_unreachable_collector_is_counted_logged_once_and_never_fails_request
         .count();
     assert_eq!(warnings, 1, "logged once, not per failure:\n{log}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jobs_span_links_to_the_request_that_enqueued_it() {
+    let received: Arc<Mutex<Vec<Span>>> = Arc::default();
+    let sink = received.clone();
+    let receiver = axum::Router::new().route(
+        "/v1/traces",
+        post(move |body: Bytes| {
+            let sink = sink.clone();
+            async move {
+                let request = ExportTraceServiceRequest::decode(body).expect("OTLP request");
+                let mut spans = sink.lock().expect("lock");
+                for resource in request.resource_spans {
+                    for scope in resource.scope_spans {
+                        spans.extend(scope.spans);
+                    }
+                }
+                ""
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let collector = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+    let dir = tempfile::tempdir().expect("dir");
+    let api = free_port();
+    let mut server = Command::new(BIN)
+        .current_dir(dir.path())
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{api}"),
+            "--workers",
+            "1",
+            "--metrics-listen",
+            "",
+        ])
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &collector)
+        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+        .env("ECTUS_TRACING__SAMPLE_RATIO", "1.0")
+        .env("ECTUS_WORKERS__POLL_INTERVAL_MS", "50")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve");
+    let key_file = dir.path().join(".ectus/admin-key");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !key_file.exists() || std::net::TcpStream::connect(("127.0.0.1", api)).is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let key = std::fs::read_to_string(&key_file)
+        .expect("key")
+        .trim()
+        .to_owned();
+    let trace_id = "0af7651916cd43dd8448eb211c80319c";
+    let response = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{api}/api/v1/jobs"))
+        .bearer_auth(&key)
+        .header("traceparent", format!("00-{trace_id}-b7ad6b7169203331-01"))
+        .json(&serde_json::json!({"kind": "sleep", "payload": {"duration_ms": 10, "steps": 1}}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), 202);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let job_span = loop {
+        let found = received
+            .lock()
+            .expect("lock")
+            .iter()
+            .find(|s| s.name == "job")
+            .cloned();
+        if let Some(span) = found {
+            break span;
+        }
+        assert!(Instant::now() < deadline, "no job span arrived");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_ne!(
+        hex(&job_span.trace_id),
+        trace_id,
+        "the job runs in a trace of its own"
+    );
+    assert!(
+        job_span
+            .links
+            .iter()
+            .any(|link| hex(&link.trace_id) == trace_id),
+        "the job span links to the enqueuing request: {:?}",
+        job_span.links
+    );
+}

@@ -206,6 +206,7 @@ pub async fn create(
                 payload: serde_json::json!({}),
                 max_attempts: 2,
             },
+            crate::middleware::current_traceparent().as_deref(),
         )
         .await
         .map_err(project_not_found)?;

@@ -166,13 +166,14 @@ pub async fn enqueue(
     }
     let job = state
         .store
-        .enqueue_job(
+        .enqueue_job_traced(
             auth.tenant(),
             &NewJob {
                 kind: body.kind,
                 payload: body.payload,
                 max_attempts,
             },
+            crate::middleware::current_traceparent().as_deref(),
         )
         .await?;
     let location = format!("/api/v1/jobs/{}", job.id);
