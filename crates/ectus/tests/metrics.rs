@@ -2,10 +2,11 @@
 //! values, routes are templates (bounded cardinality), the bearer token is enforced, and
 //! OpenMetrics is served on request.
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ectus");
+use std::time::Instant;
+
+use common::{free_port, serve, wait_for_port};
 
 /// Every metric family docs/observability.md documents (sample-name stems).
 pub const DOCUMENTED: &[&str] = &[
@@ -36,13 +37,6 @@ pub const DOCUMENTED: &[&str] = &[
     "process_start_time_seconds",
 ];
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port")
-}
-
 fn value(text: &str, sample: &str) -> Option<f64> {
     text.lines()
         .find(|l| {
@@ -55,38 +49,26 @@ fn value(text: &str, sample: &str) -> Option<f64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_metrics_listener_exposes_every_documented_metric_with_bounded_routes() {
-    let dir = tempfile::tempdir().expect("dir");
-    let (api, metrics_port) = (free_port(), free_port());
-    let mut server = Command::new(BIN)
-        .current_dir(dir.path())
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{api}"),
+    let metrics_port = free_port();
+    let served = serve(
+        &[
             "--metrics-listen",
             &format!("127.0.0.1:{metrics_port}"),
-        ])
-        .args(["--workers", "1"])
-        .env("ECTUS_METRICS__BEARER_TOKEN", "scrape-secret")
-        .env("ECTUS_WORKERS__POLL_INTERVAL_MS", "50")
-        .env("ECTUS_LOG__LEVEL", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve");
-    let key_file = dir.path().join(".ectus/admin-key");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !key_file.exists() || std::net::TcpStream::connect(("127.0.0.1", metrics_port)).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let key = std::fs::read_to_string(&key_file)
-        .expect("key")
-        .trim()
-        .to_owned();
+            "--workers",
+            "1",
+        ],
+        &[
+            ("ECTUS_METRICS__BEARER_TOKEN", "scrape-secret"),
+            ("ECTUS_WORKERS__POLL_INTERVAL_MS", "50"),
+            ("ECTUS_LOG__LEVEL", "warn"),
+        ],
+        None,
+    )
+    .await;
+    wait_for_port(metrics_port).await;
+    let key = served.key.clone();
     let client = reqwest::Client::new();
-    let base = format!("http://127.0.0.1:{api}");
+    let base = served.base.clone();
     let created = client
         .post(format!("{base}/api/v1/projects"))
         .bearer_auth(&key)
@@ -220,8 +202,6 @@ async fn the_metrics_listener_exposes_every_documented_metric_with_bounded_route
         .unwrap_or("")
         .starts_with("application/openmetrics-text"));
     assert!(open.text().await.expect("text").ends_with("# EOF\n"));
-    let _ = server.kill();
-    let _ = server.wait();
 }
 
 /// A random UUID-shaped id without pulling a UUID crate into this test.
