@@ -164,8 +164,8 @@ async fn tenant_b_cannot_see_or_change_anything_of_tenant_a(backend: TestBackend
             .get(template.as_str())
             .unwrap_or_else(|| panic!("no tenant-isolation case for {m} {template}: add one"));
         let mut path = template.clone();
-        for (placeholder, value) in substitutions {
-            path = path.replace(placeholder, value);
+        for (template_part, value) in substitutions {
+            path = path.replace(template_part, value);
         }
         let response = app
             .client

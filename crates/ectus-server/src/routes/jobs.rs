@@ -199,13 +199,7 @@ pub async fn list(
     ApiQuery(query): ApiQuery<ListJobs>,
 ) -> Result<Json<JobPage>, ApiError> {
     let mut errors = Vec::new();
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        errors.push(FieldError {
-            field: "limit".into(),
-            message: "must be between 1 and 200".into(),
-        });
-    }
+    let limit = super::page_limit(query.limit, &mut errors);
     let job_state = match query.state.as_deref() {
         None => None,
         Some(raw) => JobState::parse(raw).or_else(|| {

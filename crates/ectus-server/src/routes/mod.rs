@@ -13,3 +13,15 @@ pub(crate) fn rfc3339(ms: i64) -> String {
         .unwrap_or_default()
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
+
+/// The page size of a list request: 50 when absent, 1 to 200 allowed (an error otherwise).
+pub(crate) fn page_limit(limit: Option<u32>, errors: &mut Vec<crate::problem::FieldError>) -> u32 {
+    let limit = limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        errors.push(crate::problem::FieldError {
+            field: "limit".into(),
+            message: "must be between 1 and 200".into(),
+        });
+    }
+    limit
+}

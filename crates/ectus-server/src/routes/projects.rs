@@ -192,13 +192,7 @@ pub async fn list(
     ApiQuery(query): ApiQuery<ListProjects>,
 ) -> Result<Json<ProjectPage>, ApiError> {
     let mut errors = Vec::new();
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        errors.push(FieldError {
-            field: "limit".into(),
-            message: "must be between 1 and 200".into(),
-        });
-    }
+    let limit = super::page_limit(query.limit, &mut errors);
     if let Some(status) = &query.status {
         check_status(status, "status", &mut errors);
     }
