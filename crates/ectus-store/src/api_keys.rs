@@ -131,7 +131,7 @@ impl Store {
                 last_used_at: None,
                 revoked_at: None,
             };
-            let inserted = sqlx::query(
+            let inserted = self.timed("create_api_key", sqlx::query(
                 "INSERT INTO api_keys (id, tenant_id, user_id, name, prefix, hash, role, created_at, expires_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
@@ -144,7 +144,7 @@ impl Store {
             .bind(&key.role)
             .bind(key.created_at)
             .bind(key.expires_at)
-            .execute(self.pool())
+            .execute(self.pool()))
             .await;
             match inserted {
                 Ok(_) => return Ok(CreatedKey { key, plaintext }),
@@ -164,9 +164,13 @@ impl Store {
         let Some(prefix) = key_prefix(plaintext) else {
             return Ok(Err(KeyRejection::Malformed));
         };
-        let key: Option<ApiKey> = sqlx::query_as("SELECT * FROM api_keys WHERE prefix = $1")
-            .bind(prefix)
-            .fetch_optional(self.pool())
+        let key: Option<ApiKey> = self
+            .timed(
+                "authenticate",
+                sqlx::query_as("SELECT * FROM api_keys WHERE prefix = $1")
+                    .bind(prefix)
+                    .fetch_optional(self.pool()),
+            )
             .await?;
         let Some(key) = key else {
             return Ok(Err(KeyRejection::Unknown));
@@ -186,15 +190,19 @@ impl Store {
             .is_none_or(|at| now - at >= LAST_USED_RESOLUTION_MS)
         {
             // Bookkeeping only: a busy database must not turn a valid key into an error.
-            if let Err(error) = sqlx::query(
-                "UPDATE api_keys SET last_used_at = $1 WHERE id = $2 \
+            if let Err(error) = self
+                .timed(
+                    "authenticate",
+                    sqlx::query(
+                        "UPDATE api_keys SET last_used_at = $1 WHERE id = $2 \
                  AND (last_used_at IS NULL OR last_used_at < $3)",
-            )
-            .bind(now)
-            .bind(&key.id)
-            .bind(now - LAST_USED_RESOLUTION_MS)
-            .execute(self.pool())
-            .await
+                    )
+                    .bind(now)
+                    .bind(&key.id)
+                    .bind(now - LAST_USED_RESOLUTION_MS)
+                    .execute(self.pool()),
+                )
+                .await
             {
                 tracing::warn!(%error, key_prefix = %key.prefix, "cannot record the key's last use");
             }
@@ -211,24 +219,37 @@ impl Store {
     }
 
     pub async fn list_api_keys(&self, tenant_id: &str) -> Result<Vec<ApiKey>> {
-        Ok(
-            sqlx::query_as("SELECT * FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id")
+        Ok(self
+            .timed(
+                "list_api_keys",
+                sqlx::query_as(
+                    "SELECT * FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id",
+                )
                 .bind(tenant_id)
-                .fetch_all(self.pool())
-                .await?,
-        )
+                .fetch_all(self.pool()),
+            )
+            .await?)
     }
 
     /// Revokes the key with this prefix. Revoking twice is not an error; an unknown prefix is.
     pub async fn revoke_api_key(&self, prefix: &str) -> Result<ApiKey> {
-        sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE prefix = $2 AND revoked_at IS NULL")
+        self.timed(
+            "revoke_api_key",
+            sqlx::query(
+                "UPDATE api_keys SET revoked_at = $1 WHERE prefix = $2 AND revoked_at IS NULL",
+            )
             .bind(now_ms())
             .bind(prefix)
-            .execute(self.pool())
-            .await?;
-        Ok(sqlx::query_as("SELECT * FROM api_keys WHERE prefix = $1")
-            .bind(prefix)
-            .fetch_one(self.pool())
+            .execute(self.pool()),
+        )
+        .await?;
+        Ok(self
+            .timed(
+                "revoke_api_key",
+                sqlx::query_as("SELECT * FROM api_keys WHERE prefix = $1")
+                    .bind(prefix)
+                    .fetch_one(self.pool()),
+            )
             .await?)
     }
 }

@@ -203,6 +203,40 @@ impl Store {
         ))
     }
 
+    /// Runs one database operation inside a `db` span and records its duration (and failure)
+    /// under a fixed operation name, so label values stay bounded.
+    pub(crate) async fn timed<T>(
+        &self,
+        operation: &'static str,
+        query: impl std::future::Future<Output = Result<T, sqlx::Error>>,
+    ) -> Result<T, sqlx::Error> {
+        let system = self.backend.name();
+        let span = tracing::info_span!(
+            "db",
+            "otel.name" = %format_args!("db {operation}"),
+            "db.system" = system,
+            "db.operation.name" = operation
+        );
+        let started = std::time::Instant::now();
+        let result = tracing::Instrument::instrument(query, span).await;
+        let metrics = ectus_telemetry::metrics();
+        let labels = ectus_telemetry::DbLabels {
+            db_system: system,
+            db_operation_name: operation,
+        };
+        metrics
+            .db_operation_duration
+            .get_or_create(&labels)
+            .observe(started.elapsed().as_secs_f64());
+        if result
+            .as_ref()
+            .is_err_and(|e| !matches!(e, sqlx::Error::RowNotFound))
+        {
+            metrics.db_operation_errors.get_or_create(&labels).inc();
+        }
+        result
+    }
+
     /// A cheap round trip proving the database answers.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

@@ -117,21 +117,29 @@ impl Store {
         project_id: &str,
         id: &str,
     ) -> Result<Generation> {
-        Ok(sqlx::query_as(&format!(
-            "{SELECT} WHERE g.tenant_id = $1 AND g.project_id = $2 AND g.id = $3"
-        ))
-        .bind(tenant_id)
-        .bind(project_id)
-        .bind(id)
-        .fetch_one(self.pool())
-        .await?)
+        Ok(self
+            .timed(
+                "get_generation",
+                sqlx::query_as(&format!(
+                    "{SELECT} WHERE g.tenant_id = $1 AND g.project_id = $2 AND g.id = $3"
+                ))
+                .bind(tenant_id)
+                .bind(project_id)
+                .bind(id)
+                .fetch_one(self.pool()),
+            )
+            .await?)
     }
 
     /// For the worker: a generation by id alone.
     pub async fn get_generation_unscoped(&self, id: &str) -> Result<Generation> {
-        Ok(sqlx::query_as(&format!("{SELECT} WHERE g.id = $1"))
-            .bind(id)
-            .fetch_one(self.pool())
+        Ok(self
+            .timed(
+                "get_generation_unscoped",
+                sqlx::query_as(&format!("{SELECT} WHERE g.id = $1"))
+                    .bind(id)
+                    .fetch_one(self.pool()),
+            )
             .await?)
     }
 
@@ -142,28 +150,36 @@ impl Store {
         project_id: &str,
     ) -> Result<Vec<Generation>> {
         self.get_project(tenant_id, project_id).await?;
-        Ok(sqlx::query_as(&format!(
-            "{SELECT} WHERE g.tenant_id = $1 AND g.project_id = $2 \
+        Ok(self
+            .timed(
+                "list_generations",
+                sqlx::query_as(&format!(
+                    "{SELECT} WHERE g.tenant_id = $1 AND g.project_id = $2 \
              ORDER BY g.created_at DESC, g.id DESC LIMIT 100"
-        ))
-        .bind(tenant_id)
-        .bind(project_id)
-        .fetch_all(self.pool())
-        .await?)
+                ))
+                .bind(tenant_id)
+                .bind(project_id)
+                .fetch_all(self.pool()),
+            )
+            .await?)
     }
 
     /// Marks the generation running; `false` when `owner` no longer holds the job's lease.
     pub async fn start_generation(&self, id: &str, owner: &str) -> Result<bool> {
-        let updated = sqlx::query(&format!(
-            "UPDATE generations SET status = 'running', error = NULL, updated_at = $1 \
+        let updated = self
+            .timed(
+                "start_generation",
+                sqlx::query(&format!(
+                    "UPDATE generations SET status = 'running', error = NULL, updated_at = $1 \
              WHERE id = $2 AND {}",
-            lease_held("$3")
-        ))
-        .bind(now_ms())
-        .bind(id)
-        .bind(owner)
-        .execute(self.pool())
-        .await?;
+                    lease_held("$3")
+                ))
+                .bind(now_ms())
+                .bind(id)
+                .bind(owner)
+                .execute(self.pool()),
+            )
+            .await?;
         Ok(updated.rows_affected() == 1)
     }
 
@@ -184,21 +200,25 @@ impl Store {
                 .map(|b| format!("{b:02x}"))
                 .collect::<String>()
         });
-        let updated = sqlx::query(&format!(
+        let updated = self
+            .timed(
+                "finish_generation",
+                sqlx::query(&format!(
             "UPDATE generations SET status = $1, qa_report = $2, error = NULL, artifact = $3, \
              artifact_sha256 = $4, artifact_size = $5, updated_at = $6 WHERE id = $7 AND {}",
             lease_held("$8")
         ))
-        .bind(status)
-        .bind(qa_report)
-        .bind(artifact.map(<[u8]>::to_vec))
-        .bind(sha)
-        .bind(artifact.map(|a| i64::try_from(a.len()).unwrap_or(i64::MAX)))
-        .bind(now_ms())
-        .bind(id)
-        .bind(owner)
-        .execute(self.pool())
-        .await?;
+                .bind(status)
+                .bind(qa_report)
+                .bind(artifact.map(<[u8]>::to_vec))
+                .bind(sha)
+                .bind(artifact.map(|a| i64::try_from(a.len()).unwrap_or(i64::MAX)))
+                .bind(now_ms())
+                .bind(id)
+                .bind(owner)
+                .execute(self.pool()),
+            )
+            .await?;
         Ok(updated.rows_affected() == 1)
     }
 
@@ -209,13 +229,13 @@ impl Store {
         project_id: &str,
         id: &str,
     ) -> Result<Option<Vec<u8>>> {
-        let (artifact,): (Option<Vec<u8>>,) = sqlx::query_as(
+        let (artifact,): (Option<Vec<u8>>,) = self.timed("generation_artifact", sqlx::query_as(
             "SELECT artifact FROM generations WHERE tenant_id = $1 AND project_id = $2 AND id = $3",
         )
         .bind(tenant_id)
         .bind(project_id)
         .bind(id)
-        .fetch_one(self.pool())
+        .fetch_one(self.pool()))
         .await?;
         Ok(artifact)
     }

@@ -205,20 +205,26 @@ impl Store {
     }
 
     pub async fn get_job(&self, tenant_id: &str, id: &str) -> Result<Job> {
-        Ok(
-            sqlx::query_as("SELECT * FROM jobs WHERE tenant_id = $1 AND id = $2")
-                .bind(tenant_id)
-                .bind(id)
-                .fetch_one(self.pool())
-                .await?,
-        )
+        Ok(self
+            .timed(
+                "get_job",
+                sqlx::query_as("SELECT * FROM jobs WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant_id)
+                    .bind(id)
+                    .fetch_one(self.pool()),
+            )
+            .await?)
     }
 
     /// Reads a job by id alone: for workers and operators, never for tenant-facing paths.
     pub async fn get_job_unscoped(&self, id: &str) -> Result<Job> {
-        Ok(sqlx::query_as("SELECT * FROM jobs WHERE id = $1")
-            .bind(id)
-            .fetch_one(self.pool())
+        Ok(self
+            .timed(
+                "get_job_unscoped",
+                sqlx::query_as("SELECT * FROM jobs WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(self.pool()),
+            )
             .await?)
     }
 
@@ -252,10 +258,13 @@ impl Store {
         }
         let fetch = sql.param(Param::I64(i64::from(limit) + 1));
         sql.push(&format!(" ORDER BY created_at DESC, id DESC LIMIT {fetch}"));
-        let mut items: Vec<Job> = sql
-            .query()
-            .try_map(|row| <Job as sqlx::FromRow<_>>::from_row(&row))
-            .fetch_all(self.pool())
+        let mut items: Vec<Job> = self
+            .timed(
+                "list_jobs",
+                sql.query()
+                    .try_map(|row| <Job as sqlx::FromRow<_>>::from_row(&row))
+                    .fetch_all(self.pool()),
+            )
             .await?;
         let next_cursor = if items.len() > limit as usize {
             items.truncate(limit as usize);
@@ -271,27 +280,31 @@ impl Store {
         // Two attempts cover a job that moves from running back to queued in between.
         for _ in 0..2 {
             let now = now_ms();
-            let cancelled = sqlx::query(
-                "UPDATE jobs SET state = 'cancelled', finished_at = $1, updated_at = $1, \
+            let cancelled = self
+                .timed(
+                    "cancel_job",
+                    sqlx::query(
+                        "UPDATE jobs SET state = 'cancelled', finished_at = $1, updated_at = $1, \
                  cancel_requested_at = $1, revision = revision + 1 \
                  WHERE tenant_id = $2 AND id = $3 AND state = 'queued'",
-            )
-            .bind(now)
-            .bind(tenant_id)
-            .bind(id)
-            .execute(self.pool())
-            .await?;
+                    )
+                    .bind(now)
+                    .bind(tenant_id)
+                    .bind(id)
+                    .execute(self.pool()),
+                )
+                .await?;
             if cancelled.rows_affected() == 1 {
                 return Ok(CancelOutcome::Cancelled(self.get_job(tenant_id, id).await?));
             }
-            sqlx::query(
+            self.timed("cancel_job", sqlx::query(
                 "UPDATE jobs SET cancel_requested_at = $1, updated_at = $1, revision = revision + 1 \
                  WHERE tenant_id = $2 AND id = $3 AND state = 'running' AND cancel_requested_at IS NULL",
             )
             .bind(now)
             .bind(tenant_id)
             .bind(id)
-            .execute(self.pool())
+            .execute(self.pool()))
             .await?;
             let job = self.get_job(tenant_id, id).await?;
             match job.state()? {
@@ -310,27 +323,35 @@ impl Store {
             Backend::Sqlite => CLAIM_SQLITE,
             Backend::Postgres => CLAIM_POSTGRES,
         };
-        Ok(sqlx::query_as(sql)
-            .bind(owner)
-            .bind(now + lease_ms)
-            .bind(now)
-            .fetch_optional(self.pool())
+        Ok(self
+            .timed(
+                "claim_job",
+                sqlx::query_as(sql)
+                    .bind(owner)
+                    .bind(now + lease_ms)
+                    .bind(now)
+                    .fetch_optional(self.pool()),
+            )
             .await?)
     }
 
     /// Extends the lease of a running job, reporting whether it is still ours and whether a
     /// cancellation was requested.
     pub async fn renew_lease(&self, id: &str, owner: &str, lease_ms: i64) -> Result<LeaseStatus> {
-        let row: Option<(Option<i64>,)> = sqlx::query_as(
-            "UPDATE jobs SET lease_expires_at = $1 \
+        let row: Option<(Option<i64>,)> = self
+            .timed(
+                "renew_lease",
+                sqlx::query_as(
+                    "UPDATE jobs SET lease_expires_at = $1 \
              WHERE id = $2 AND lease_owner = $3 AND state = 'running' \
              RETURNING cancel_requested_at",
-        )
-        .bind(now_ms() + lease_ms)
-        .bind(id)
-        .bind(owner)
-        .fetch_optional(self.pool())
-        .await?;
+                )
+                .bind(now_ms() + lease_ms)
+                .bind(id)
+                .bind(owner)
+                .fetch_optional(self.pool()),
+            )
+            .await?;
         Ok(match row {
             None => LeaseStatus::Lost,
             Some((None,)) => LeaseStatus::Held,
@@ -347,7 +368,7 @@ impl Store {
         percent: u8,
         message: &str,
     ) -> Result<bool> {
-        let updated = sqlx::query(
+        let updated = self.timed("report_progress", sqlx::query(
             "UPDATE jobs SET progress_phase = $1, progress_percent = $2, progress_message = $3, \
              updated_at = $4, revision = revision + 1 \
              WHERE id = $5 AND lease_owner = $6 AND state = 'running'",
@@ -358,7 +379,7 @@ impl Store {
         .bind(now_ms())
         .bind(id)
         .bind(owner)
-        .execute(self.pool())
+        .execute(self.pool()))
         .await?;
         Ok(updated.rows_affected() == 1)
     }
@@ -371,7 +392,7 @@ impl Store {
         result: &serde_json::Value,
     ) -> Result<bool> {
         let now = now_ms();
-        let updated = sqlx::query(
+        let updated = self.timed("complete_job", sqlx::query(
             "UPDATE jobs SET state = 'succeeded', result = $1, error = NULL, progress_percent = 100, \
              lease_owner = NULL, lease_expires_at = NULL, finished_at = $2, updated_at = $2, \
              revision = revision + 1 \
@@ -381,7 +402,7 @@ impl Store {
         .bind(now)
         .bind(id)
         .bind(owner)
-        .execute(self.pool())
+        .execute(self.pool()))
         .await?;
         Ok(updated.rows_affected() == 1)
     }
@@ -397,7 +418,7 @@ impl Store {
         retry_at: i64,
     ) -> Result<Option<JobState>> {
         let now = now_ms();
-        let row: Option<(String,)> = sqlx::query_as(
+        let row: Option<(String,)> = self.timed("fail_attempt", sqlx::query_as(
             "UPDATE jobs SET \
                state = CASE WHEN cancel_requested_at IS NOT NULL THEN 'cancelled' \
                             WHEN attempts < max_attempts THEN 'queued' ELSE 'failed' END, \
@@ -413,7 +434,7 @@ impl Store {
         .bind(error)
         .bind(id)
         .bind(owner)
-        .fetch_optional(self.pool())
+        .fetch_optional(self.pool()))
         .await?;
         Ok(row.and_then(|(state,)| JobState::parse(&state)))
     }
@@ -421,7 +442,7 @@ impl Store {
     /// Marks a running job cancelled (after its worker stopped it on request).
     pub async fn finish_cancelled(&self, id: &str, owner: &str) -> Result<bool> {
         let now = now_ms();
-        let updated = sqlx::query(
+        let updated = self.timed("finish_cancelled", sqlx::query(
             "UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, \
              finished_at = $1, updated_at = $1, revision = revision + 1 \
              WHERE id = $2 AND lease_owner = $3 AND state = 'running'",
@@ -429,7 +450,7 @@ impl Store {
         .bind(now)
         .bind(id)
         .bind(owner)
-        .execute(self.pool())
+        .execute(self.pool()))
         .await?;
         Ok(updated.rows_affected() == 1)
     }
@@ -438,19 +459,23 @@ impl Store {
     /// a job whose cancellation is pending is cancelled instead.
     pub async fn release_job(&self, id: &str, owner: &str) -> Result<bool> {
         let now = now_ms();
-        let updated = sqlx::query(
-            "UPDATE jobs SET \
+        let updated = self
+            .timed(
+                "release_job",
+                sqlx::query(
+                    "UPDATE jobs SET \
              state = CASE WHEN cancel_requested_at IS NOT NULL THEN 'cancelled' ELSE 'queued' END, \
              finished_at = CASE WHEN cancel_requested_at IS NOT NULL THEN $1 ELSE NULL END, \
              attempts = attempts - 1, lease_owner = NULL, \
              lease_expires_at = NULL, run_after = $1, updated_at = $1, revision = revision + 1 \
              WHERE id = $2 AND lease_owner = $3 AND state = 'running'",
-        )
-        .bind(now)
-        .bind(id)
-        .bind(owner)
-        .execute(self.pool())
-        .await?;
+                )
+                .bind(now)
+                .bind(id)
+                .bind(owner)
+                .execute(self.pool()),
+            )
+            .await?;
         Ok(updated.rows_affected() == 1)
     }
 
@@ -458,16 +483,16 @@ impl Store {
     /// out of attempts fails with the reason, any other goes back to the queue.
     pub async fn reap_expired_leases(&self) -> Result<ReapReport> {
         let now = now_ms();
-        let cancelled = sqlx::query(
+        let cancelled = self.timed("reap_expired_leases", sqlx::query(
             "UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, \
              finished_at = $1, updated_at = $1, revision = revision + 1 \
              WHERE state = 'running' AND lease_expires_at < $1 AND cancel_requested_at IS NOT NULL",
         )
         .bind(now)
-        .execute(self.pool())
+        .execute(self.pool()))
         .await?
         .rows_affected();
-        let failed = sqlx::query(
+        let failed = self.timed("reap_expired_leases", sqlx::query(
             "UPDATE jobs SET state = 'failed', \
              error = 'the lease of worker ' || COALESCE(lease_owner, '?') || ' expired on the last of ' \
                      || CAST(max_attempts AS TEXT) || ' attempts', \
@@ -476,20 +501,24 @@ impl Store {
              WHERE state = 'running' AND lease_expires_at < $1 AND attempts >= max_attempts",
         )
         .bind(now)
-        .execute(self.pool())
+        .execute(self.pool()))
         .await?
         .rows_affected();
-        let requeued = sqlx::query(
-            "UPDATE jobs SET state = 'queued', \
+        let requeued = self
+            .timed(
+                "reap_expired_leases",
+                sqlx::query(
+                    "UPDATE jobs SET state = 'queued', \
              error = 'the lease of worker ' || COALESCE(lease_owner, '?') || ' expired; retrying', \
              lease_owner = NULL, lease_expires_at = NULL, run_after = $1, updated_at = $1, \
              revision = revision + 1 \
              WHERE state = 'running' AND lease_expires_at < $1",
-        )
-        .bind(now)
-        .execute(self.pool())
-        .await?
-        .rows_affected();
+                )
+                .bind(now)
+                .execute(self.pool()),
+            )
+            .await?
+            .rows_affected();
         Ok(ReapReport {
             requeued,
             failed,
@@ -499,10 +528,10 @@ impl Store {
 
     /// Job counts by kind and state (for operators and metrics).
     pub async fn queue_depth(&self) -> Result<Vec<QueueDepth>> {
-        Ok(sqlx::query_as(
+        Ok(self.timed("queue_depth", sqlx::query_as(
             "SELECT kind, state, COUNT(*) AS count FROM jobs GROUP BY kind, state ORDER BY kind, state",
         )
-        .fetch_all(self.pool())
+        .fetch_all(self.pool()))
         .await?)
     }
 }

@@ -126,7 +126,7 @@ impl Store {
             created_at: now,
             updated_at: now,
         };
-        sqlx::query(
+        self.timed("create_project", sqlx::query(
             "INSERT INTO projects (id, tenant_id, name, description, status, version, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
@@ -138,7 +138,7 @@ impl Store {
         .bind(project.version)
         .bind(project.created_at)
         .bind(project.updated_at)
-        .execute(self.pool())
+        .execute(self.pool()))
         .await
         .map_err(|e| {
             StoreError::unique_as_conflict(e, format!("a project named {name:?} already exists"))
@@ -147,13 +147,15 @@ impl Store {
     }
 
     pub async fn get_project(&self, tenant_id: &str, id: &str) -> Result<Project> {
-        Ok(
-            sqlx::query_as("SELECT * FROM projects WHERE tenant_id = $1 AND id = $2")
-                .bind(tenant_id)
-                .bind(id)
-                .fetch_one(self.pool())
-                .await?,
-        )
+        Ok(self
+            .timed(
+                "get_project",
+                sqlx::query_as("SELECT * FROM projects WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant_id)
+                    .bind(id)
+                    .fetch_one(self.pool()),
+            )
+            .await?)
     }
 
     /// Lists projects with keyset pagination: a page never repeats or skips a project that
@@ -203,10 +205,13 @@ impl Store {
         let fetch = sql.param(Param::I64(i64::from(limit) + 1));
         sql.push(&format!(" ORDER BY {column} {dir}, id {dir} LIMIT {fetch}"));
 
-        let mut items: Vec<Project> = sql
-            .query()
-            .try_map(|row| <Project as sqlx::FromRow<_>>::from_row(&row))
-            .fetch_all(self.pool())
+        let mut items: Vec<Project> = self
+            .timed(
+                "list_projects",
+                sql.query()
+                    .try_map(|row| <Project as sqlx::FromRow<_>>::from_row(&row))
+                    .fetch_all(self.pool()),
+            )
             .await?;
         let next_cursor = if items.len() > limit as usize {
             items.truncate(limit as usize);
@@ -248,7 +253,7 @@ impl Store {
                 updated_at: now_ms(),
                 ..current.clone()
             };
-            let updated = sqlx::query(
+            let updated = self.timed("update_project", sqlx::query(
                 "UPDATE projects SET name = $1, description = $2, status = $3, version = $4, updated_at = $5 \
                  WHERE tenant_id = $6 AND id = $7 AND version = $8",
             )
@@ -260,7 +265,7 @@ impl Store {
             .bind(tenant_id)
             .bind(id)
             .bind(current.version)
-            .execute(self.pool())
+            .execute(self.pool()))
             .await
             .map_err(|e| {
                 StoreError::unique_as_conflict(
@@ -278,10 +283,14 @@ impl Store {
     }
 
     pub async fn delete_project(&self, tenant_id: &str, id: &str) -> Result<()> {
-        let deleted = sqlx::query("DELETE FROM projects WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant_id)
-            .bind(id)
-            .execute(self.pool())
+        let deleted = self
+            .timed(
+                "delete_project",
+                sqlx::query("DELETE FROM projects WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant_id)
+                    .bind(id)
+                    .execute(self.pool()),
+            )
             .await?;
         if deleted.rows_affected() == 0 {
             return Err(StoreError::NotFound);

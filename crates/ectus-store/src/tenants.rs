@@ -59,43 +59,59 @@ impl Store {
             name: name.to_owned(),
             created_at: now_ms(),
         };
-        sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
-            .bind(&tenant.id)
-            .bind(&tenant.name)
-            .bind(tenant.created_at)
-            .execute(self.pool())
-            .await
-            .map_err(|e| {
-                StoreError::unique_as_conflict(e, format!("a tenant named {name:?} already exists"))
-            })?;
+        self.timed(
+            "create_tenant",
+            sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
+                .bind(&tenant.id)
+                .bind(&tenant.name)
+                .bind(tenant.created_at)
+                .execute(self.pool()),
+        )
+        .await
+        .map_err(|e| {
+            StoreError::unique_as_conflict(e, format!("a tenant named {name:?} already exists"))
+        })?;
         Ok(tenant)
     }
 
     pub async fn tenant_by_name(&self, name: &str) -> Result<Tenant> {
-        Ok(sqlx::query_as("SELECT * FROM tenants WHERE name = $1")
-            .bind(name)
-            .fetch_one(self.pool())
+        Ok(self
+            .timed(
+                "tenant_by_name",
+                sqlx::query_as("SELECT * FROM tenants WHERE name = $1")
+                    .bind(name)
+                    .fetch_one(self.pool()),
+            )
             .await?)
     }
 
     pub async fn tenant_by_id(&self, id: &str) -> Result<Tenant> {
-        Ok(sqlx::query_as("SELECT * FROM tenants WHERE id = $1")
-            .bind(id)
-            .fetch_one(self.pool())
+        Ok(self
+            .timed(
+                "tenant_by_id",
+                sqlx::query_as("SELECT * FROM tenants WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(self.pool()),
+            )
             .await?)
     }
 
     pub async fn list_tenants(&self) -> Result<Vec<Tenant>> {
-        Ok(
-            sqlx::query_as("SELECT * FROM tenants ORDER BY created_at, id")
-                .fetch_all(self.pool())
-                .await?,
-        )
+        Ok(self
+            .timed(
+                "list_tenants",
+                sqlx::query_as("SELECT * FROM tenants ORDER BY created_at, id")
+                    .fetch_all(self.pool()),
+            )
+            .await?)
     }
 
     pub async fn count_tenants(&self) -> Result<i64> {
-        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM tenants")
-            .fetch_one(self.pool())
+        let (count,): (i64,) = self
+            .timed(
+                "count_tenants",
+                sqlx::query_as("SELECT COUNT(*) FROM tenants").fetch_one(self.pool()),
+            )
             .await?;
         Ok(count)
     }
@@ -116,17 +132,20 @@ impl Store {
             role: role.as_str().to_owned(),
             created_at: now_ms(),
         };
-        sqlx::query(
-            "INSERT INTO users (id, tenant_id, email, name, role, created_at) \
+        self.timed(
+            "create_user",
+            sqlx::query(
+                "INSERT INTO users (id, tenant_id, email, name, role, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&user.id)
+            .bind(&user.tenant_id)
+            .bind(&user.email)
+            .bind(&user.name)
+            .bind(&user.role)
+            .bind(user.created_at)
+            .execute(self.pool()),
         )
-        .bind(&user.id)
-        .bind(&user.tenant_id)
-        .bind(&user.email)
-        .bind(&user.name)
-        .bind(&user.role)
-        .bind(user.created_at)
-        .execute(self.pool())
         .await
         .map_err(|e| {
             StoreError::unique_as_conflict(e, format!("a user with email {email:?} already exists"))

@@ -77,6 +77,12 @@ pub struct PoolLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DbLabels {
+    pub db_system: &'static str,
+    pub db_operation_name: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct BuildLabels {
     pub version: String,
     pub commit: String,
@@ -102,6 +108,8 @@ pub struct Metrics {
     pub active_api_keys: Gauge,
     pub db_pool_connections: Family<PoolLabels, Gauge>,
     pub db_pool_max_connections: Gauge,
+    pub db_operation_duration: Family<DbLabels, Histogram>,
+    pub db_operation_errors: Family<DbLabels, Counter>,
     pub build_info: Family<BuildLabels, Gauge>,
     pub spans_exported: Counter,
     pub spans_dropped: Counter,
@@ -128,6 +136,15 @@ fn http_histogram() -> Histogram {
 
 fn size_histogram() -> Histogram {
     Histogram::new(SIZE_BUCKETS.iter().copied())
+}
+
+/// Database operations: 100 µs to 5 s.
+pub const DB_BUCKETS: [f64; 11] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 1.0, 5.0,
+];
+
+fn db_histogram() -> Histogram {
+    Histogram::new(DB_BUCKETS.iter().copied())
 }
 
 fn long_histogram() -> Histogram {
@@ -244,6 +261,19 @@ impl Metrics {
             "Largest size of the database pool",
             db_pool_max_connections.clone(),
         );
+        let db_operation_duration = Family::new_with_constructor(db_histogram as fn() -> Histogram);
+        registry.register_with_unit(
+            "db_client_operation_duration",
+            "Duration of database operations by system and operation name",
+            Unit::Seconds,
+            db_operation_duration.clone(),
+        );
+        let db_operation_errors = Family::default();
+        registry.register(
+            "db_client_operation_errors",
+            "Database operations that failed",
+            db_operation_errors.clone(),
+        );
         let build_info = Family::default();
         registry.register(
             "ectus_build_info",
@@ -288,6 +318,8 @@ impl Metrics {
             active_api_keys,
             db_pool_connections,
             db_pool_max_connections,
+            db_operation_duration,
+            db_operation_errors,
             build_info,
             spans_exported,
             spans_dropped,

@@ -26,6 +26,8 @@ pub const DOCUMENTED: &[&str] = &[
     "ectus_projects",
     "ectus_api_keys_active",
     "db_client_connections",
+    "db_client_operation_duration_seconds",
+    "db_client_operation_errors_total",
     "db_client_connections_max",
     "ectus_build_info",
     "ectus_otel_spans_exported_total",
@@ -185,6 +187,10 @@ async fn the_metrics_listener_exposes_every_documented_metric_with_bounded_route
         "{text}"
     );
     assert!(text.contains("db_client_connections{state=\"idle\"}"));
+    assert!(
+        text.contains("db_client_operation_duration_seconds_count{db_system=\"sqlite\",db_operation_name=\"get_project\"} 1000"),
+        "every project lookup is timed under its operation name"
+    );
     assert!(text.contains(&format!(
         "ectus_build_info{{version=\"{}\"",
         env!("CARGO_PKG_VERSION")

@@ -109,6 +109,15 @@ async fn spans_arrive_over_otlp_with_the_callers_trace_and_parent_links() {
         "authenticate is a child of the request"
     );
     assert!(attribute(auth, "db.system").contains("sqlite"));
+    let query = spans
+        .iter()
+        .find(|s| s.name == "db authenticate" && s.trace_id == request.trace_id)
+        .expect("the key lookup's database span");
+    assert_eq!(
+        query.parent_span_id, auth.span_id,
+        "the database span is a child of authenticate"
+    );
+    assert!(attribute(query, "db.operation.name").contains("authenticate"));
     assert!(
         spans.iter().all(|s| hex(&s.trace_id) == trace_id),
         "with a ratio of 0, unsampled new traces are not exported"
