@@ -114,13 +114,46 @@ impl Visit for Collect<'_> {
     }
 }
 
-fn clean(name: &str, value: &serde_json::Value) -> serde_json::Value {
+/// Appends `text` as a JSON string (quoted and escaped).
+fn push_json_str(out: &mut String, text: &str) {
+    out.push('"');
+    for ch in text.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Appends a field value, redacted by field name and by value pattern.
+fn push_value(out: &mut String, name: &str, value: &serde_json::Value, json: bool) {
     if is_secret_field(name) {
-        return serde_json::Value::String(REDACTED.to_owned());
+        if json {
+            push_json_str(out, REDACTED);
+        } else {
+            out.push_str(REDACTED);
+        }
+        return;
     }
     match value {
-        serde_json::Value::String(s) => serde_json::Value::String(redact_text(s)),
-        other => other.clone(),
+        serde_json::Value::String(text) => {
+            let text = redact_text(text);
+            if json {
+                push_json_str(out, &text);
+            } else {
+                out.push_str(&text);
+            }
+        }
+        other => {
+            use std::fmt::Write as _;
+            let _ = write!(out, "{other}");
+        }
     }
 }
 
@@ -180,58 +213,61 @@ where
                 return;
             }
         }
-        // Span fields, outermost first; an event's own field wins over a span's.
-        let mut all: Vec<(&'static str, serde_json::Value)> = Vec::new();
-        if let Some(scope) = ctx.event_scope(event) {
-            for span in scope.from_root() {
-                if let Some(SpanFields(span_fields)) = span.extensions().get::<SpanFields>() {
-                    for (name, value) in span_fields {
-                        all.retain(|(n, _)| n != name);
-                        all.push((name, value.clone()));
-                    }
-                }
+        // Innermost wins: the event's own fields, then its spans from the innermost out; a
+        // name already written is skipped. Span fields are borrowed, never cloned.
+        let spans: Vec<_> = ctx
+            .event_scope(event)
+            .map(|scope| scope.collect())
+            .unwrap_or_default();
+        let extensions: Vec<_> = spans.iter().map(|span| span.extensions()).collect();
+        let mut ordered: Vec<(&str, &serde_json::Value)> =
+            fields.iter().rev().map(|(n, v)| (*n, v)).collect();
+        for guard in &extensions {
+            if let Some(SpanFields(span_fields)) = guard.get::<SpanFields>() {
+                ordered.extend(span_fields.iter().rev().map(|(n, v)| (*n, v)));
             }
         }
-        for (name, value) in fields {
-            all.retain(|(n, _)| *n != name);
-            all.push((name, value));
-        }
+        let json = self.options.json;
+        let mut line = String::with_capacity(256);
         let timestamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        let message = redact_text(&message);
-        let line = if self.options.json {
-            let mut line = format!(
-                "{{\"timestamp\":\"{timestamp}\",\"level\":\"{}\",\"target\":{},\"message\":{}",
-                meta.level(),
-                serde_json::Value::String(meta.target().to_owned()),
-                serde_json::Value::String(message)
-            );
-            for (name, value) in &all {
-                if matches!(*name, "timestamp" | "level" | "target" | "message") {
-                    continue;
-                }
-                line.push_str(&format!(
-                    ",{}:{}",
-                    serde_json::Value::String((*name).to_owned()),
-                    clean(name, value)
-                ));
-            }
-            line.push_str("}\n");
-            line
+        if json {
+            line.push_str("{\"timestamp\":\"");
+            line.push_str(&timestamp);
+            line.push_str("\",\"level\":\"");
+            line.push_str(meta.level().as_str());
+            line.push_str("\",\"target\":");
+            push_json_str(&mut line, meta.target());
+            line.push_str(",\"message\":");
+            push_json_str(&mut line, &redact_text(&message));
         } else {
-            let mut line = format!(
-                "{timestamp} {:>5} {}: {message}",
-                meta.level(),
-                meta.target()
-            );
-            for (name, value) in &all {
-                match clean(name, value) {
-                    serde_json::Value::String(s) => line.push_str(&format!(" {name}={s}")),
-                    other => line.push_str(&format!(" {name}={other}")),
-                }
+            line.push_str(&timestamp);
+            line.push(' ');
+            line.push_str(&format!("{:>5}", meta.level().as_str()));
+            line.push(' ');
+            line.push_str(meta.target());
+            line.push_str(": ");
+            line.push_str(&redact_text(&message));
+        }
+        let mut written: Vec<&str> = Vec::with_capacity(ordered.len());
+        for (name, value) in ordered {
+            if written.contains(&name)
+                || (json && matches!(name, "timestamp" | "level" | "target" | "message"))
+            {
+                continue;
             }
-            line.push('\n');
-            line
-        };
+            written.push(name);
+            if json {
+                line.push(',');
+                push_json_str(&mut line, name);
+                line.push(':');
+            } else {
+                line.push(' ');
+                line.push_str(name);
+                line.push('=');
+            }
+            push_value(&mut line, name, value, json);
+        }
+        line.push_str(if json { "}\n" } else { "\n" });
         let _ = self.writer.make_writer().write_all(line.as_bytes());
     }
 }
@@ -306,6 +342,17 @@ mod tests {
         assert!(first["timestamp"]
             .as_str()
             .is_some_and(|t| t.ends_with('Z')));
+    }
+
+    #[test]
+    fn awkward_text_is_escaped_into_valid_json() {
+        let awkward = "quote \" backslash \\ newline \n tab \t bell \u{7} unicode é";
+        let out = capture(LogOptions::default(), || {
+            tracing::info!(detail = awkward, "{awkward}");
+        });
+        let line: serde_json::Value = serde_json::from_str(out.trim_end()).expect("valid JSON");
+        assert_eq!(line["message"], awkward);
+        assert_eq!(line["detail"], awkward);
     }
 
     #[test]

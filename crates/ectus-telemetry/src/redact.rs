@@ -24,13 +24,13 @@ pub fn is_secret_field(name: &str) -> bool {
 
 /// Masks secrets inside free text: `Bearer <token>`, Ectus-R API keys (`ek_<prefix>_<secret>`
 /// keeps its public prefix) and passwords in URLs (`scheme://user:***@host`).
-pub fn redact_text(text: &str) -> String {
+pub fn redact_text(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.contains("earer") && !text.contains("ek_") && !text.contains("://") {
-        return text.to_owned();
+        return std::borrow::Cow::Borrowed(text);
     }
     let text = redact_bearer(text);
     let text = redact_api_keys(&text);
-    redact_url_passwords(&text)
+    std::borrow::Cow::Owned(redact_url_passwords(&text))
 }
 
 fn redact_bearer(text: &str) -> String {
