@@ -10,7 +10,6 @@ use base64::Engine as _;
 use rand::distr::Alphanumeric;
 use rand::{Rng, RngCore};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::error::{Result, StoreError};
 use crate::tenants::Role;
@@ -72,8 +71,7 @@ pub struct NewKey<'a> {
 }
 
 fn hash_key(plaintext: &str) -> String {
-    let digest = Sha256::digest(plaintext.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::sha256_hex(plaintext.as_bytes())
 }
 
 /// Compares two strings in time independent of where they differ.

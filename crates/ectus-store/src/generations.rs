@@ -193,13 +193,7 @@ impl Store {
         qa_report: Option<&str>,
         artifact: Option<&[u8]>,
     ) -> Result<bool> {
-        let sha = artifact.map(|bytes| {
-            use sha2::Digest as _;
-            sha2::Sha256::digest(bytes)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        });
+        let sha = artifact.map(crate::sha256_hex);
         let updated = self
             .timed(
                 "finish_generation",

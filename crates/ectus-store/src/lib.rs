@@ -32,6 +32,15 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+/// SHA-256 of `bytes` as lowercase hex (key hashes, artifact checksums).
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Generates a new time-ordered identifier (UUID v7) as used for every row id.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
