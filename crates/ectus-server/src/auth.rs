@@ -48,7 +48,10 @@ impl FromRequestParts<AppState> for Auth {
         };
         let checked = tracing::Instrument::instrument(
             state.store.authenticate(key),
-            tracing::info_span!("authenticate", "db.system" = state.store.backend().name()),
+            tracing::info_span!(
+                "authenticate",
+                "db.system" = state.store.backend().db_system()
+            ),
         )
         .await?;
         match checked {

@@ -19,11 +19,17 @@ use crate::problem::ApiError;
 #[derive(Clone)]
 struct MetricsState {
     store: Option<Store>,
+    data_dir: Option<Arc<std::path::Path>>,
     token: Option<Arc<str>>,
 }
 
-/// The router of the metrics listener.
-pub fn metrics_router(store: Option<Store>, token: Option<String>) -> Router {
+/// The router of the metrics listener. `data_dir` is the directory whose filesystem's free
+/// space is reported.
+pub fn metrics_router(
+    store: Option<Store>,
+    data_dir: Option<std::path::PathBuf>,
+    token: Option<String>,
+) -> Router {
     Router::new()
         .route("/metrics", get(scrape))
         .fallback(|| async {
@@ -31,6 +37,7 @@ pub fn metrics_router(store: Option<Store>, token: Option<String>) -> Router {
         })
         .with_state(MetricsState {
             store,
+            data_dir: data_dir.map(Arc::from),
             token: token.map(Arc::from),
         })
 }
@@ -106,6 +113,9 @@ async fn scrape(State(state): State<MetricsState>, headers: HeaderMap) -> Respon
         refresh(store).await;
     }
     ectus_telemetry::refresh_process_metrics();
+    if let Some(dir) = &state.data_dir {
+        ectus_telemetry::refresh_filesystem_metrics(dir);
+    }
     let openmetrics = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

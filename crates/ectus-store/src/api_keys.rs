@@ -142,7 +142,7 @@ impl Store {
             .bind(&key.role)
             .bind(key.created_at)
             .bind(key.expires_at)
-            .execute(self.pool()))
+            .execute(&mut *self.conn().await?))
             .await;
             match inserted {
                 Ok(_) => return Ok(CreatedKey { key, plaintext }),
@@ -167,7 +167,7 @@ impl Store {
                 "authenticate",
                 sqlx::query_as("SELECT * FROM api_keys WHERE prefix = $1")
                     .bind(prefix)
-                    .fetch_optional(self.pool()),
+                    .fetch_optional(&mut *self.conn().await?),
             )
             .await?;
         let Some(key) = key else {
@@ -198,7 +198,7 @@ impl Store {
                     .bind(now)
                     .bind(&key.id)
                     .bind(now - LAST_USED_RESOLUTION_MS)
-                    .execute(self.pool()),
+                    .execute(&mut *self.conn().await?),
                 )
                 .await
             {
@@ -224,7 +224,7 @@ impl Store {
                     "SELECT * FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id",
                 )
                 .bind(tenant_id)
-                .fetch_all(self.pool()),
+                .fetch_all(&mut *self.conn().await?),
             )
             .await?)
     }
@@ -238,7 +238,7 @@ impl Store {
             )
             .bind(now_ms())
             .bind(prefix)
-            .execute(self.pool()),
+            .execute(&mut *self.conn().await?),
         )
         .await?;
         Ok(self
@@ -246,7 +246,7 @@ impl Store {
                 "revoke_api_key",
                 sqlx::query_as("SELECT * FROM api_keys WHERE prefix = $1")
                     .bind(prefix)
-                    .fetch_one(self.pool()),
+                    .fetch_one(&mut *self.conn().await?),
             )
             .await?)
     }

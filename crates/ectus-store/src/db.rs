@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor, Row};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Executor, Row};
 
 use crate::error::{Result, StoreError};
 
@@ -37,6 +38,14 @@ impl Backend {
         match self {
             Backend::Sqlite => "sqlite",
             Backend::Postgres => "postgres",
+        }
+    }
+
+    /// The OpenTelemetry `db.system` value (`sqlite`, `postgresql`).
+    pub fn db_system(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgresql",
         }
     }
 }
@@ -126,8 +135,18 @@ impl Store {
         self.backend
     }
 
-    pub(crate) fn pool(&self) -> &AnyPool {
-        &self.pool
+    /// Takes a connection from the pool, recording the wait in
+    /// `db_client_connection_wait_time_seconds` (a timed-out wait is recorded too).
+    pub(crate) async fn conn(&self) -> Result<PoolConnection<Any>, sqlx::Error> {
+        let started = std::time::Instant::now();
+        let conn = self.pool.acquire().await;
+        ectus_telemetry::metrics()
+            .db_connection_wait
+            .get_or_create(&ectus_telemetry::DbSystemLabels {
+                db_system: self.backend.db_system(),
+            })
+            .observe(started.elapsed().as_secs_f64());
+        conn
     }
 
     /// The migration set for this store's backend.
@@ -210,7 +229,7 @@ impl Store {
         operation: &'static str,
         query: impl std::future::Future<Output = Result<T, sqlx::Error>>,
     ) -> Result<T, sqlx::Error> {
-        let system = self.backend.name();
+        let system = self.backend.db_system();
         let span = tracing::info_span!(
             "db",
             "otel.name" = %format_args!("db {operation}"),

@@ -84,7 +84,8 @@ impl Store {
             payload,
             max_attempts: job.max_attempts,
         };
-        let mut tx = self.pool().begin().await?;
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let job_id = crate::jobs::insert_job(&mut *tx, tenant_id, &job, trace_parent).await?;
         sqlx::query(
             "INSERT INTO generations (id, tenant_id, project_id, job_id, input_kind, input, spec, spec_hash, \
@@ -126,7 +127,7 @@ impl Store {
                 .bind(tenant_id)
                 .bind(project_id)
                 .bind(id)
-                .fetch_one(self.pool()),
+                .fetch_one(&mut *self.conn().await?),
             )
             .await?)
     }
@@ -138,7 +139,7 @@ impl Store {
                 "get_generation_unscoped",
                 sqlx::query_as(&format!("{SELECT} WHERE g.id = $1"))
                     .bind(id)
-                    .fetch_one(self.pool()),
+                    .fetch_one(&mut *self.conn().await?),
             )
             .await?)
     }
@@ -159,7 +160,7 @@ impl Store {
                 ))
                 .bind(tenant_id)
                 .bind(project_id)
-                .fetch_all(self.pool()),
+                .fetch_all(&mut *self.conn().await?),
             )
             .await?)
     }
@@ -177,7 +178,7 @@ impl Store {
                 .bind(now_ms())
                 .bind(id)
                 .bind(owner)
-                .execute(self.pool()),
+                .execute(&mut *self.conn().await?),
             )
             .await?;
         Ok(updated.rows_affected() == 1)
@@ -210,7 +211,7 @@ impl Store {
                 .bind(now_ms())
                 .bind(id)
                 .bind(owner)
-                .execute(self.pool()),
+                .execute(&mut *self.conn().await?),
             )
             .await?;
         Ok(updated.rows_affected() == 1)
@@ -229,7 +230,7 @@ impl Store {
         .bind(tenant_id)
         .bind(project_id)
         .bind(id)
-        .fetch_one(self.pool()))
+        .fetch_one(&mut *self.conn().await?))
         .await?;
         Ok(artifact)
     }

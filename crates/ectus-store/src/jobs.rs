@@ -200,7 +200,7 @@ impl Store {
         new: &NewJob,
         trace_parent: Option<&str>,
     ) -> Result<Job> {
-        let id = insert_job(self.pool(), tenant_id, new, trace_parent).await?;
+        let id = insert_job(&mut *self.conn().await?, tenant_id, new, trace_parent).await?;
         self.get_job(tenant_id, &id).await
     }
 
@@ -211,7 +211,7 @@ impl Store {
                 sqlx::query_as("SELECT * FROM jobs WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant_id)
                     .bind(id)
-                    .fetch_one(self.pool()),
+                    .fetch_one(&mut *self.conn().await?),
             )
             .await?)
     }
@@ -223,7 +223,7 @@ impl Store {
                 "get_job_unscoped",
                 sqlx::query_as("SELECT * FROM jobs WHERE id = $1")
                     .bind(id)
-                    .fetch_one(self.pool()),
+                    .fetch_one(&mut *self.conn().await?),
             )
             .await?)
     }
@@ -263,7 +263,7 @@ impl Store {
                 "list_jobs",
                 sql.query()
                     .try_map(|row| <Job as sqlx::FromRow<_>>::from_row(&row))
-                    .fetch_all(self.pool()),
+                    .fetch_all(&mut *self.conn().await?),
             )
             .await?;
         let next_cursor = if items.len() > limit as usize {
@@ -291,7 +291,7 @@ impl Store {
                     .bind(now)
                     .bind(tenant_id)
                     .bind(id)
-                    .execute(self.pool()),
+                    .execute(&mut *self.conn().await?),
                 )
                 .await?;
             if cancelled.rows_affected() == 1 {
@@ -304,7 +304,7 @@ impl Store {
             .bind(now)
             .bind(tenant_id)
             .bind(id)
-            .execute(self.pool()))
+            .execute(&mut *self.conn().await?))
             .await?;
             let job = self.get_job(tenant_id, id).await?;
             match job.state()? {
@@ -330,7 +330,7 @@ impl Store {
                     .bind(owner)
                     .bind(now + lease_ms)
                     .bind(now)
-                    .fetch_optional(self.pool()),
+                    .fetch_optional(&mut *self.conn().await?),
             )
             .await?)
     }
@@ -349,7 +349,7 @@ impl Store {
                 .bind(now_ms() + lease_ms)
                 .bind(id)
                 .bind(owner)
-                .fetch_optional(self.pool()),
+                .fetch_optional(&mut *self.conn().await?),
             )
             .await?;
         Ok(match row {
@@ -379,7 +379,7 @@ impl Store {
         .bind(now_ms())
         .bind(id)
         .bind(owner)
-        .execute(self.pool()))
+        .execute(&mut *self.conn().await?))
         .await?;
         Ok(updated.rows_affected() == 1)
     }
@@ -402,7 +402,7 @@ impl Store {
         .bind(now)
         .bind(id)
         .bind(owner)
-        .execute(self.pool()))
+        .execute(&mut *self.conn().await?))
         .await?;
         Ok(updated.rows_affected() == 1)
     }
@@ -434,7 +434,7 @@ impl Store {
         .bind(error)
         .bind(id)
         .bind(owner)
-        .fetch_optional(self.pool()))
+        .fetch_optional(&mut *self.conn().await?))
         .await?;
         Ok(row.and_then(|(state,)| JobState::parse(&state)))
     }
@@ -450,7 +450,7 @@ impl Store {
         .bind(now)
         .bind(id)
         .bind(owner)
-        .execute(self.pool()))
+        .execute(&mut *self.conn().await?))
         .await?;
         Ok(updated.rows_affected() == 1)
     }
@@ -473,7 +473,7 @@ impl Store {
                 .bind(now)
                 .bind(id)
                 .bind(owner)
-                .execute(self.pool()),
+                .execute(&mut *self.conn().await?),
             )
             .await?;
         Ok(updated.rows_affected() == 1)
@@ -489,7 +489,7 @@ impl Store {
              WHERE state = 'running' AND lease_expires_at < $1 AND cancel_requested_at IS NOT NULL",
         )
         .bind(now)
-        .execute(self.pool()))
+        .execute(&mut *self.conn().await?))
         .await?
         .rows_affected();
         let failed = self.timed("reap_expired_leases", sqlx::query(
@@ -501,7 +501,7 @@ impl Store {
              WHERE state = 'running' AND lease_expires_at < $1 AND attempts >= max_attempts",
         )
         .bind(now)
-        .execute(self.pool()))
+        .execute(&mut *self.conn().await?))
         .await?
         .rows_affected();
         let requeued = self
@@ -515,7 +515,7 @@ impl Store {
              WHERE state = 'running' AND lease_expires_at < $1",
                 )
                 .bind(now)
-                .execute(self.pool()),
+                .execute(&mut *self.conn().await?),
             )
             .await?
             .rows_affected();
@@ -531,7 +531,7 @@ impl Store {
         Ok(self.timed("queue_depth", sqlx::query_as(
             "SELECT kind, state, COUNT(*) AS count FROM jobs GROUP BY kind, state ORDER BY kind, state",
         )
-        .fetch_all(self.pool()))
+        .fetch_all(&mut *self.conn().await?))
         .await?)
     }
 }

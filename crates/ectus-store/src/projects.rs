@@ -138,7 +138,7 @@ impl Store {
         .bind(project.version)
         .bind(project.created_at)
         .bind(project.updated_at)
-        .execute(self.pool()))
+        .execute(&mut *self.conn().await?))
         .await
         .map_err(|e| {
             StoreError::unique_as_conflict(e, format!("a project named {name:?} already exists"))
@@ -153,7 +153,7 @@ impl Store {
                 sqlx::query_as("SELECT * FROM projects WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant_id)
                     .bind(id)
-                    .fetch_one(self.pool()),
+                    .fetch_one(&mut *self.conn().await?),
             )
             .await?)
     }
@@ -210,7 +210,7 @@ impl Store {
                 "list_projects",
                 sql.query()
                     .try_map(|row| <Project as sqlx::FromRow<_>>::from_row(&row))
-                    .fetch_all(self.pool()),
+                    .fetch_all(&mut *self.conn().await?),
             )
             .await?;
         let next_cursor = if items.len() > limit as usize {
@@ -265,7 +265,7 @@ impl Store {
             .bind(tenant_id)
             .bind(id)
             .bind(current.version)
-            .execute(self.pool()))
+            .execute(&mut *self.conn().await?))
             .await
             .map_err(|e| {
                 StoreError::unique_as_conflict(
@@ -289,7 +289,7 @@ impl Store {
                 sqlx::query("DELETE FROM projects WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant_id)
                     .bind(id)
-                    .execute(self.pool()),
+                    .execute(&mut *self.conn().await?),
             )
             .await?;
         if deleted.rows_affected() == 0 {

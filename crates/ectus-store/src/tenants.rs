@@ -65,7 +65,7 @@ impl Store {
                 .bind(&tenant.id)
                 .bind(&tenant.name)
                 .bind(tenant.created_at)
-                .execute(self.pool()),
+                .execute(&mut *self.conn().await?),
         )
         .await
         .map_err(|e| {
@@ -80,7 +80,7 @@ impl Store {
                 "tenant_by_name",
                 sqlx::query_as("SELECT * FROM tenants WHERE name = $1")
                     .bind(name)
-                    .fetch_one(self.pool()),
+                    .fetch_one(&mut *self.conn().await?),
             )
             .await?)
     }
@@ -91,7 +91,7 @@ impl Store {
                 "tenant_by_id",
                 sqlx::query_as("SELECT * FROM tenants WHERE id = $1")
                     .bind(id)
-                    .fetch_one(self.pool()),
+                    .fetch_one(&mut *self.conn().await?),
             )
             .await?)
     }
@@ -101,7 +101,7 @@ impl Store {
             .timed(
                 "list_tenants",
                 sqlx::query_as("SELECT * FROM tenants ORDER BY created_at, id")
-                    .fetch_all(self.pool()),
+                    .fetch_all(&mut *self.conn().await?),
             )
             .await?)
     }
@@ -110,7 +110,7 @@ impl Store {
         let (count,): (i64,) = self
             .timed(
                 "count_tenants",
-                sqlx::query_as("SELECT COUNT(*) FROM tenants").fetch_one(self.pool()),
+                sqlx::query_as("SELECT COUNT(*) FROM tenants").fetch_one(&mut *self.conn().await?),
             )
             .await?;
         Ok(count)
@@ -144,7 +144,7 @@ impl Store {
             .bind(&user.name)
             .bind(&user.role)
             .bind(user.created_at)
-            .execute(self.pool()),
+            .execute(&mut *self.conn().await?),
         )
         .await
         .map_err(|e| {

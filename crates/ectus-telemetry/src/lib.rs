@@ -7,6 +7,7 @@
 //! `http_route`, `http_response_status_code`). Every label set is bounded: routes are
 //! templates, never raw paths. docs/observability.md lists every metric with its buckets.
 
+pub mod filter;
 pub mod logs;
 mod process;
 pub mod redact;
@@ -22,7 +23,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::{Registry, Unit};
 
-pub use process::refresh_process_metrics;
+pub use process::{refresh_filesystem_metrics, refresh_process_metrics};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct HttpLabels {
@@ -83,6 +84,11 @@ pub struct DbLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DbSystemLabels {
+    pub db_system: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct BuildLabels {
     pub version: String,
     pub commit: String,
@@ -110,6 +116,9 @@ pub struct Metrics {
     pub db_pool_max_connections: Gauge,
     pub db_operation_duration: Family<DbLabels, Histogram>,
     pub db_operation_errors: Family<DbLabels, Counter>,
+    pub db_connection_wait: Family<DbSystemLabels, Histogram>,
+    pub data_dir_avail_bytes: Gauge,
+    pub data_dir_size_bytes: Gauge,
     pub build_info: Family<BuildLabels, Gauge>,
     pub spans_exported: Counter,
     pub spans_dropped: Counter,
@@ -274,6 +283,27 @@ impl Metrics {
             "Database operations that failed",
             db_operation_errors.clone(),
         );
+        let db_connection_wait = Family::new_with_constructor(db_histogram as fn() -> Histogram);
+        registry.register_with_unit(
+            "db_client_connection_wait_time",
+            "Time spent waiting for a pooled database connection",
+            Unit::Seconds,
+            db_connection_wait.clone(),
+        );
+        let data_dir_avail_bytes = Gauge::default();
+        registry.register_with_unit(
+            "ectus_data_dir_filesystem_avail",
+            "Space available to Ectus-R on the data directory's filesystem",
+            Unit::Bytes,
+            data_dir_avail_bytes.clone(),
+        );
+        let data_dir_size_bytes = Gauge::default();
+        registry.register_with_unit(
+            "ectus_data_dir_filesystem_size",
+            "Size of the data directory's filesystem",
+            Unit::Bytes,
+            data_dir_size_bytes.clone(),
+        );
         let build_info = Family::default();
         registry.register(
             "ectus_build_info",
@@ -320,6 +350,9 @@ impl Metrics {
             db_pool_max_connections,
             db_operation_duration,
             db_operation_errors,
+            db_connection_wait,
+            data_dir_avail_bytes,
+            data_dir_size_bytes,
             build_info,
             spans_exported,
             spans_dropped,

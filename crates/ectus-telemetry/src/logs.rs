@@ -1,13 +1,17 @@
 //! Log lines: one JSON object per line (or plain text for a terminal), with the fields of
 //! every enclosing span flattened in (`request_id`, `tenant_id`, …), secrets redacted by field
 //! name and by value pattern, and routine access lines sampled while warnings, errors and slow
-//! requests are always kept.
+//! requests are always kept. Inside a traced span every line carries the OpenTelemetry
+//! `trace_id` and the `span_id` of its innermost span.
 
 use std::io::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
+use opentelemetry::trace::TraceContextExt as _;
+use tracing::dispatcher::WeakDispatch;
 use tracing::field::{Field, Visit};
-use tracing::{Event, Level, Subscriber};
+use tracing::{Dispatch, Event, Level, Subscriber};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
@@ -44,6 +48,8 @@ pub struct LogLayer<W> {
     options: LogOptions,
     writer: W,
     access_lines: AtomicU64,
+    /// The subscriber this layer belongs to, to read OpenTelemetry ids of spans.
+    dispatch: OnceLock<WeakDispatch>,
 }
 
 impl<W> LogLayer<W> {
@@ -52,7 +58,23 @@ impl<W> LogLayer<W> {
             options,
             writer,
             access_lines: AtomicU64::new(0),
+            dispatch: OnceLock::new(),
         }
+    }
+
+    /// The OpenTelemetry trace and span ids of a span, when an OpenTelemetry layer tracks it
+    /// and its context is valid (sampled or not).
+    fn otel_ids(&self, id: &tracing::span::Id) -> Option<(String, String)> {
+        let dispatch = self.dispatch.get()?.upgrade()?;
+        let context = tracing_opentelemetry::get_otel_context(id, &dispatch)?;
+        let span = context.span();
+        let span_context = span.span_context();
+        span_context.is_valid().then(|| {
+            (
+                span_context.trace_id().to_string(),
+                span_context.span_id().to_string(),
+            )
+        })
     }
 
     /// Deterministic sampling: keeps `ratio` of the calls, evenly spread.
@@ -162,6 +184,10 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
     W: for<'w> MakeWriter<'w> + 'static,
 {
+    fn on_register_dispatch(&self, subscriber: &Dispatch) {
+        let _ = self.dispatch.set(subscriber.downgrade());
+    }
+
     fn on_new_span(
         &self,
         attrs: &tracing::span::Attributes<'_>,
@@ -219,6 +245,8 @@ where
             .event_scope(event)
             .map(|scope| scope.collect())
             .unwrap_or_default();
+        // Read before any extension is borrowed: the OpenTelemetry layer locks them.
+        let otel_ids = spans.first().and_then(|leaf| self.otel_ids(&leaf.id()));
         let extensions: Vec<_> = spans.iter().map(|span| span.extensions()).collect();
         let mut ordered: Vec<(&str, &serde_json::Value)> =
             fields.iter().rev().map(|(n, v)| (*n, v)).collect();
@@ -248,7 +276,24 @@ where
             line.push_str(": ");
             line.push_str(&redact_text(&message));
         }
-        let mut written: Vec<&str> = Vec::with_capacity(ordered.len());
+        let mut written: Vec<&str> = Vec::with_capacity(ordered.len() + 2);
+        if let Some((trace_id, span_id)) = &otel_ids {
+            for (name, id) in [("trace_id", trace_id), ("span_id", span_id)] {
+                written.push(name);
+                if json {
+                    line.push_str(",\"");
+                    line.push_str(name);
+                    line.push_str("\":\"");
+                    line.push_str(id);
+                    line.push('"');
+                } else {
+                    line.push(' ');
+                    line.push_str(name);
+                    line.push('=');
+                    line.push_str(id);
+                }
+            }
+        }
         for (name, value) in ordered {
             if written.contains(&name)
                 || (json && matches!(name, "timestamp" | "level" | "target" | "message"))
@@ -342,6 +387,43 @@ mod tests {
         assert!(first["timestamp"]
             .as_str()
             .is_some_and(|t| t.ends_with('Z')));
+    }
+
+    #[test]
+    fn lines_in_traced_spans_carry_the_trace_id_and_the_innermost_span_id() {
+        let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+        let out = Capture::default();
+        // Wrapped in `Option` as the binary does, to prove the ids still come through.
+        let otel = Some(crate::traces::layer(&provider));
+        let subscriber = tracing_subscriber::registry()
+            .with(LogLayer::new(LogOptions::default(), out.clone()))
+            .with(otel);
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!("outside any span");
+            let outer = tracing::info_span!("request");
+            let _outer = outer.enter();
+            tracing::info!("in the request");
+            let inner = tracing::info_span!("db");
+            let _inner = inner.enter();
+            tracing::info!("in the query");
+        });
+        let bytes = out.0.lock().map(|b| b.clone()).unwrap_or_default();
+        let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&bytes)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json line"))
+            .collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[0].get("span_id").is_none() && lines[0].get("trace_id").is_none());
+        let hex = |v: &serde_json::Value, len: usize| {
+            v.as_str()
+                .is_some_and(|s| s.len() == len && s.chars().all(|c| c.is_ascii_hexdigit()))
+        };
+        assert!(hex(&lines[1]["trace_id"], 32) && hex(&lines[1]["span_id"], 16));
+        assert_eq!(lines[1]["trace_id"], lines[2]["trace_id"], "one trace");
+        assert_ne!(
+            lines[1]["span_id"], lines[2]["span_id"],
+            "the innermost span's id"
+        );
     }
 
     #[test]

@@ -88,25 +88,43 @@ async fn run(
         return Ok(None);
     }
     ctx.progress("generate", 5, "rendering the project").await;
-    let project = ectus_codegen::generate(&spec).context("code generation failed")?;
     // One directory per attempt: a worker that lost its lease never shares files with the
     // worker that took over.
     let dir = settings.work_dir.join(format!("{id}-{}", ctx.job.attempts));
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
-    }
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    ectus_codegen::write_project(&dir, &project, false)?;
+    phase_span("render").in_scope(|| -> anyhow::Result<()> {
+        let project = ectus_codegen::generate(&spec).context("code generation failed")?;
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)
+                .with_context(|| format!("cannot clear {}", dir.display()))?;
+        }
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        ectus_codegen::write_project(&dir, &project, false)?;
+        Ok(())
+    })?;
     let report = if generation.qa == 1 {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let qa = ectus_qa::run(&dir, &settings.qa, move |phase, done| {
             let _ = tx.send((phase, done.map(|d| d.status)));
         });
         tokio::pin!(qa);
+        // The span of the QA phase running now: opened when it starts, closed when it ends.
+        let mut running: Option<tracing::Span> = None;
         loop {
             tokio::select! {
                 report = &mut qa => break Some(report),
                 Some((phase, status)) = rx.recv() => {
+                    match status {
+                        None => running = Some(phase_span(phase.name())),
+                        Some(status) => {
+                            if let Some(span) = running.take() {
+                                if status != PhaseStatus::Passed && status != PhaseStatus::Skipped {
+                                    span.record("otel.status_code", "ERROR");
+                                }
+                                span.record("status", format!("{status:?}").to_lowercase());
+                            }
+                        }
+                    }
                     let message = match status {
                         None => format!("{} started", phase.name()),
                         Some(PhaseStatus::Passed) => format!("{} passed", phase.name()),
@@ -124,7 +142,7 @@ async fn run(
         None
     };
     ctx.progress("package", 97, "packaging the project").await;
-    let artifact = package(&dir, &spec.service.name)?;
+    let artifact = phase_span("package").in_scope(|| package(&dir, &spec.service.name))?;
     let status = match &report {
         None => "generated",
         Some(r) if r.verdict == Verdict::Passed => "passed",
@@ -154,6 +172,18 @@ async fn run(
         "tests_failed": report.as_ref().map(|r| r.tests.failed),
         "artifact_bytes": artifact.len(),
     })))
+}
+
+/// A span for one phase of a generation job (`render`, the QA phases, `package`), a child of
+/// the job's span.
+fn phase_span(phase: &'static str) -> tracing::Span {
+    tracing::info_span!(
+        "phase",
+        "otel.name" = %format_args!("generate {phase}"),
+        "otel.status_code" = tracing::field::Empty,
+        phase,
+        status = tracing::field::Empty
+    )
 }
 
 /// Counts the generation and, when QA ran, its phase durations and compiler errors.

@@ -6,7 +6,7 @@ use std::io::IsTerminal as _;
 use ectus_telemetry::logs::{LogLayer, LogOptions};
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::{EnvFilter, Layer as _};
 
 use crate::config::{Config, LogFormat};
 
@@ -57,11 +57,14 @@ pub fn init(full: &Config) -> Telemetry {
             None
         }
     };
-    let otel = provider.as_ref().map(ectus_telemetry::traces::layer);
+    // Directives choose log lines only; spans reach the OpenTelemetry layer at INFO and above
+    // whatever the log level.
+    let otel = provider.as_ref().map(|provider| {
+        ectus_telemetry::traces::layer(provider).with_filter(ectus_telemetry::filter::SPAN_LEVEL)
+    });
     // A subscriber already installed (tests) is not an error worth stopping for.
     let _ = tracing_subscriber::registry()
-        .with(filter)
-        .with(layer)
+        .with(layer.with_filter(ectus_telemetry::filter::EventFilter::new(filter)))
         .with(otel)
         .try_init();
     Telemetry { provider }

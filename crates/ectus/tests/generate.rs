@@ -6,7 +6,9 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_ectus");
+mod common;
+
+use common::BIN;
 
 /// Builds share one cache and two cores: run them one at a time.
 static BUILDS: Mutex<()> = Mutex::new(());
@@ -346,6 +348,9 @@ mod http {
 #[test]
 fn the_api_generates_verifies_and_serves_the_artifact() {
     let _serial = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
+    // Spans of the job and its phases go to a real OTLP receiver.
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (collector, received) = runtime.block_on(common::otlp_receiver());
     let dir = tempfile::tempdir().expect("dir");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -366,6 +371,9 @@ fn the_api_generates_verifies_and_serves_the_artifact() {
         .env("ECTUS_GENERATION__TARGET_DIR", cache())
         .env("ECTUS_WORKERS__POLL_INTERVAL_MS", "50")
         .env("ECTUS_LOG__LEVEL", "warn")
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &collector)
+        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+        .env("ECTUS_TRACING__SAMPLE_RATIO", "1.0")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -440,7 +448,7 @@ fn the_api_generates_verifies_and_serves_the_artifact() {
     ] {
         assert!(
             stream.contains(phase),
-            "missing {phase} in the event stream"
+            "missing {phase} in the event stream: {stream}"
         );
     }
     let read = http::json(&http::call(
@@ -470,6 +478,46 @@ fn the_api_generates_verifies_and_serves_the_artifact() {
     let service = read["spec"]["service"]["name"].as_str().expect("service");
     assert!(unpacked.join(service).join("Cargo.toml").is_file());
     assert!(unpacked.join(service).join("Cargo.lock").is_file());
+
+    // Every phase of the job is a span under the job's span.
+    let phases = [
+        "generate render",
+        "generate build",
+        "generate test",
+        "generate package",
+    ];
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let (job_span, children) = loop {
+        let spans = received.lock().map(|s| s.clone()).unwrap_or_default();
+        let job_span = spans.iter().find(|s| s.name == "job").cloned();
+        let children: Vec<_> = spans
+            .iter()
+            .filter(|s| {
+                job_span
+                    .as_ref()
+                    .is_some_and(|j| s.parent_span_id == j.span_id)
+            })
+            .map(|s| s.name.clone())
+            .collect();
+        if phases.iter().all(|p| children.iter().any(|c| c == p)) || Instant::now() > deadline {
+            break (job_span, children);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(
+        job_span.is_some(),
+        "the job's span arrived: {:?}",
+        received
+            .lock()
+            .map(|s| s.iter().map(|s| s.name.clone()).collect::<Vec<_>>())
+            .unwrap_or_default()
+    );
+    for phase in phases {
+        assert!(
+            children.iter().any(|c| c == phase),
+            "{phase} is a child of the job span: {children:?}"
+        );
+    }
     let _ = server.kill();
     let _ = server.wait();
 }

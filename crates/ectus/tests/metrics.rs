@@ -29,13 +29,17 @@ pub const DOCUMENTED: &[&str] = &[
     "db_client_operation_duration_seconds",
     "db_client_operation_errors_total",
     "db_client_connections_max",
+    "db_client_connection_wait_time_seconds",
+    "ectus_data_dir_filesystem_avail_bytes",
+    "ectus_data_dir_filesystem_size_bytes",
     "ectus_build_info",
     "ectus_otel_spans_exported_total",
     "ectus_otel_spans_dropped_total",
     "ectus_otel_export_failures_total",
     "process_resident_memory_bytes",
-    "process_cpu_seconds",
+    "process_cpu_seconds_total",
     "process_open_fds",
+    "process_max_fds",
     "process_start_time_seconds",
 ];
 
@@ -174,6 +178,26 @@ async fn the_metrics_listener_exposes_every_documented_metric_with_bounded_route
     assert!(value(&text, "process_resident_memory_bytes").unwrap_or(0.0) > 1_000_000.0);
     assert!(value(&text, "process_start_time_seconds").unwrap_or(0.0) > 1.7e9);
     assert!(value(&text, "process_open_fds").unwrap_or(0.0) > 3.0);
+    assert!(
+        value(&text, "process_max_fds").unwrap_or(0.0)
+            >= value(&text, "process_open_fds").unwrap_or(f64::MAX)
+    );
+    assert!(value(&text, "process_cpu_seconds_total").unwrap_or(0.0) > 0.0);
+    let fs_size = value(&text, "ectus_data_dir_filesystem_size_bytes").unwrap_or(0.0);
+    let fs_avail = value(&text, "ectus_data_dir_filesystem_avail_bytes").unwrap_or(-1.0);
+    assert!(
+        fs_size > 0.0 && (0.0..=fs_size).contains(&fs_avail),
+        "{fs_avail} of {fs_size}"
+    );
+    let waits = value(
+        &text,
+        "db_client_connection_wait_time_seconds_count{db_system=\"sqlite\"}",
+    )
+    .unwrap_or(0.0);
+    assert!(
+        waits >= 1000.0,
+        "every operation waited for a connection: {waits}"
+    );
     assert!(
         text.contains("ectus_job_retries_total{kind=\"sleep\"} 1"),
         "the first attempt failed and was retried"

@@ -26,8 +26,11 @@ pub async fn start(
     let address = listener
         .local_addr()
         .context("cannot read the metrics address")?;
-    let router =
-        ectus_server::metrics_router(Some(store.clone()), config.metrics.bearer_token.clone());
+    let router = ectus_server::metrics_router(
+        Some(store.clone()),
+        Some(config.data_dir.clone()),
+        config.metrics.bearer_token.clone(),
+    );
     tokio::spawn(async move {
         let served = axum::serve(listener, router)
             .with_graceful_shutdown(async move { shutdown.cancelled().await })
