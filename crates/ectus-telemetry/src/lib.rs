@@ -89,6 +89,13 @@ pub struct DbSystemLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DropLabels {
+    /// `queue_full` (the export queue was full) or `export_failed` (the receiver refused or
+    /// could not be reached).
+    pub reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct BuildLabels {
     pub version: String,
     pub commit: String,
@@ -121,7 +128,7 @@ pub struct Metrics {
     pub data_dir_size_bytes: Gauge,
     pub build_info: Family<BuildLabels, Gauge>,
     pub spans_exported: Counter,
-    pub spans_dropped: Counter,
+    pub spans_dropped: Family<DropLabels, Counter>,
     pub span_export_failures: Counter,
     pub(crate) process: process::ProcessMetrics,
 }
@@ -316,10 +323,13 @@ impl Metrics {
             "Spans accepted by the OTLP receiver",
             spans_exported.clone(),
         );
-        let spans_dropped = Counter::default();
+        let spans_dropped = Family::<DropLabels, Counter>::default();
+        for reason in ["queue_full", "export_failed"] {
+            let _ = spans_dropped.get_or_create(&DropLabels { reason });
+        }
         registry.register(
             "ectus_otel_spans_dropped",
-            "Spans lost because their export failed",
+            "Spans lost, by reason (queue_full, export_failed)",
             spans_dropped.clone(),
         );
         let span_export_failures = Counter::default();

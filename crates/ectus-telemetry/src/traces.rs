@@ -6,14 +6,15 @@
 //! `OTEL_BSP_*` — or by the `[tracing]` configuration section. Sampling is parent-based: a
 //! request that arrives with a sampled `traceparent` is traced, others by ratio.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::WithExportConfig as _;
 use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{BatchSpanProcessor, SpanData, SpanExporter, SpanProcessor};
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
-use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
 
 /// Tracing settings from the configuration file (environment variables take precedence).
@@ -55,11 +56,18 @@ pub fn provider(settings: &TraceSettings) -> Result<Option<SdkTracerProvider>, S
     let exporter = exporter
         .build()
         .map_err(|e| format!("cannot build the OTLP exporter: {e}"))?;
+    let pending = Arc::new(AtomicUsize::new(0));
     let exporter = CountingExporter {
         inner: exporter,
         last_warning: Mutex::new(None),
+        pending: pending.clone(),
     };
-    let mut builder = SdkTracerProvider::builder().with_batch_exporter(exporter);
+    let processor = BoundedQueue {
+        inner: BatchSpanProcessor::builder(exporter).build(),
+        pending,
+        capacity: queue_capacity(),
+    };
+    let mut builder = SdkTracerProvider::builder().with_span_processor(processor);
     if !env_set("OTEL_TRACES_SAMPLER") {
         builder = builder.with_sampler(Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(
             settings.sample_ratio.clamp(0.0, 1.0),
@@ -70,6 +78,60 @@ pub fn provider(settings: &TraceSettings) -> Result<Option<SdkTracerProvider>, S
         resource = resource.with_service_name(settings.service_name.clone());
     }
     Ok(Some(builder.with_resource(resource.build()).build()))
+}
+
+/// The export queue's size: `OTEL_BSP_MAX_QUEUE_SIZE`, as the batch processor reads it.
+fn queue_capacity() -> usize {
+    std::env::var(opentelemetry_sdk::trace::OTEL_BSP_MAX_QUEUE_SIZE)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(opentelemetry_sdk::trace::OTEL_BSP_MAX_QUEUE_SIZE_DEFAULT)
+}
+
+/// Puts a counted bound in front of the batch processor: a sampled span that finds
+/// `capacity` spans already waiting for export is dropped and counted under
+/// `reason="queue_full"` (the batch processor would drop it silently). Spans leave the count
+/// when their export batch finishes, whatever its outcome.
+#[derive(Debug)]
+struct BoundedQueue<P> {
+    inner: P,
+    pending: Arc<AtomicUsize>,
+    capacity: usize,
+}
+
+impl<P: SpanProcessor> SpanProcessor for BoundedQueue<P> {
+    fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, cx: &opentelemetry::Context) {
+        self.inner.on_start(span, cx);
+    }
+
+    fn on_end(&self, span: SpanData) {
+        if !span.span_context.is_sampled() {
+            return;
+        }
+        if self.pending.fetch_add(1, Ordering::Relaxed) >= self.capacity {
+            self.pending.fetch_sub(1, Ordering::Relaxed);
+            crate::metrics()
+                .spans_dropped
+                .get_or_create(&crate::DropLabels {
+                    reason: "queue_full",
+                })
+                .inc();
+            return;
+        }
+        self.inner.on_end(span);
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.inner.set_resource(resource);
+    }
 }
 
 /// The `tracing` layer that turns spans into OpenTelemetry spans of `provider`.
@@ -88,19 +150,32 @@ const WARN_EVERY: Duration = Duration::from_secs(60);
 struct CountingExporter<E> {
     inner: E,
     last_warning: Mutex<Option<Instant>>,
+    /// Spans handed to the batch processor and not yet through an export.
+    pending: Arc<AtomicUsize>,
 }
 
 impl<E: SpanExporter> SpanExporter for CountingExporter<E> {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        let spans = batch.len() as u64;
+        let count = batch.len();
+        let spans = count as u64;
         let result = self.inner.export(batch).await;
+        let _ = self
+            .pending
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                Some(n.saturating_sub(count))
+            });
         let metrics = crate::metrics();
         match &result {
             Ok(()) => {
                 metrics.spans_exported.inc_by(spans);
             }
             Err(error) => {
-                metrics.spans_dropped.inc_by(spans);
+                metrics
+                    .spans_dropped
+                    .get_or_create(&crate::DropLabels {
+                        reason: "export_failed",
+                    })
+                    .inc_by(spans);
                 metrics.span_export_failures.inc();
                 let due = self
                     .last_warning
@@ -131,5 +206,62 @@ impl<E: SpanExporter> SpanExporter for CountingExporter<E> {
 
     fn set_resource(&mut self, resource: &Resource) {
         self.inner.set_resource(resource);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use opentelemetry::trace::{Tracer as _, TracerProvider as _};
+
+    use super::*;
+
+    /// A processor whose "export" never finishes: every span it receives stays pending.
+    #[derive(Debug, Default)]
+    struct Stuck(Arc<Mutex<Vec<SpanData>>>);
+
+    impl SpanProcessor for Stuck {
+        fn on_start(&self, _: &mut opentelemetry_sdk::trace::Span, _: &opentelemetry::Context) {}
+        fn on_end(&self, span: SpanData) {
+            if let Ok(mut held) = self.0.lock() {
+                held.push(span);
+            }
+        }
+        fn force_flush(&self) -> OTelSdkResult {
+            Ok(())
+        }
+        fn shutdown_with_timeout(&self, _: Duration) -> OTelSdkResult {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_span_finding_the_queue_full_is_dropped_and_counted() {
+        let held = Arc::new(Mutex::new(Vec::new()));
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(BoundedQueue {
+                inner: Stuck(held.clone()),
+                pending: Arc::new(AtomicUsize::new(0)),
+                capacity: 2,
+            })
+            .build();
+        let dropped = || {
+            crate::metrics()
+                .spans_dropped
+                .get_or_create(&crate::DropLabels {
+                    reason: "queue_full",
+                })
+                .get()
+        };
+        let before = dropped();
+        let tracer = provider.tracer("test");
+        for name in ["one", "two", "three", "four"] {
+            tracer.in_span(name, |_| {});
+        }
+        let kept: Vec<String> = held
+            .lock()
+            .map(|h| h.iter().map(|s| s.name.to_string()).collect())
+            .unwrap_or_default();
+        assert_eq!(kept, ["one", "two"], "the queue holds its capacity");
+        assert_eq!(dropped() - before, 2, "the rest are counted as queue_full");
     }
 }

@@ -183,9 +183,9 @@ async fn an_unreachable_collector_is_counted_logged_once_and_never_fails_request
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert!(
-        scrape
-            .lines()
-            .any(|l| l.starts_with("ectus_otel_spans_dropped_total ") && !l.ends_with(" 0")),
+        scrape.lines().any(|l| l
+            .starts_with("ectus_otel_spans_dropped_total{reason=\"export_failed\"} ")
+            && !l.ends_with(" 0")),
         "{scrape}"
     );
     let log = std::fs::read_to_string(served.dir.path().join("out.log")).expect("log");
