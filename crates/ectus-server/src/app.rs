@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 use crate::middleware;
 use crate::openapi::ApiDoc;
 use crate::problem::ApiError;
-use crate::routes::{generations, health, jobs, me, projects, spec};
+use crate::routes::{generations, health, incidents, jobs, me, projects, spec};
 use crate::state::AppState;
 
 /// Every documented route, and the OpenAPI document describing exactly those routes.
@@ -37,6 +37,9 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(jobs::get))
         .routes(routes!(jobs::cancel))
         .routes(routes!(jobs::events))
+        .routes(routes!(incidents::webhook))
+        .routes(routes!(incidents::list))
+        .routes(routes!(incidents::acknowledge))
         .split_for_parts()
 }
 

@@ -21,6 +21,7 @@ use crate::problem::{FieldError, Problem};
         (name = "generations", description = "Generating, verifying and downloading a project's service"),
         (name = "jobs", description = "The durable job queue"),
         (name = "tenancy", description = "Who is calling"),
+        (name = "incidents", description = "Alerts received from Alertmanager, recorded and acknowledged as incidents"),
         (name = "health", description = "Probes for load balancers and orchestrators"),
     )
 )]

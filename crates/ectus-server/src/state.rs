@@ -17,6 +17,9 @@ pub struct HttpSettings {
     pub cors_allowed_origins: Vec<String>,
     /// How often an event stream checks its job for changes.
     pub events_poll_interval: Duration,
+    /// Bearer token Alertmanager sends to `POST /api/v1/alerts/webhook`; `None` turns the
+    /// webhook off.
+    pub alert_webhook_token: Option<String>,
 }
 
 impl Default for HttpSettings {
@@ -26,6 +29,7 @@ impl Default for HttpSettings {
             request_timeout: Duration::from_secs(30),
             cors_allowed_origins: Vec::new(),
             events_poll_interval: Duration::from_millis(250),
+            alert_webhook_token: None,
         }
     }
 }

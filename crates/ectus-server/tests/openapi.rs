@@ -9,6 +9,7 @@ use ectus_testkit::TestBackend;
 /// is not served) fails here.
 const SERVED: &[(&str, &str)] = &[
     ("DELETE", "/api/v1/projects/{id}"),
+    ("GET", "/api/v1/incidents"),
     ("GET", "/api/v1/jobs"),
     ("GET", "/api/v1/jobs/{id}"),
     ("GET", "/api/v1/jobs/{id}/events"),
@@ -25,6 +26,8 @@ const SERVED: &[(&str, &str)] = &[
     ("GET", "/health/live"),
     ("GET", "/health/ready"),
     ("PATCH", "/api/v1/projects/{id}"),
+    ("POST", "/api/v1/alerts/webhook"),
+    ("POST", "/api/v1/incidents/{id}/ack"),
     ("POST", "/api/v1/jobs"),
     ("POST", "/api/v1/jobs/{id}/cancel"),
     ("POST", "/api/v1/projects"),

@@ -16,6 +16,7 @@ mod sql;
 
 pub mod api_keys;
 pub mod generations;
+pub mod incidents;
 pub mod jobs;
 pub mod projects;
 pub mod tenants;

@@ -5,6 +5,10 @@ use serde::Serialize;
 use crate::error::{Result, StoreError};
 use crate::{new_id, now_ms, Store};
 
+/// The tenant created at first start. Its admin keys are the platform operator's: they also
+/// see and acknowledge the platform's incidents.
+pub const OPERATOR_TENANT: &str = "default";
+
 /// An isolated customer of the platform: every other record belongs to exactly one tenant.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Tenant {

@@ -12,7 +12,7 @@ use ectus_store::api_keys::NewKey;
 use ectus_store::tenants::Role;
 use ectus_store::{Store, StoreError};
 
-pub const DEFAULT_TENANT: &str = "default";
+pub const DEFAULT_TENANT: &str = ectus_store::tenants::OPERATOR_TENANT;
 pub const ADMIN_KEY_FILE: &str = "admin-key";
 
 /// Creates the default tenant, its admin user and an admin key when the database has no

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_CONFIG_FILE: &str = "ectus.toml";
 
 /// Top-level sections; other `ECTUS_*` variables are not configuration.
-const SECTIONS: [&str; 8] = [
+const SECTIONS: [&str; 9] = [
     "data_dir",
     "server",
     "database",
@@ -26,6 +26,7 @@ const SECTIONS: [&str; 8] = [
     "generation",
     "metrics",
     "tracing",
+    "alerts",
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -40,6 +41,16 @@ pub struct Config {
     pub generation: GenerationConfig,
     pub metrics: MetricsConfig,
     pub tracing: TracingConfig,
+    pub alerts: AlertsConfig,
+}
+
+/// Receiving Alertmanager's webhook as incidents.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertsConfig {
+    /// Bearer token Alertmanager must send to `POST /api/v1/alerts/webhook`; unset turns the
+    /// webhook off.
+    pub webhook_token: Option<String>,
 }
 
 /// OpenTelemetry trace export; the standard `OTEL_*` variables take precedence.
@@ -181,6 +192,7 @@ impl Default for Config {
             generation: GenerationConfig::default(),
             metrics: MetricsConfig::default(),
             tracing: TracingConfig::default(),
+            alerts: AlertsConfig::default(),
         }
     }
 }
@@ -305,6 +317,11 @@ impl Config {
                 "invalid configuration: server.listen = {:?} is not a socket address; allowed: HOST:PORT with an IP host, such as 127.0.0.1:8080 or 0.0.0.0:8080",
                 self.server.listen
             );
+        }
+        if let Some(token) = &self.alerts.webhook_token {
+            if !token.is_empty() && token.trim().len() < 16 {
+                bail!("invalid configuration: alerts.webhook_token is too short ({} characters); allowed: at least 16 characters, e.g. from `openssl rand -hex 32`", token.trim().len());
+            }
         }
         if !self.metrics.listen.is_empty() && self.metrics.listen.parse::<SocketAddr>().is_err() {
             bail!(
@@ -461,6 +478,7 @@ impl Config {
             .as_deref()
             .map(ectus_store::redact_url);
         shown.metrics.bearer_token = self.metrics.bearer_token.as_ref().map(|_| "***".to_owned());
+        shown.alerts.webhook_token = self.alerts.webhook_token.as_ref().map(|_| "***".to_owned());
         toml::to_string_pretty(&shown).context("cannot render the configuration")
     }
 }

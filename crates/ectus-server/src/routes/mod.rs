@@ -2,6 +2,7 @@
 
 pub mod generations;
 pub mod health;
+pub mod incidents;
 pub mod jobs;
 pub mod me;
 pub mod projects;

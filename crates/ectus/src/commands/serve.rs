@@ -52,6 +52,11 @@ pub async fn run(config_path: Option<&Path>, args: ServeArgs) -> anyhow::Result<
             body_limit_bytes: config.server.body_limit_bytes,
             request_timeout: Duration::from_secs(config.server.request_timeout_secs),
             cors_allowed_origins: config.server.cors_allowed_origins.clone(),
+            alert_webhook_token: config
+                .alerts
+                .webhook_token
+                .clone()
+                .filter(|t| !t.trim().is_empty()),
             ..Default::default()
         }),
         shutdown: shutdown.clone(),
