@@ -75,10 +75,14 @@ pub fn build_app(state: AppState) -> Router {
         Some(cors) => router.layer(cors),
         None => router,
     };
-    router
+    let router = router
         .layer(axum::middleware::from_fn(middleware::problem_details))
-        .layer(CompressionLayer::new())
-        .layer(axum::middleware::from_fn(middleware::request_id))
+        .layer(CompressionLayer::new());
+    if settings.request_telemetry {
+        router.layer(axum::middleware::from_fn(middleware::request_id))
+    } else {
+        router
+    }
 }
 
 fn cors_layer(origins: &[String]) -> Option<CorsLayer> {

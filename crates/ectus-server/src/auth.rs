@@ -46,14 +46,8 @@ impl FromRequestParts<AppState> for Auth {
                 ))
             }
         };
-        let checked = tracing::Instrument::instrument(
-            state.store.authenticate(key),
-            tracing::info_span!(
-                "authenticate",
-                "db.system" = state.store.backend().db_system()
-            ),
-        )
-        .await?;
+        // The key lookup is its own `db authenticate` span under the request's span.
+        let checked = state.store.authenticate(key).await?;
         match checked {
             Ok(principal) => {
                 tracing::Span::current().record("tenant_id", principal.tenant_id.as_str());

@@ -54,7 +54,6 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
         "request",
         request_id = %id,
         tenant_id = tracing::field::Empty,
-        trace_id = tracing::field::Empty,
         "otel.kind" = "server",
         "otel.status_code" = tracing::field::Empty,
         "http.request.method" = %method,
@@ -75,9 +74,6 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
             .is_valid()
             .then(|| span_context.trace_id().to_string())
     };
-    if let Some(trace_id) = &trace_id {
-        span.record("trace_id", trace_id.as_str());
-    }
     let mut response = tracing::Instrument::instrument(next.run(req), span.clone()).await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);

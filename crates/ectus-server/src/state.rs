@@ -20,6 +20,9 @@ pub struct HttpSettings {
     /// Bearer token Alertmanager sends to `POST /api/v1/alerts/webhook`; `None` turns the
     /// webhook off.
     pub alert_webhook_token: Option<String>,
+    /// Per-request telemetry: request id, span, metrics and access line. Always on in the
+    /// platform; off only to measure what it costs (the observability load benchmark).
+    pub request_telemetry: bool,
 }
 
 impl Default for HttpSettings {
@@ -30,6 +33,7 @@ impl Default for HttpSettings {
             cors_allowed_origins: Vec::new(),
             events_poll_interval: Duration::from_millis(250),
             alert_webhook_token: None,
+            request_telemetry: true,
         }
     }
 }

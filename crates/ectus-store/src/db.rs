@@ -138,6 +138,9 @@ impl Store {
     /// Takes a connection from the pool, recording the wait in
     /// `db_client_connection_wait_time_seconds` (a timed-out wait is recorded too).
     pub(crate) async fn conn(&self) -> Result<PoolConnection<Any>, sqlx::Error> {
+        if !ectus_telemetry::enabled() {
+            return self.pool.acquire().await;
+        }
         let started = std::time::Instant::now();
         let conn = self.pool.acquire().await;
         ectus_telemetry::metrics()
@@ -229,6 +232,9 @@ impl Store {
         operation: &'static str,
         query: impl std::future::Future<Output = Result<T, sqlx::Error>>,
     ) -> Result<T, sqlx::Error> {
+        if !ectus_telemetry::enabled() {
+            return query.await;
+        }
         let system = self.backend.db_system();
         let span = tracing::info_span!(
             "db",

@@ -8,6 +8,7 @@
 //! templates, never raw paths. docs/observability.md lists every metric with its buckets.
 
 pub mod filter;
+pub mod install;
 pub mod logs;
 mod process;
 pub mod redact;
@@ -406,6 +407,20 @@ impl Metrics {
 }
 
 static METRICS: OnceLock<Metrics> = OnceLock::new();
+
+static ENABLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// Whether per-operation telemetry (spans and metrics of database operations) is recorded.
+/// Always on in the platform; the observability overhead benchmark turns it off to measure
+/// the platform without it.
+pub fn enabled() -> bool {
+    ENABLED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Turns per-operation telemetry on or off for the whole process (see [`enabled`]).
+pub fn set_enabled(on: bool) {
+    ENABLED.store(on, std::sync::atomic::Ordering::Relaxed);
+}
 
 /// The process-wide metrics (created on first use, with the build info set).
 pub fn metrics() -> &'static Metrics {

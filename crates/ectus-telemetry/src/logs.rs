@@ -88,57 +88,128 @@ impl<W> LogLayer<W> {
     }
 }
 
-/// Fields recorded on a span, kept in its extensions.
-struct SpanFields(Vec<(&'static str, serde_json::Value)>);
-
-struct Collect<'a> {
-    fields: &'a mut Vec<(&'static str, serde_json::Value)>,
-    message: Option<&'a mut String>,
+/// Fields rendered once, where they are recorded: each value already redacted (and escaped
+/// for JSON when lines are JSON) in one buffer, with the name and the range of every value.
+/// A span keeps its fields this way in its extensions, so a line pays only for copying them.
+/// Fields named `otel.*` steer the OpenTelemetry export and are not logged.
+#[derive(Default)]
+struct Rendered {
+    buf: String,
+    fields: Vec<(&'static str, std::ops::Range<usize>)>,
 }
 
-impl Collect<'_> {
-    fn put(&mut self, field: &Field, value: serde_json::Value) {
-        if field.name() == "message" {
+/// Renders visited fields into a [`Rendered`]; for events, also captures the message and the
+/// access line's `elapsed_ms`.
+struct Render<'a> {
+    out: &'a mut Rendered,
+    json: bool,
+    message: Option<&'a mut String>,
+    elapsed_ms: Option<f64>,
+}
+
+impl Render<'_> {
+    fn text(&mut self, field: &Field, value: &str) {
+        let name = field.name();
+        if name == "message" {
             if let Some(message) = self.message.as_deref_mut() {
-                *message = match value {
-                    serde_json::Value::String(s) => s,
-                    other => other.to_string(),
-                };
+                message.push_str(value);
                 return;
             }
         }
-        self.fields.retain(|(name, _)| *name != field.name());
-        self.fields.push((field.name(), value));
+        if name.starts_with("otel.") {
+            return;
+        }
+        let start = self.out.buf.len();
+        if is_secret_field(name) {
+            if self.json {
+                push_json_str(&mut self.out.buf, REDACTED);
+            } else {
+                self.out.buf.push_str(REDACTED);
+            }
+        } else {
+            let value = redact_text(value);
+            if self.json {
+                push_json_str(&mut self.out.buf, &value);
+            } else {
+                self.out.buf.push_str(&value);
+            }
+        }
+        self.out.fields.push((name, start..self.out.buf.len()));
+    }
+
+    fn plain(&mut self, field: &Field, value: impl std::fmt::Display) {
+        use std::fmt::Write as _;
+        let name = field.name();
+        if name.starts_with("otel.") {
+            return;
+        }
+        let start = self.out.buf.len();
+        if is_secret_field(name) {
+            if self.json {
+                push_json_str(&mut self.out.buf, REDACTED);
+            } else {
+                self.out.buf.push_str(REDACTED);
+            }
+        } else {
+            let _ = write!(self.out.buf, "{value}");
+        }
+        self.out.fields.push((name, start..self.out.buf.len()));
     }
 }
 
-impl Visit for Collect<'_> {
+impl Visit for Render<'_> {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.put(field, serde_json::Value::String(format!("{value:?}")));
+        use std::fmt::Write as _;
+        if field.name().starts_with("otel.") {
+            return;
+        }
+        // Formatted once into a reused buffer, then redacted and escaped like any text.
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+        }
+        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut text) => {
+                text.clear();
+                let _ = write!(text, "{value:?}");
+                self.text(field, &text);
+            }
+            Err(_) => self.text(field, &format!("{value:?}")),
+        });
     }
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.put(field, serde_json::Value::String(value.to_owned()));
+        self.text(field, value);
     }
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.put(field, value.into());
+        self.plain(field, value);
     }
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.put(field, value.into());
+        self.plain(field, value);
     }
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.put(
-            field,
-            serde_json::Number::from_f64(value).map_or(serde_json::Value::Null, Into::into),
-        );
+        if field.name() == "elapsed_ms" {
+            self.elapsed_ms = Some(value);
+        }
+        if value.is_finite() {
+            self.plain(field, value);
+        } else if self.json {
+            self.plain(field, "null");
+        } else {
+            self.plain(field, value);
+        }
     }
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.put(field, value.into());
+        self.plain(field, value);
     }
 }
 
 /// Appends `text` as a JSON string (quoted and escaped).
 fn push_json_str(out: &mut String, text: &str) {
     out.push('"');
+    if !text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push_str(text);
+        out.push('"');
+        return;
+    }
     for ch in text.chars() {
         match ch {
             '"' => out.push_str("\\\""),
@@ -151,32 +222,6 @@ fn push_json_str(out: &mut String, text: &str) {
         }
     }
     out.push('"');
-}
-
-/// Appends a field value, redacted by field name and by value pattern.
-fn push_value(out: &mut String, name: &str, value: &serde_json::Value, json: bool) {
-    if is_secret_field(name) {
-        if json {
-            push_json_str(out, REDACTED);
-        } else {
-            out.push_str(REDACTED);
-        }
-        return;
-    }
-    match value {
-        serde_json::Value::String(text) => {
-            let text = redact_text(text);
-            if json {
-                push_json_str(out, &text);
-            } else {
-                out.push_str(&text);
-            }
-        }
-        other => {
-            use std::fmt::Write as _;
-            let _ = write!(out, "{other}");
-        }
-    }
 }
 
 impl<S, W> Layer<S> for LogLayer<W>
@@ -194,13 +239,15 @@ where
         id: &tracing::span::Id,
         ctx: Context<'_, S>,
     ) {
-        let mut fields = Vec::new();
-        attrs.record(&mut Collect {
-            fields: &mut fields,
+        let mut rendered = Rendered::default();
+        attrs.record(&mut Render {
+            out: &mut rendered,
+            json: self.options.json,
             message: None,
+            elapsed_ms: None,
         });
         if let Some(span) = ctx.span(id) {
-            span.extensions_mut().insert(SpanFields(fields));
+            span.extensions_mut().insert(rendered);
         }
     }
 
@@ -212,10 +259,13 @@ where
     ) {
         if let Some(span) = ctx.span(id) {
             let mut extensions = span.extensions_mut();
-            if let Some(SpanFields(fields)) = extensions.get_mut::<SpanFields>() {
-                values.record(&mut Collect {
-                    fields,
+            if let Some(rendered) = extensions.get_mut::<Rendered>() {
+                // Appended: a line reads fields newest first, so a re-recorded name wins.
+                values.record(&mut Render {
+                    out: rendered,
+                    json: self.options.json,
                     message: None,
+                    elapsed_ms: None,
                 });
             }
         }
@@ -223,24 +273,23 @@ where
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         let meta = event.metadata();
+        let json = self.options.json;
         let mut message = String::new();
-        let mut fields = Vec::new();
-        event.record(&mut Collect {
-            fields: &mut fields,
+        let mut own = Rendered::default();
+        let mut render = Render {
+            out: &mut own,
+            json,
             message: Some(&mut message),
-        });
+            elapsed_ms: None,
+        };
+        event.record(&mut render);
+        let elapsed_ms = render.elapsed_ms;
         if meta.target() == ACCESS_TARGET && *meta.level() == Level::INFO {
-            let slow = fields
-                .iter()
-                .find(|(name, _)| *name == "elapsed_ms")
-                .and_then(|(_, v)| v.as_f64())
-                .is_some_and(|ms| ms >= self.options.slow_request_ms);
+            let slow = elapsed_ms.is_some_and(|ms| ms >= self.options.slow_request_ms);
             if !slow && !self.keep_access_line() {
                 return;
             }
         }
-        // Innermost wins: the event's own fields, then its spans from the innermost out; a
-        // name already written is skipped. Span fields are borrowed, never cloned.
         let spans: Vec<_> = ctx
             .event_scope(event)
             .map(|scope| scope.collect())
@@ -248,15 +297,7 @@ where
         // Read before any extension is borrowed: the OpenTelemetry layer locks them.
         let otel_ids = spans.first().and_then(|leaf| self.otel_ids(&leaf.id()));
         let extensions: Vec<_> = spans.iter().map(|span| span.extensions()).collect();
-        let mut ordered: Vec<(&str, &serde_json::Value)> =
-            fields.iter().rev().map(|(n, v)| (*n, v)).collect();
-        for guard in &extensions {
-            if let Some(SpanFields(span_fields)) = guard.get::<SpanFields>() {
-                ordered.extend(span_fields.iter().rev().map(|(n, v)| (*n, v)));
-            }
-        }
-        let json = self.options.json;
-        let mut line = String::with_capacity(256);
+        let mut line = String::with_capacity(512);
         let timestamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         if json {
             line.push_str("{\"timestamp\":\"");
@@ -276,41 +317,48 @@ where
             line.push_str(": ");
             line.push_str(&redact_text(&message));
         }
-        let mut written: Vec<&str> = Vec::with_capacity(ordered.len() + 2);
-        if let Some((trace_id, span_id)) = &otel_ids {
-            for (name, id) in [("trace_id", trace_id), ("span_id", span_id)] {
-                written.push(name);
-                if json {
-                    line.push_str(",\"");
-                    line.push_str(name);
-                    line.push_str("\":\"");
-                    line.push_str(id);
-                    line.push('"');
-                } else {
-                    line.push(' ');
-                    line.push_str(name);
-                    line.push('=');
-                    line.push_str(id);
-                }
-            }
-        }
-        for (name, value) in ordered {
-            if written.contains(&name)
-                || (json && matches!(name, "timestamp" | "level" | "target" | "message"))
-            {
-                continue;
-            }
-            written.push(name);
+        let push_name = |line: &mut String, name: &str| {
             if json {
-                line.push(',');
-                push_json_str(&mut line, name);
-                line.push(':');
+                line.push_str(",\"");
+                line.push_str(name);
+                line.push_str("\":");
             } else {
                 line.push(' ');
                 line.push_str(name);
                 line.push('=');
             }
-            push_value(&mut line, name, value, json);
+        };
+        // Innermost wins: the event's own fields, then its spans from the innermost out, each
+        // newest first; a name already written is skipped.
+        let mut written: Vec<&str> = Vec::with_capacity(24);
+        if json {
+            written.extend(["timestamp", "level", "target", "message"]);
+        }
+        if let Some((trace_id, span_id)) = &otel_ids {
+            for (name, id) in [("trace_id", trace_id), ("span_id", span_id)] {
+                written.push(name);
+                push_name(&mut line, name);
+                if json {
+                    push_json_str(&mut line, id);
+                } else {
+                    line.push_str(id);
+                }
+            }
+        }
+        let sources = std::iter::once(&own).chain(
+            extensions
+                .iter()
+                .filter_map(|guard| guard.get::<Rendered>()),
+        );
+        for rendered in sources {
+            for (name, range) in rendered.fields.iter().rev() {
+                if written.contains(name) {
+                    continue;
+                }
+                written.push(name);
+                push_name(&mut line, name);
+                line.push_str(&rendered.buf[range.clone()]);
+            }
         }
         line.push_str(if json { "}\n" } else { "\n" });
         let _ = self.writer.make_writer().write_all(line.as_bytes());
@@ -452,15 +500,14 @@ mod tests {
             tracing::warn!(target: ACCESS_TARGET, elapsed_ms = 1.0, status = 503, "request");
             tracing::info!("other lines are not sampled");
         });
-        let lines: Vec<&str> = out.lines().collect();
-        assert_eq!(
-            lines
-                .iter()
-                .filter(|l| l.contains("\"elapsed_ms\":3.0"))
-                .count(),
-            10
-        );
-        assert!(out.contains("\"elapsed_ms\":900.0") && out.contains("\"status\":503"));
+        let lines: Vec<serde_json::Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json line"))
+            .collect();
+        let elapsed = |ms: f64| lines.iter().filter(|l| l["elapsed_ms"] == ms).count();
+        assert_eq!(elapsed(3.0), 10);
+        assert_eq!(elapsed(900.0), 1, "slow requests are always kept");
+        assert!(lines.iter().any(|l| l["status"] == 503));
         assert!(out.contains("other lines are not sampled"));
     }
 }

@@ -16,16 +16,45 @@ pub const SECRET_FIELDS: &[&str] = &[
 
 pub const REDACTED: &str = "[redacted]";
 
-/// Whether a field of this name holds a secret.
+/// Whether a field of this name holds a secret. Runs for every logged field: one pass of a
+/// case-insensitive automaton over the name, no allocation.
 pub fn is_secret_field(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    SECRET_FIELDS.iter().any(|s| lower.contains(s))
+    static NEEDLES: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::OnceLock::new();
+    let automaton = NEEDLES.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(SECRET_FIELDS)
+            .ok()
+    });
+    match automaton {
+        Some(automaton) => automaton.is_match(name),
+        // Building from a fixed list of short words cannot fail; stay safe if it ever did.
+        None => {
+            let lower = name.to_ascii_lowercase();
+            SECRET_FIELDS.iter().any(|s| lower.contains(s))
+        }
+    }
 }
 
 /// Masks secrets inside free text: `Bearer <token>`, Ectus-R API keys (`ek_<prefix>_<secret>`
 /// keeps its public prefix) and passwords in URLs (`scheme://user:***@host`).
 pub fn redact_text(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains("earer") && !text.contains("ek_") && !text.contains("://") {
+    static TRIGGERS: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::OnceLock::new();
+    // One pass decides whether any pattern can be present; most text has none.
+    let clean = TRIGGERS
+        .get_or_init(|| {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(["bearer", "ek_", "://"])
+                .ok()
+        })
+        .as_ref()
+        .is_some_and(|triggers| !triggers.is_match(text));
+    if clean {
         return std::borrow::Cow::Borrowed(text);
     }
     let text = redact_bearer(text);

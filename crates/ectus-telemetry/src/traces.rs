@@ -16,6 +16,7 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{BatchSpanProcessor, SpanData, SpanExporter, SpanProcessor};
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
 use opentelemetry_sdk::Resource;
+use tracing_subscriber::Layer as _;
 
 /// Tracing settings from the configuration file (environment variables take precedence).
 #[derive(Debug, Clone)]
@@ -139,7 +140,20 @@ pub fn layer<S>(provider: &SdkTracerProvider) -> impl tracing_subscriber::Layer<
 where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
 {
-    tracing_opentelemetry::layer().with_tracer(provider.tracer("ectus"))
+    // Only what the platform uses: span timing, fields and status. Code locations, thread
+    // names, busy/idle tracking, context activation on every poll and log events as span
+    // events each cost work on every span or poll whether the trace is sampled or not.
+    tracing_opentelemetry::layer()
+        .with_tracer(provider.tracer("ectus"))
+        .with_location(false)
+        .with_threads(false)
+        .with_target(false)
+        .with_level(false)
+        .with_tracked_inactivity(false)
+        .with_context_activation(false)
+        .with_filter(tracing_subscriber::filter::filter_fn(|meta| {
+            meta.is_span() && crate::filter::SPAN_LEVEL >= *meta.level()
+        }))
 }
 
 /// How often an unreachable collector is reported in the log.
