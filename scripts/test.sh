@@ -5,7 +5,10 @@
 # When ECTUS_TEST_POSTGRES_URL is not set, a throwaway PostgreSQL cluster is created in a
 # temporary directory (installing the Debian package first if the server is missing), used
 # for the run, and removed afterwards. Schemathesis is installed from PyPI when missing
-# (ECTUS_SCHEMATHESIS may point at an existing `st`).
+# (ECTUS_SCHEMATHESIS may point at an existing `st`). The operations bundle is checked with
+# the Debian packages `prometheus` and `prometheus-alertmanager` (promtool, amtool, and the
+# servers for the end-to-end alert test), installed when missing; the tests start and stop
+# their own instances.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -61,6 +64,25 @@ start_postgres() {
 
 if [ -z "${ECTUS_TEST_POSTGRES_URL:-}" ]; then
   start_postgres
+fi
+
+# Prometheus and Alertmanager: rule unit tests, configuration checks, the end-to-end alert.
+if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null \
+  || ! command -v prometheus >/dev/null || ! command -v prometheus-alertmanager >/dev/null; then
+  log "installing Prometheus and Alertmanager (Debian packages)"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "prometheus and prometheus-alertmanager are not installed and this is not root: install those Debian packages" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    prometheus prometheus-alertmanager >/dev/null
+  # The packages start system services; the tests run their own instances.
+  for service in prometheus prometheus-alertmanager prometheus-node-exporter; do
+    if command -v systemctl >/dev/null && systemctl is-active --quiet "$service" 2>/dev/null; then
+      systemctl stop "$service" || true
+    fi
+  done
 fi
 
 # Schemathesis checks one generated service against its own OpenAPI document.

@@ -357,28 +357,30 @@ fn the_api_generates_verifies_and_serves_the_artifact() {
         .expect("port")
         .port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = Command::new(BIN)
-        .current_dir(dir.path())
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--workers",
-            "1",
-            "--metrics-listen",
-            "",
-        ])
-        .env("ECTUS_GENERATION__TARGET_DIR", cache())
-        .env("ECTUS_WORKERS__POLL_INTERVAL_MS", "50")
-        .env("ECTUS_LOG__LEVEL", "warn")
-        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &collector)
-        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
-        .env("ECTUS_TRACING__SAMPLE_RATIO", "1.0")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve");
+    let _server = common::KillOnDrop(
+        Command::new(BIN)
+            .current_dir(dir.path())
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--workers",
+                "1",
+                "--metrics-listen",
+                "",
+            ])
+            .env("ECTUS_GENERATION__TARGET_DIR", cache())
+            .env("ECTUS_WORKERS__POLL_INTERVAL_MS", "50")
+            .env("ECTUS_LOG__LEVEL", "warn")
+            .env("OTEL_EXPORTER_OTLP_ENDPOINT", &collector)
+            .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+            .env("ECTUS_TRACING__SAMPLE_RATIO", "1.0")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve"),
+    );
     let key_file = dir.path().join(".ectus/admin-key");
     let deadline = Instant::now() + Duration::from_secs(60);
     while !key_file.exists() || std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -518,8 +520,6 @@ fn the_api_generates_verifies_and_serves_the_artifact() {
             "{phase} is a child of the job span: {children:?}"
         );
     }
-    let _ = server.kill();
-    let _ = server.wait();
 }
 
 /// The Schemathesis CLI: `ECTUS_SCHEMATHESIS` or `st` on the PATH (scripts/test.sh installs it).
@@ -545,18 +545,20 @@ fn schemathesis_finds_no_failure_in_a_generated_service() {
         .and_then(|l| l.local_addr())
         .expect("port")
         .port();
-    let mut server = Command::new(&binary)
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}/fuzz.db?mode=rwc", dir.path().display()),
-        )
-        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "error")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the generated service");
+    let server = common::KillOnDrop(
+        Command::new(&binary)
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}/fuzz.db?mode=rwc", dir.path().display()),
+            )
+            .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "error")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the generated service"),
+    );
     let deadline = Instant::now() + Duration::from_secs(30);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
@@ -583,8 +585,7 @@ fn schemathesis_finds_no_failure_in_a_generated_service() {
         .stdin(Stdio::null())
         .output()
         .expect("run schemathesis");
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     let output = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

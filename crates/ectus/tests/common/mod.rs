@@ -22,6 +22,16 @@ pub fn free_port() -> u16 {
         .expect("free port")
 }
 
+/// A child process killed when dropped (also when a test panics).
+pub struct KillOnDrop(pub Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A running `ectus serve` in a temporary directory; killed when dropped.
 pub struct Served {
     pub child: Child,
