@@ -125,15 +125,8 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
 
 /// The W3C `traceparent` of the current span, when it belongs to a valid trace.
 pub fn current_traceparent() -> Option<String> {
-    use opentelemetry::trace::TraceContextExt as _;
-    let context = tracing_opentelemetry::OpenTelemetrySpanExt::context(&tracing::Span::current());
-    if !context.span().span_context().is_valid() {
-        return None;
-    }
     let mut carrier = std::collections::HashMap::new();
-    opentelemetry::global::get_text_map_propagator(|propagator| {
-        propagator.inject_context(&context, &mut carrier)
-    });
+    ectus_telemetry::traces::inject_current_context(&mut carrier);
     carrier.remove("traceparent")
 }
 

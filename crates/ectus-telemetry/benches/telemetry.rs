@@ -1,6 +1,8 @@
 //! Costs of the telemetry hot paths, each next to the baseline of one atomic increment
 //! measured in the same run: labelled counter and histogram (uncontended and with two threads),
-//! encoding scrapes of 10,000 and 100,000 series, and one JSON log line.
+//! encoding scrapes of 10,000 and 100,000 series, one JSON log line, and one span created,
+//! entered and closed with the platform's subscriber with OpenTelemetry off, on but unsampled,
+//! and sampled with export to a local OTLP/HTTP receiver.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -118,5 +120,136 @@ fn logs(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(telemetry, instruments, scrape, logs);
+/// A minimal OTLP/HTTP receiver: answers every request with 200 (keep-alive), discarding
+/// bodies. Returns its base URL.
+fn otlp_sink() -> String {
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                let mut writer = stream;
+                loop {
+                    let mut length = 0usize;
+                    let mut line = String::new();
+                    loop {
+                        line.clear();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if line == "\r\n" {
+                            break;
+                        }
+                        let lower = line.to_ascii_lowercase();
+                        if let Some(v) = lower.strip_prefix("content-length:") {
+                            length = v.trim().parse().unwrap_or(0);
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    if reader.read_exact(&mut body).is_err()
+                        || writer
+                            .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n")
+                            .is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    url
+}
+
+/// One span as a database operation makes it: created with three fields, entered, closed.
+fn one_span() {
+    let span = tracing::info_span!(
+        "db",
+        "otel.name" = "db get_project",
+        "db.system" = "sqlite",
+        "db.operation.name" = "get_project"
+    );
+    let _entered = span.enter();
+}
+
+fn spans(c: &mut Criterion) {
+    use tracing_subscriber::Layer as _;
+    let mut group = c.benchmark_group("spans");
+    group.measurement_time(Duration::from_secs(3));
+    let logs = || {
+        ectus_telemetry::logs::LogLayer::new(
+            ectus_telemetry::logs::LogOptions::default(),
+            std::io::sink,
+        )
+        .with_filter(ectus_telemetry::filter::EventFilter::new(
+            tracing_subscriber::EnvFilter::new("info"),
+        ))
+    };
+    let off = tracing_subscriber::registry().with(logs());
+    tracing::subscriber::with_default(off, || {
+        group.bench_function("span_opentelemetry_off", |b| b.iter(one_span));
+    });
+    let sink = otlp_sink();
+    for (name, ratio) in [
+        ("span_opentelemetry_unsampled", 0.0),
+        ("span_opentelemetry_sampled_hot_path", 1.0),
+    ] {
+        let provider = ectus_telemetry::traces::provider(&ectus_telemetry::traces::TraceSettings {
+            endpoint: Some(sink.clone()),
+            service_name: "bench".into(),
+            sample_ratio: ratio,
+        })
+        .expect("provider")
+        .expect("export on");
+        let subscriber = tracing_subscriber::registry()
+            .with(logs())
+            .with(ectus_telemetry::traces::layer(&provider));
+        tracing::subscriber::with_default(subscriber, || {
+            // Batches of 256 spans (well under the queue's 2,048), the queue drained by an
+            // untimed flush between batches, so no span is dropped: the time is what a request
+            // pays; the export runs on the processor's own thread.
+            group.bench_function(name, |b| {
+                b.iter_custom(|iterations| {
+                    let mut spent = Duration::ZERO;
+                    let mut left = iterations;
+                    while left > 0 {
+                        let batch = left.min(256);
+                        let started = Instant::now();
+                        for _ in 0..batch {
+                            one_span();
+                        }
+                        spent += started.elapsed();
+                        let _ = provider.force_flush();
+                        left -= batch;
+                    }
+                    spent
+                })
+            });
+            if ratio > 0.0 {
+                // The same, with the export of each batch counted too (serialisation and the
+                // HTTP round trip), per span.
+                group.bench_function("span_opentelemetry_sampled_with_export", |b| {
+                    b.iter_custom(|iterations| {
+                        let started = Instant::now();
+                        let mut left = iterations;
+                        while left > 0 {
+                            let batch = left.min(256);
+                            for _ in 0..batch {
+                                one_span();
+                            }
+                            let _ = provider.force_flush();
+                            left -= batch;
+                        }
+                        started.elapsed()
+                    })
+                });
+            }
+        });
+        let _ = provider.shutdown();
+    }
+    group.finish();
+}
+
+criterion_group!(telemetry, instruments, scrape, logs, spans);
 criterion_main!(telemetry);

@@ -422,7 +422,8 @@ pub fn set_enabled(on: bool) {
     ENABLED.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// The process-wide metrics (created on first use, with the build info set).
+/// The process-wide metrics (created on first use, with the build info set to this crate's
+/// version and an unknown commit until [`set_build_info`] says otherwise).
 pub fn metrics() -> &'static Metrics {
     METRICS.get_or_init(|| {
         let metrics = Metrics::new();
@@ -430,11 +431,22 @@ pub fn metrics() -> &'static Metrics {
             .build_info
             .get_or_create(&BuildLabels {
                 version: env!("CARGO_PKG_VERSION").to_owned(),
-                commit: option_env!("ECTUS_COMMIT").unwrap_or("unknown").to_owned(),
+                commit: "unknown".to_owned(),
             })
             .set(1);
         metrics
     })
+}
+
+/// Sets `ectus_build_info{version, commit}` to what the binary was built from.
+pub fn set_build_info(version: &str, commit: &str) {
+    let info = &metrics().build_info;
+    info.clear();
+    info.get_or_create(&BuildLabels {
+        version: version.to_owned(),
+        commit: commit.to_owned(),
+    })
+    .set(1);
 }
 
 /// Content type of the OpenMetrics exposition.

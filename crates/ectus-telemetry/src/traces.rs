@@ -81,6 +81,21 @@ pub fn provider(settings: &TraceSettings) -> Result<Option<SdkTracerProvider>, S
     Ok(Some(builder.with_resource(resource.build()).build()))
 }
 
+/// Writes the W3C `traceparent` and `tracestate` of the current span into the headers of an
+/// outgoing request (`opentelemetry_http::HeaderInjector` over a `http::HeaderMap`, or any
+/// other carrier), so that the service called continues the trace. Nothing is written outside
+/// a valid trace. Every outgoing HTTP call of the platform goes through this.
+pub fn inject_current_context(carrier: &mut dyn opentelemetry::propagation::Injector) {
+    use opentelemetry::trace::TraceContextExt as _;
+    let context = tracing_opentelemetry::OpenTelemetrySpanExt::context(&tracing::Span::current());
+    if !context.span().span_context().is_valid() {
+        return;
+    }
+    opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.inject_context(&context, carrier)
+    });
+}
+
 /// The export queue's size: `OTEL_BSP_MAX_QUEUE_SIZE`, as the batch processor reads it.
 fn queue_capacity() -> usize {
     std::env::var(opentelemetry_sdk::trace::OTEL_BSP_MAX_QUEUE_SIZE)
@@ -246,6 +261,51 @@ mod tests {
         fn shutdown_with_timeout(&self, _: Duration) -> OTelSdkResult {
             Ok(())
         }
+    }
+
+    #[test]
+    fn outgoing_requests_carry_the_current_trace() {
+        use tracing_subscriber::layer::SubscriberExt as _;
+        opentelemetry::global::set_text_map_propagator(
+            opentelemetry_sdk::propagation::TraceContextPropagator::new(),
+        );
+        let provider = SdkTracerProvider::builder().build();
+        let subscriber = tracing_subscriber::registry().with(Some(layer(&provider)));
+        tracing::subscriber::with_default(subscriber, || {
+            let mut outside = std::collections::HashMap::new();
+            inject_current_context(&mut outside);
+            assert!(outside.is_empty(), "no trace, no header: {outside:?}");
+
+            let incoming = std::collections::HashMap::from([
+                (
+                    "traceparent".to_owned(),
+                    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".to_owned(),
+                ),
+                ("tracestate".to_owned(), "vendor=opaque".to_owned()),
+            ]);
+            let parent = opentelemetry::global::get_text_map_propagator(|p| p.extract(&incoming));
+            let span = tracing::info_span!("llm call");
+            let _ = tracing_opentelemetry::OpenTelemetrySpanExt::set_parent(&span, parent);
+            let _entered = span.enter();
+            let mut outgoing = std::collections::HashMap::new();
+            inject_current_context(&mut outgoing);
+            let traceparent = outgoing.get("traceparent").cloned().unwrap_or_default();
+            let parts: Vec<&str> = traceparent.split('-').collect();
+            assert_eq!(parts.len(), 4, "{traceparent}");
+            assert_eq!(
+                parts[1], "4bf92f3577b34da6a3ce929d0e0e4736",
+                "the same trace"
+            );
+            assert_ne!(
+                parts[2], "00f067aa0ba902b7",
+                "our span is the callee's parent"
+            );
+            assert_eq!(parts[3], "01", "sampled");
+            assert_eq!(
+                outgoing.get("tracestate").map(String::as_str),
+                Some("vendor=opaque")
+            );
+        });
     }
 
     #[test]

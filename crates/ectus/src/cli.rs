@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(
     name = "ectus",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("ECTUS_BUILD_COMMIT"), ")"),
     about = "Ectus-R: turn a requirement into a verified Rust web service, and run the platform that does it",
     after_help = "Examples:\n  ectus serve                                  # API + workers on ./.ectus/ectus.db\n  ectus serve --database-url postgres://ectus@db/ectus --workers 0\n  ectus worker --database-url postgres://ectus@db/ectus\n  ectus admin key create --tenant default --role member"
 )]

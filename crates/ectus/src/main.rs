@@ -15,6 +15,7 @@ use clap::Parser as _;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    ectus_telemetry::set_build_info(env!("CARGO_PKG_VERSION"), env!("ECTUS_BUILD_COMMIT"));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -215,10 +215,17 @@ async fn the_metrics_listener_exposes_every_documented_metric_with_bounded_route
         text.contains("db_client_operation_duration_seconds_count{db_system=\"sqlite\",db_operation_name=\"get_project\"} 1000"),
         "every project lookup is timed under its operation name"
     );
-    assert!(text.contains(&format!(
-        "ectus_build_info{{version=\"{}\"",
-        env!("CARGO_PKG_VERSION")
-    )));
+    let build = text
+        .lines()
+        .find(|l| l.starts_with("ectus_build_info{"))
+        .unwrap_or_default();
+    assert!(
+        build.starts_with(&format!(
+            "ectus_build_info{{version=\"{}\",commit=\"",
+            env!("CARGO_PKG_VERSION")
+        )) && !build.contains("commit=\"unknown\""),
+        "the commit is known in a checkout: {build}"
+    );
 
     let open = client
         .get(&metrics_url)
