@@ -174,7 +174,6 @@ fn one_span() {
 }
 
 fn spans(c: &mut Criterion) {
-    use tracing_subscriber::Layer as _;
     let mut group = c.benchmark_group("spans");
     group.measurement_time(Duration::from_secs(3));
     let logs = || {
@@ -182,11 +181,10 @@ fn spans(c: &mut Criterion) {
             ectus_telemetry::logs::LogOptions::default(),
             std::io::sink,
         )
-        .with_filter(ectus_telemetry::filter::EventFilter::new(
-            tracing_subscriber::EnvFilter::new("info"),
-        ))
     };
-    let off = tracing_subscriber::registry().with(logs());
+    let filter =
+        || ectus_telemetry::filter::EventFilter::new(tracing_subscriber::EnvFilter::new("info"));
+    let off = tracing_subscriber::registry().with(filter()).with(logs());
     tracing::subscriber::with_default(off, || {
         group.bench_function("span_opentelemetry_off", |b| b.iter(one_span));
     });
@@ -203,6 +201,7 @@ fn spans(c: &mut Criterion) {
         .expect("provider")
         .expect("export on");
         let subscriber = tracing_subscriber::registry()
+            .with(filter())
             .with(logs())
             .with(ectus_telemetry::traces::layer(&provider));
         tracing::subscriber::with_default(subscriber, || {
@@ -251,5 +250,76 @@ fn spans(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(telemetry, instruments, scrape, logs, spans);
+/// The same instruments and scrape with the `prometheus` crate (the other well-kept Rust
+/// client), measured in the same run: the comparison behind the choice of prometheus-client.
+fn alternative_client(c: &mut Criterion) {
+    let mut group = c.benchmark_group("prometheus_crate");
+    let registry = prometheus::Registry::new();
+    let counters = prometheus::IntCounterVec::new(
+        prometheus::Opts::new("bench_requests_total", "Requests"),
+        &["method", "route"],
+    )
+    .expect("counter");
+    let histograms = prometheus::HistogramVec::new(
+        prometheus::HistogramOpts::new("bench_duration_seconds", "Duration")
+            .buckets(ectus_telemetry::HTTP_BUCKETS.to_vec()),
+        &["method", "route"],
+    )
+    .expect("histogram");
+    registry
+        .register(Box::new(counters.clone()))
+        .expect("register");
+    registry
+        .register(Box::new(histograms.clone()))
+        .expect("register");
+    group.bench_function("counter_two_labels", |b| {
+        b.iter(|| {
+            counters
+                .with_label_values(black_box(&["GET", "/api/v1/projects/{id}"]))
+                .inc()
+        })
+    });
+    group.bench_function("histogram_two_labels", |b| {
+        b.iter(|| {
+            histograms
+                .with_label_values(black_box(&["GET", "/api/v1/projects/{id}"]))
+                .observe(black_box(0.012))
+        })
+    });
+    let scraped = prometheus::Registry::new();
+    let family = prometheus::IntCounterVec::new(
+        prometheus::Opts::new("bench_requests_total", "Requests"),
+        &["method", "route"],
+    )
+    .expect("counter");
+    scraped
+        .register(Box::new(family.clone()))
+        .expect("register");
+    for i in 0..10_000 {
+        family
+            .with_label_values(&["GET", &format!("/route/{i}")])
+            .inc();
+    }
+    let encoder = prometheus::TextEncoder::new();
+    let mut out = String::with_capacity(10_000 * 64);
+    group.sample_size(20);
+    group.bench_function("encode_10000_series", |b| {
+        b.iter(|| {
+            out.clear();
+            encoder
+                .encode_utf8(&scraped.gather(), &mut out)
+                .map(|()| out.len())
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(
+    telemetry,
+    instruments,
+    scrape,
+    logs,
+    spans,
+    alternative_client
+);
 criterion_main!(telemetry);

@@ -4,16 +4,17 @@
 //! request, query and job span whatever the log level.
 
 use tracing::subscriber::Interest;
-use tracing::{span, Event, Metadata, Subscriber};
+use tracing::{span, Metadata, Subscriber};
 use tracing_subscriber::filter::LevelFilter;
-use tracing_subscriber::layer::{Context, Filter};
-use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::EnvFilter;
 
 /// Spans at this level or above always pass, whatever the directives say.
 pub const SPAN_LEVEL: LevelFilter = LevelFilter::INFO;
 
-/// Events filtered by directives; spans kept at [`SPAN_LEVEL`] or above.
+/// A global filter (the first layer of the subscriber): events filtered by directives, spans
+/// kept at [`SPAN_LEVEL`] or above. Global rather than per-layer, so entering and leaving a
+/// span costs no per-layer filter bookkeeping.
 pub struct EventFilter {
     directives: EnvFilter,
 }
@@ -28,49 +29,45 @@ impl EventFilter {
     }
 }
 
-impl<S> Filter<S> for EventFilter
+impl<S> Layer<S> for EventFilter
 where
-    S: Subscriber + for<'a> LookupSpan<'a>,
+    S: Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
 {
-    fn enabled(&self, meta: &Metadata<'_>, cx: &Context<'_, S>) -> bool {
-        Self::span_kept(meta) || Filter::<S>::enabled(&self.directives, meta, cx)
-    }
-
-    fn callsite_enabled(&self, meta: &'static Metadata<'static>) -> Interest {
+    fn register_callsite(&self, meta: &'static Metadata<'static>) -> Interest {
         if Self::span_kept(meta) {
             Interest::always()
         } else {
-            Filter::<S>::callsite_enabled(&self.directives, meta)
+            Layer::<S>::register_callsite(&self.directives, meta)
         }
     }
 
-    fn event_enabled(&self, event: &Event<'_>, cx: &Context<'_, S>) -> bool {
-        Filter::<S>::event_enabled(&self.directives, event, cx)
+    fn enabled(&self, meta: &Metadata<'_>, cx: Context<'_, S>) -> bool {
+        Self::span_kept(meta) || Layer::<S>::enabled(&self.directives, meta, cx)
     }
 
     fn max_level_hint(&self) -> Option<LevelFilter> {
-        let directives = Filter::<S>::max_level_hint(&self.directives);
+        let directives = Layer::<S>::max_level_hint(&self.directives);
         Some(directives.map_or(SPAN_LEVEL, |level| level.max(SPAN_LEVEL)))
     }
 
-    fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, ctx: Context<'_, S>) {
-        Filter::<S>::on_new_span(&self.directives, attrs, id, ctx);
+    fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, cx: Context<'_, S>) {
+        Layer::<S>::on_new_span(&self.directives, attrs, id, cx);
     }
 
-    fn on_record(&self, id: &span::Id, values: &span::Record<'_>, ctx: Context<'_, S>) {
-        Filter::<S>::on_record(&self.directives, id, values, ctx);
+    fn on_record(&self, id: &span::Id, values: &span::Record<'_>, cx: Context<'_, S>) {
+        Layer::<S>::on_record(&self.directives, id, values, cx);
     }
 
-    fn on_enter(&self, id: &span::Id, ctx: Context<'_, S>) {
-        Filter::<S>::on_enter(&self.directives, id, ctx);
+    fn on_enter(&self, id: &span::Id, cx: Context<'_, S>) {
+        Layer::<S>::on_enter(&self.directives, id, cx);
     }
 
-    fn on_exit(&self, id: &span::Id, ctx: Context<'_, S>) {
-        Filter::<S>::on_exit(&self.directives, id, ctx);
+    fn on_exit(&self, id: &span::Id, cx: Context<'_, S>) {
+        Layer::<S>::on_exit(&self.directives, id, cx);
     }
 
-    fn on_close(&self, id: span::Id, ctx: Context<'_, S>) {
-        Filter::<S>::on_close(&self.directives, id, ctx);
+    fn on_close(&self, id: span::Id, cx: Context<'_, S>) {
+        Layer::<S>::on_close(&self.directives, id, cx);
     }
 }
 
@@ -79,7 +76,6 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use tracing_subscriber::layer::SubscriberExt as _;
-    use tracing_subscriber::Layer as _;
 
     use super::*;
     use crate::logs::{LogLayer, LogOptions};
@@ -110,12 +106,10 @@ mod tests {
     fn at_warn_info_lines_go_but_warnings_keep_their_span_fields_and_spans_reach_other_layers() {
         let out = Capture::default();
         let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
-        let otel = crate::traces::layer(&provider).with_filter(SPAN_LEVEL);
+        let otel = crate::traces::layer(&provider);
         let subscriber = tracing_subscriber::registry()
-            .with(
-                LogLayer::new(LogOptions::default(), out.clone())
-                    .with_filter(EventFilter::new(EnvFilter::new("warn"))),
-            )
+            .with(EventFilter::new(EnvFilter::new("warn")))
+            .with(LogLayer::new(LogOptions::default(), out.clone()))
             .with(Some(otel));
         tracing::subscriber::with_default(subscriber, || {
             let span = tracing::info_span!("request", request_id = "r-7");

@@ -4,7 +4,7 @@
 
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
-use tracing_subscriber::{EnvFilter, Layer as _};
+use tracing_subscriber::EnvFilter;
 
 use crate::filter::EventFilter;
 use crate::logs::{LogLayer, LogOptions};
@@ -41,11 +41,14 @@ pub fn install(directives: &str, log: LogOptions, traces: &TraceSettings) -> Tel
         }
     };
     // Directives choose log lines only; spans reach the OpenTelemetry layer at INFO and above
-    // whatever the log level (its own filter).
-    let otel = provider.as_ref().map(crate::traces::layer);
-    let _ = tracing_subscriber::registry()
-        .with(layer.with_filter(EventFilter::new(filter)))
-        .with(otel)
-        .try_init();
+    // whatever the log level (its own filter). The layer is added only when export is on,
+    // not wrapped in an `Option`, which would hide the dispatcher from it.
+    let base = tracing_subscriber::registry()
+        .with(EventFilter::new(filter))
+        .with(layer);
+    let _ = match provider.as_ref() {
+        Some(provider) => base.with(crate::traces::layer(provider)).try_init(),
+        None => base.try_init(),
+    };
     Telemetry { provider }
 }

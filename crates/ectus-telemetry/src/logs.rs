@@ -64,17 +64,17 @@ impl<W> LogLayer<W> {
 
     /// The OpenTelemetry trace and span ids of a span, when an OpenTelemetry layer tracks it
     /// and its context is valid (sampled or not).
-    fn otel_ids(&self, id: &tracing::span::Id) -> Option<(String, String)> {
+    fn otel_ids(
+        &self,
+        id: &tracing::span::Id,
+    ) -> Option<(opentelemetry::trace::TraceId, opentelemetry::trace::SpanId)> {
         let dispatch = self.dispatch.get()?.upgrade()?;
         let context = tracing_opentelemetry::get_otel_context(id, &dispatch)?;
         let span = context.span();
         let span_context = span.span_context();
-        span_context.is_valid().then(|| {
-            (
-                span_context.trace_id().to_string(),
-                span_context.span_id().to_string(),
-            )
-        })
+        span_context
+            .is_valid()
+            .then(|| (span_context.trace_id(), span_context.span_id()))
     }
 
     /// Deterministic sampling: keeps `ratio` of the calls, evenly spread.
@@ -92,10 +92,19 @@ impl<W> LogLayer<W> {
 /// for JSON when lines are JSON) in one buffer, with the name and the range of every value.
 /// A span keeps its fields this way in its extensions, so a line pays only for copying them.
 /// Fields named `otel.*` steer the OpenTelemetry export and are not logged.
-#[derive(Default)]
 struct Rendered {
     buf: String,
     fields: Vec<(&'static str, std::ops::Range<usize>)>,
+}
+
+impl Default for Rendered {
+    /// Sized for a typical span, so rendering does not grow the buffers step by step.
+    fn default() -> Self {
+        Rendered {
+            buf: String::with_capacity(160),
+            fields: Vec::with_capacity(6),
+        }
+    }
 }
 
 /// Renders visited fields into a [`Rendered`]; for events, also captures the message and the
@@ -120,7 +129,7 @@ impl Render<'_> {
             return;
         }
         let start = self.out.buf.len();
-        if is_secret_field(name) {
+        if is_secret_name(name) {
             if self.json {
                 push_json_str(&mut self.out.buf, REDACTED);
             } else {
@@ -144,7 +153,7 @@ impl Render<'_> {
             return;
         }
         let start = self.out.buf.len();
-        if is_secret_field(name) {
+        if is_secret_name(name) {
             if self.json {
                 push_json_str(&mut self.out.buf, REDACTED);
             } else {
@@ -200,6 +209,71 @@ impl Visit for Render<'_> {
     fn record_bool(&mut self, field: &Field, value: bool) {
         self.plain(field, value);
     }
+}
+
+/// [`is_secret_field`] for a field name of a callsite, remembered per name: field names are
+/// `'static` strings, so the address and length identify one.
+fn is_secret_name(name: &'static str) -> bool {
+    thread_local! {
+        static KNOWN: std::cell::RefCell<[(usize, usize, bool); 128]> =
+            const { std::cell::RefCell::new([(0, 0, false); 128]) };
+    }
+    let key = (name.as_ptr() as usize, name.len());
+    let slot = (key.0 >> 3) % 128;
+    KNOWN.with(|known| {
+        let Ok(mut known) = known.try_borrow_mut() else {
+            return is_secret_field(name);
+        };
+        let (address, len, secret) = known[slot];
+        if (address, len) == key {
+            return secret;
+        }
+        let secret = is_secret_field(name);
+        known[slot] = (key.0, key.1, secret);
+        secret
+    })
+}
+
+/// Appends the time as RFC 3339 UTC with microseconds (`2026-11-27T10:00:00.123456Z`).
+fn push_timestamp(out: &mut String, now: std::time::SystemTime) {
+    let since = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = since.as_secs();
+    let days = (secs / 86_400) as i64;
+    let of_day = secs % 86_400;
+    // Civil date from days since 1970-01-01 (proleptic Gregorian calendar).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    // Digits pushed directly: this runs for every line.
+    fn digits(out: &mut String, value: u64, width: u32, then: Option<char>) {
+        for place in (0..width).rev() {
+            let digit = (value / 10u64.pow(place)) % 10;
+            out.push(char::from(b'0' + digit as u8));
+        }
+        if let Some(separator) = then {
+            out.push(separator);
+        }
+    }
+    digits(out, year.max(0) as u64, 4, Some('-'));
+    digits(out, month as u64, 2, Some('-'));
+    digits(out, day as u64, 2, Some('T'));
+    digits(out, of_day / 3600, 2, Some(':'));
+    digits(out, of_day / 60 % 60, 2, Some(':'));
+    digits(out, of_day % 60, 2, Some('.'));
+    digits(out, u64::from(since.subsec_micros()), 6, Some('Z'));
 }
 
 /// Appends `text` as a JSON string (quoted and escaped).
@@ -272,14 +346,52 @@ where
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        // The buffers of a line are reused by the next line on the same thread.
+        thread_local! {
+            static BUFFERS: std::cell::RefCell<(String, String, Rendered)> =
+                std::cell::RefCell::new((String::new(), String::new(), Rendered::default()));
+        }
+        BUFFERS.with(|buffers| match buffers.try_borrow_mut() {
+            Ok(mut buffers) => {
+                let (line, message, own) = &mut *buffers;
+                line.clear();
+                message.clear();
+                own.buf.clear();
+                own.fields.clear();
+                self.write_event(event, &ctx, line, message, own);
+            }
+            Err(_) => self.write_event(
+                event,
+                &ctx,
+                &mut String::new(),
+                &mut String::new(),
+                &mut Rendered::default(),
+            ),
+        });
+    }
+}
+
+impl<W> LogLayer<W>
+where
+    W: for<'w> MakeWriter<'w> + 'static,
+{
+    fn write_event<S>(
+        &self,
+        event: &Event<'_>,
+        ctx: &Context<'_, S>,
+        line: &mut String,
+        message: &mut String,
+        own: &mut Rendered,
+    ) where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        use std::fmt::Write as _;
         let meta = event.metadata();
         let json = self.options.json;
-        let mut message = String::new();
-        let mut own = Rendered::default();
         let mut render = Render {
-            out: &mut own,
+            out: own,
             json,
-            message: Some(&mut message),
+            message: Some(message),
             elapsed_ms: None,
         };
         event.record(&mut render);
@@ -295,27 +407,26 @@ where
             .map(|scope| scope.collect())
             .unwrap_or_default();
         // Read before any extension is borrowed: the OpenTelemetry layer locks them.
-        let otel_ids = spans.first().and_then(|leaf| self.otel_ids(&leaf.id()));
+        // The innermost span the OpenTelemetry layer tracks (children of unsampled spans are
+        // not tracked; their lines carry the ids of the nearest tracked ancestor).
+        let otel_ids = spans.iter().find_map(|span| self.otel_ids(&span.id()));
         let extensions: Vec<_> = spans.iter().map(|span| span.extensions()).collect();
-        let mut line = String::with_capacity(512);
-        let timestamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let message = redact_text(message);
         if json {
             line.push_str("{\"timestamp\":\"");
-            line.push_str(&timestamp);
+            push_timestamp(line, std::time::SystemTime::now());
             line.push_str("\",\"level\":\"");
             line.push_str(meta.level().as_str());
             line.push_str("\",\"target\":");
-            push_json_str(&mut line, meta.target());
+            push_json_str(line, meta.target());
             line.push_str(",\"message\":");
-            push_json_str(&mut line, &redact_text(&message));
+            push_json_str(line, &message);
         } else {
-            line.push_str(&timestamp);
-            line.push(' ');
-            line.push_str(&format!("{:>5}", meta.level().as_str()));
-            line.push(' ');
+            push_timestamp(line, std::time::SystemTime::now());
+            let _ = write!(line, " {:>5} ", meta.level().as_str());
             line.push_str(meta.target());
             line.push_str(": ");
-            line.push_str(&redact_text(&message));
+            line.push_str(&message);
         }
         let push_name = |line: &mut String, name: &str| {
             if json {
@@ -334,18 +445,15 @@ where
         if json {
             written.extend(["timestamp", "level", "target", "message"]);
         }
-        if let Some((trace_id, span_id)) = &otel_ids {
-            for (name, id) in [("trace_id", trace_id), ("span_id", span_id)] {
-                written.push(name);
-                push_name(&mut line, name);
-                if json {
-                    push_json_str(&mut line, id);
-                } else {
-                    line.push_str(id);
-                }
-            }
+        if let Some((trace_id, span_id)) = otel_ids {
+            written.extend(["trace_id", "span_id"]);
+            let quote = if json { "\"" } else { "" };
+            push_name(line, "trace_id");
+            let _ = write!(line, "{quote}{trace_id:032x}{quote}");
+            push_name(line, "span_id");
+            let _ = write!(line, "{quote}{span_id:016x}{quote}");
         }
-        let sources = std::iter::once(&own).chain(
+        let sources = std::iter::once(&*own).chain(
             extensions
                 .iter()
                 .filter_map(|guard| guard.get::<Rendered>()),
@@ -356,7 +464,7 @@ where
                     continue;
                 }
                 written.push(name);
-                push_name(&mut line, name);
+                push_name(line, name);
                 line.push_str(&rendered.buf[range.clone()]);
             }
         }
@@ -472,6 +580,24 @@ mod tests {
             lines[1]["span_id"], lines[2]["span_id"],
             "the innermost span's id"
         );
+    }
+
+    #[test]
+    fn timestamps_match_rfc3339_utc_with_microseconds() {
+        for secs in [
+            0u64,
+            951_782_400,
+            1_795_772_881,
+            4_102_444_799,
+            1_709_164_800,
+        ] {
+            let at = std::time::UNIX_EPOCH + std::time::Duration::new(secs, 123_456_789);
+            let mut ours = String::new();
+            push_timestamp(&mut ours, at);
+            let expected = chrono::DateTime::<chrono::Utc>::from(at)
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+            assert_eq!(ours, expected);
+        }
     }
 
     #[test]

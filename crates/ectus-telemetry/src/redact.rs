@@ -41,20 +41,16 @@ pub fn is_secret_field(name: &str) -> bool {
 /// Masks secrets inside free text: `Bearer <token>`, Ectus-R API keys (`ek_<prefix>_<secret>`
 /// keeps its public prefix) and passwords in URLs (`scheme://user:***@host`).
 pub fn redact_text(text: &str) -> std::borrow::Cow<'_, str> {
-    static TRIGGERS: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
+    // One vectorised substring search per pattern decides whether any can be present; most
+    // text has none and is returned as it is.
+    static TRIGGERS: std::sync::OnceLock<[memchr::memmem::Finder<'static>; 4]> =
         std::sync::OnceLock::new();
-    // One pass decides whether any pattern can be present; most text has none.
-    let clean = TRIGGERS
-        .get_or_init(|| {
-            aho_corasick::AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                .build(["bearer", "ek_", "://"])
-                .ok()
-        })
-        .as_ref()
-        .is_some_and(|triggers| !triggers.is_match(text));
-    if clean {
+    let triggers =
+        TRIGGERS.get_or_init(|| ["ek_", "://", "earer", "EARER"].map(memchr::memmem::Finder::new));
+    if !triggers
+        .iter()
+        .any(|finder| finder.find(text.as_bytes()).is_some())
+    {
         return std::borrow::Cow::Borrowed(text);
     }
     let text = redact_bearer(text);

@@ -7,7 +7,7 @@
 //! request that arrives with a sampled `traceparent` is traced, others by ratio.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use opentelemetry::trace::TracerProvider as _;
@@ -16,6 +16,8 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{BatchSpanProcessor, SpanData, SpanExporter, SpanProcessor};
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
 use opentelemetry_sdk::Resource;
+use tracing::dispatcher::WeakDispatch;
+use tracing::subscriber::Interest;
 use tracing_subscriber::Layer as _;
 
 /// Tracing settings from the configuration file (environment variables take precedence).
@@ -151,14 +153,19 @@ impl<P: SpanProcessor> SpanProcessor for BoundedQueue<P> {
 }
 
 /// The `tracing` layer that turns spans into OpenTelemetry spans of `provider`.
+///
+/// Only spans at INFO and above reach it (no events), and the children of a span whose trace
+/// is not sampled are skipped: with a 10 % ratio, nine requests in ten cost one OpenTelemetry
+/// span (whose ids still go to `X-Trace-Id` and the log lines) instead of one per query.
 pub fn layer<S>(provider: &SdkTracerProvider) -> impl tracing_subscriber::Layer<S>
 where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
 {
+    let dispatch = Arc::new(OnceLock::new());
     // Only what the platform uses: span timing, fields and status. Code locations, thread
     // names, busy/idle tracking, context activation on every poll and log events as span
     // events each cost work on every span or poll whether the trace is sampled or not.
-    tracing_opentelemetry::layer()
+    let otel = tracing_opentelemetry::layer()
         .with_tracer(provider.tracer("ectus"))
         .with_location(false)
         .with_threads(false)
@@ -166,9 +173,72 @@ where
         .with_level(false)
         .with_tracked_inactivity(false)
         .with_context_activation(false)
-        .with_filter(tracing_subscriber::filter::filter_fn(|meta| {
-            meta.is_span() && crate::filter::SPAN_LEVEL >= *meta.level()
-        }))
+        .with_filter(SampledChildren {
+            dispatch: dispatch.clone(),
+        });
+    DispatchCapture { dispatch }.and_then(otel)
+}
+
+/// Whether a span's trace is sampled, remembered in its extensions after the first look.
+struct Sampled(bool);
+
+/// Keeps the subscriber's dispatcher for [`SampledChildren`], which has no other way to ask
+/// the OpenTelemetry layer about a span.
+struct DispatchCapture {
+    dispatch: Arc<OnceLock<WeakDispatch>>,
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for DispatchCapture {
+    fn on_register_dispatch(&self, subscriber: &tracing::Dispatch) {
+        let _ = self.dispatch.set(subscriber.downgrade());
+    }
+}
+
+/// The OpenTelemetry layer's filter: spans at INFO and above, except children of a span
+/// whose trace is not sampled.
+struct SampledChildren {
+    dispatch: Arc<OnceLock<WeakDispatch>>,
+}
+
+impl<S> tracing_subscriber::layer::Filter<S> for SampledChildren
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    fn enabled(
+        &self,
+        meta: &tracing::Metadata<'_>,
+        cx: &tracing_subscriber::layer::Context<'_, S>,
+    ) -> bool {
+        if !meta.is_span() || crate::filter::SPAN_LEVEL < *meta.level() {
+            return false;
+        }
+        // The nearest enclosing span this layer tracks; none makes this a root.
+        let Some(parent) = cx.lookup_current() else {
+            return true;
+        };
+        if let Some(Sampled(sampled)) = parent.extensions().get::<Sampled>() {
+            return *sampled;
+        }
+        let sampled = self
+            .dispatch
+            .get()
+            .and_then(WeakDispatch::upgrade)
+            .and_then(|dispatch| tracing_opentelemetry::get_otel_context(&parent.id(), &dispatch))
+            .is_none_or(|context| {
+                use opentelemetry::trace::TraceContextExt as _;
+                context.span().span_context().is_sampled()
+            });
+        parent.extensions_mut().insert(Sampled(sampled));
+        sampled
+    }
+
+    fn callsite_enabled(&self, meta: &'static tracing::Metadata<'static>) -> Interest {
+        if meta.is_span() && crate::filter::SPAN_LEVEL >= *meta.level() {
+            Interest::sometimes()
+        } else {
+            Interest::never()
+        }
+    }
 }
 
 /// How often an unreachable collector is reported in the log.
@@ -306,6 +376,35 @@ mod tests {
                 Some("vendor=opaque")
             );
         });
+    }
+
+    #[test]
+    fn children_of_unsampled_spans_are_not_tracked_but_sampled_ones_are() {
+        use tracing_subscriber::layer::SubscriberExt as _;
+        for (sampler, children_tracked) in [
+            (opentelemetry_sdk::trace::Sampler::AlwaysOff, false),
+            (opentelemetry_sdk::trace::Sampler::AlwaysOn, true),
+        ] {
+            let provider = SdkTracerProvider::builder().with_sampler(sampler).build();
+            let subscriber = tracing_subscriber::registry().with(layer(&provider));
+            let dispatch = tracing::Dispatch::new(subscriber);
+            tracing::dispatcher::with_default(&dispatch, || {
+                let root = tracing::info_span!("request");
+                let _root = root.enter();
+                let child = tracing::info_span!("db");
+                let root_id = root.id().expect("root id");
+                let child_id = child.id().expect("child id");
+                let root_context = tracing_opentelemetry::get_otel_context(&root_id, &dispatch);
+                assert!(
+                    root_context.is_some(),
+                    "the root is always tracked (its trace id is reported)"
+                );
+                assert_eq!(
+                    tracing_opentelemetry::get_otel_context(&child_id, &dispatch).is_some(),
+                    children_tracked
+                );
+            });
+        }
     }
 
     #[test]
