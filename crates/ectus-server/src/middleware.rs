@@ -66,15 +66,23 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
         propagator.extract(&opentelemetry_http::HeaderExtractor(req.headers()))
     });
     let _ = tracing_opentelemetry::OpenTelemetrySpanExt::set_parent(&span, parent);
-    let trace_id = {
+    let (trace_id, sampled) = {
         use opentelemetry::trace::TraceContextExt as _;
         let context = tracing_opentelemetry::OpenTelemetrySpanExt::context(&span);
         let span_context = context.span().span_context().clone();
-        span_context
-            .is_valid()
-            .then(|| span_context.trace_id().to_string())
+        (
+            span_context
+                .is_valid()
+                .then(|| span_context.trace_id().to_string()),
+            span_context.is_sampled(),
+        )
     };
-    let mut response = tracing::Instrument::instrument(next.run(req), span.clone()).await;
+    // Spans per database operation only where they can be exported: the trace is sampled.
+    let mut response = ectus_telemetry::with_trace_sampled(
+        sampled,
+        tracing::Instrument::instrument(next.run(req), span.clone()),
+    )
+    .await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }

@@ -236,14 +236,18 @@ impl Store {
             return query.await;
         }
         let system = self.backend.db_system();
-        let span = tracing::info_span!(
-            "db",
-            "otel.name" = %format_args!("db {operation}"),
-            "db.system" = system,
-            "db.operation.name" = operation
-        );
         let started = std::time::Instant::now();
-        let result = tracing::Instrument::instrument(query, span).await;
+        let result = if ectus_telemetry::detail_spans_wanted() {
+            let span = tracing::info_span!(
+                "db",
+                "otel.name" = %format_args!("db {operation}"),
+                "db.system" = system,
+                "db.operation.name" = operation
+            );
+            tracing::Instrument::instrument(query, span).await
+        } else {
+            query.await
+        };
         let metrics = ectus_telemetry::metrics();
         let labels = ectus_telemetry::DbLabels {
             db_system: system,

@@ -408,6 +408,23 @@ impl Metrics {
 
 static METRICS: OnceLock<Metrics> = OnceLock::new();
 
+tokio::task_local! {
+    /// Whether the trace of the request this task serves is sampled.
+    static TRACE_SAMPLED: bool;
+}
+
+/// Runs `work` (a request) knowing whether its trace is sampled, for [`detail_spans_wanted`].
+pub async fn with_trace_sampled<F: std::future::Future>(sampled: bool, work: F) -> F::Output {
+    TRACE_SAMPLED.scope(sampled, work).await
+}
+
+/// Whether spans for fine-grained work (one per database operation) are worth creating:
+/// inside a request only when its trace is sampled (nothing else would see them: log lines
+/// take their context from the request's span), and always outside requests (jobs, workers).
+pub fn detail_spans_wanted() -> bool {
+    TRACE_SAMPLED.try_with(|sampled| *sampled).unwrap_or(true)
+}
+
 static ENABLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
 
 /// Whether per-operation telemetry (spans and metrics of database operations) is recorded.
