@@ -249,10 +249,10 @@ impl Store {
             query.await
         };
         let metrics = ectus_telemetry::metrics();
-        let labels = ectus_telemetry::DbLabels {
+        let labels = ectus_telemetry::Prehashed::new(ectus_telemetry::DbLabels {
             db_system: system,
             db_operation_name: operation,
-        };
+        });
         metrics
             .db_operation_duration
             .get_or_create(&labels)
