@@ -65,3 +65,22 @@ impl FromRequestParts<AppState> for Auth {
         }
     }
 }
+
+/// Whether the request carries `Authorization: Bearer <expected>`, compared in constant time.
+/// Used by the listeners and routes that take a configured token instead of an API key (the
+/// metrics endpoint, the alert webhook).
+pub(crate) fn bearer_token_matches(headers: &axum::http::HeaderMap, expected: &str) -> bool {
+    let presented = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim().as_bytes())
+        .unwrap_or_default();
+    presented.len() == expected.len()
+        && presented
+            .iter()
+            .zip(expected.as_bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}

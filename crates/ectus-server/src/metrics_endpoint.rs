@@ -42,22 +42,6 @@ pub fn metrics_router(
         })
 }
 
-fn authorized(headers: &HeaderMap, token: &str) -> bool {
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim().as_bytes())
-        .unwrap_or_default();
-    presented.len() == token.len()
-        && presented
-            .iter()
-            .zip(token.as_bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
-}
-
 async fn refresh(store: &Store) {
     let m = metrics();
     let (size, idle, max) = store.pool_stats();
@@ -104,7 +88,7 @@ async fn refresh(store: &Store) {
 
 async fn scrape(State(state): State<MetricsState>, headers: HeaderMap) -> Response {
     if let Some(token) = &state.token {
-        if !authorized(&headers, token) {
+        if !crate::auth::bearer_token_matches(&headers, token) {
             return ApiError::unauthorized("send the metrics bearer token (metrics.bearer_token)")
                 .into_response();
         }

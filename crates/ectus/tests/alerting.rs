@@ -14,21 +14,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{free_port, serve, wait_for_port, KillOnDrop, Served, BIN};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn tool(name: &str) -> PathBuf {
-    for dir in std::env::var("PATH").unwrap_or_default().split(':') {
-        let candidate = Path::new(dir).join(name);
-        if candidate.is_file() {
-            return candidate;
-        }
-    }
-    panic!("{name} is not installed: apt-get install -y prometheus prometheus-alertmanager (./scripts/test.sh does it)");
-}
+use common::{
+    free_port, installed_tool as tool, repo_root as root, serve, wait_for_port, KillOnDrop, Served,
+    BIN,
+};
 
 const METRICS_TOKEN: &str = "metrics-token-for-the-alerting-test";
 const WEBHOOK_TOKEN: &str = "webhook-token-for-the-alerting-test";
@@ -610,6 +599,22 @@ async fn worker_incident(served: &Served) -> Option<serde_json::Value> {
         .cloned()
 }
 
+/// Waits until Ectus-R holds the worker's `EctusTargetDown` incident with `status`.
+async fn incident_in_state(served: &Served, status: &str, limit: Duration) -> serde_json::Value {
+    eventually(
+        limit,
+        &format!("Ectus-R never showed the incident {status}"),
+        || async {
+            match worker_incident(served).await {
+                Some(incident) if incident["status"] == status => None,
+                other => Some(format!("{other:?}")),
+            }
+        },
+    )
+    .await;
+    worker_incident(served).await.expect("incident")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopped_worker_fires_through_alertmanager_into_an_incident_and_resolves() {
     let started = Instant::now();
@@ -662,18 +667,7 @@ async fn a_stopped_worker_fires_through_alertmanager_into_an_incident_and_resolv
         },
     )
     .await;
-    eventually(
-        Duration::from_secs(60),
-        "Ectus-R never recorded the incident",
-        || async {
-            match worker_incident(&served).await {
-                Some(incident) if incident["status"] == "firing" => None,
-                other => Some(format!("{other:?}")),
-            }
-        },
-    )
-    .await;
-    let incident = worker_incident(&served).await.expect("incident");
+    let incident = incident_in_state(&served, "firing", Duration::from_secs(60)).await;
     assert_eq!(incident["severity"], "critical");
     assert_eq!(incident["labels"]["component"], "worker");
     assert_eq!(
@@ -684,18 +678,7 @@ async fn a_stopped_worker_fires_through_alertmanager_into_an_incident_and_resolv
 
     // Clear the condition: the worker comes back on the same address.
     let _worker = start_worker(&served, worker_metrics);
-    eventually(
-        Duration::from_secs(90),
-        "the incident was never resolved",
-        || async {
-            match worker_incident(&served).await {
-                Some(incident) if incident["status"] == "resolved" => None,
-                other => Some(format!("{other:?}")),
-            }
-        },
-    )
-    .await;
-    let resolved = worker_incident(&served).await.expect("incident");
+    let resolved = incident_in_state(&served, "resolved", Duration::from_secs(90)).await;
     assert!(resolved["ends_at"].is_string(), "{resolved}");
     assert_eq!(
         resolved["id"], incident["id"],

@@ -12,9 +12,7 @@ use std::process::Command;
 
 use serde_yaml_ng::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use common::{installed_tool as tool, repo_root as root};
 
 fn deploy(path: &str) -> PathBuf {
     root().join("deploy").join(path)
@@ -35,18 +33,6 @@ fn yaml_documents(path: &Path) -> Vec<Value> {
         })
         .filter(|doc| !doc.is_null())
         .collect()
-}
-
-/// A tool from the Debian packages `prometheus` and `prometheus-alertmanager`
-/// (scripts/test.sh installs them).
-pub fn tool(name: &str) -> PathBuf {
-    for dir in std::env::var("PATH").unwrap_or_default().split(':') {
-        let candidate = Path::new(dir).join(name);
-        if candidate.is_file() {
-            return candidate;
-        }
-    }
-    panic!("{name} is not installed: apt-get install -y prometheus prometheus-alertmanager (./scripts/test.sh does it)");
 }
 
 fn run(command: &mut Command) -> String {

@@ -6,7 +6,7 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use axum::Json;
 use ectus_store::incidents::{AlertDelivery, Incident, IncidentQuery, RecordOutcome};
 use ectus_store::StoreError;
@@ -112,23 +112,6 @@ async fn require_operator(state: &AppState, auth: &Auth) -> Result<(), ApiError>
             ectus_store::tenants::OPERATOR_TENANT
         )))
     }
-}
-
-/// Constant-time comparison of the presented bearer token with the configured one.
-fn token_matches(headers: &HeaderMap, expected: &str) -> bool {
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim().as_bytes())
-        .unwrap_or_default();
-    presented.len() == expected.len()
-        && presented
-            .iter()
-            .zip(expected.as_bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
 }
 
 /// Alertmanager's webhook payload (version 4); only what incidents need is read.
@@ -267,7 +250,7 @@ pub async fn webhook(
             "the alert webhook is off: set alerts.webhook_token (ECTUS_ALERTS__WEBHOOK_TOKEN) and send it as a bearer token",
         ));
     };
-    if !token_matches(&headers, token) {
+    if !crate::auth::bearer_token_matches(&headers, token) {
         return Err(ApiError::unauthorized(
             "send the alert webhook token (alerts.webhook_token) as a bearer token",
         ));

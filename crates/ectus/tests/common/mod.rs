@@ -15,6 +15,23 @@ use prost::Message as _;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_ectus");
 
+/// The repository's root directory.
+pub fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A program from the Debian packages `prometheus` and `prometheus-alertmanager`
+/// (./scripts/test.sh installs them); panics with the fix when it is missing.
+pub fn installed_tool(name: &str) -> std::path::PathBuf {
+    for dir in std::env::var("PATH").unwrap_or_default().split(':') {
+        let candidate = std::path::Path::new(dir).join(name);
+        if candidate.is_file() {
+            return candidate;
+        }
+    }
+    panic!("{name} is not installed: apt-get install -y prometheus prometheus-alertmanager (./scripts/test.sh does it)");
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
