@@ -37,7 +37,7 @@ pub struct Project {
 pub enum CodegenError {
     #[error("the spec is invalid:\n{0}")]
     InvalidSpec(#[from] ectus_spec::SpecErrors),
-    #[error("template {name} failed to render: {source}")]
+    #[error("template {name} failed to render")]
     Template {
         name: String,
         #[source]

@@ -76,7 +76,7 @@ pub struct WriteReport {
 pub enum WriteError {
     #[error("{0} is not empty and is not an Ectus-R project (no {MANIFEST_PATH}); choose an empty or new directory, or pass --force to write into it anyway")]
     NotAProject(PathBuf),
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Io {
         path: PathBuf,
         #[source]

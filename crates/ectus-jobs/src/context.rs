@@ -35,6 +35,12 @@ impl JobContext {
         &self.owner
     }
 
+    /// The job's payload in its kind's own type; the error says what does not fit.
+    pub fn payload<T: serde::de::DeserializeOwned>(&self) -> Result<T, String> {
+        serde_json::from_value(self.job.payload.clone())
+            .map_err(|e| format!("the {} job's payload is invalid: {e}", self.job.kind))
+    }
+
     /// The store, for handlers that read or write their own records.
     pub fn store(&self) -> &Store {
         &self.store

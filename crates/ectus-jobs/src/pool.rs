@@ -5,7 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ectus_store::jobs::{Job, JobState, LeaseStatus};
-use ectus_store::{now_ms, Store};
+use ectus_store::{Store, Timestamp};
+
+fn now_ms() -> i64 {
+    Timestamp::now().as_millis()
+}
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -312,7 +316,7 @@ impl Worker {
             .retry_backoff
             .saturating_mul(2u32.saturating_pow(exponent))
             .min(Duration::from_secs(300));
-        let retry_at = now_ms() + i64::try_from(delay.as_millis()).unwrap_or(0);
+        let retry_at = Timestamp::now().after(delay);
         match self
             .store
             .fail_attempt(&job.id, &self.owner, error, retry_at)

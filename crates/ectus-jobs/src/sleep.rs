@@ -62,9 +62,8 @@ pub struct SleepJob;
 impl JobHandler for SleepJob {
     fn run(&self, ctx: JobContext) -> BoxFuture<'static, JobOutcome> {
         Box::pin(async move {
-            let payload = match serde_json::from_str(&ctx.job.payload)
-                .map_err(|e| e.to_string())
-                .and_then(|v| SleepPayload::parse(&v).map_err(|(f, m)| format!("{f}: {m}")))
+            let payload = match SleepPayload::parse(&ctx.job.payload)
+                .map_err(|(field, message)| format!("{field}: {message}"))
             {
                 Ok(p) => p,
                 Err(e) => return JobOutcome::Failed(format!("invalid payload: {e}")),

@@ -105,7 +105,7 @@ async fn four_workers_run_two_hundred_jobs_exactly_once(backend: TestBackend) {
         })
         .collect();
     for id in &ids {
-        wait_for(&store, &tenant, id, |j| j.state == "succeeded").await;
+        wait_for(&store, &tenant, id, |j| j.state == JobState::Succeeded).await;
     }
     for pool in pools {
         pool.shutdown().await;
@@ -142,7 +142,7 @@ async fn failed_attempts_are_retried_until_max_attempts(backend: TestBackend) {
         Registry::with_builtin_kinds(),
         fast_options(2),
     );
-    let done = |j: &Job| j.state().map(JobState::is_terminal).unwrap_or(false);
+    let done = |j: &Job| j.state.is_terminal();
     let recovered = wait_for(&store, &tenant, &recovers.id, done).await;
     let failed = wait_for(&store, &tenant, &gives_up.id, done).await;
     let unhandled = wait_for(&store, &tenant, &unknown.id, done).await;
@@ -156,7 +156,7 @@ async fn failed_attempts_are_retried_until_max_attempts(backend: TestBackend) {
         failed.error.as_deref().unwrap_or("").contains("attempt 2"),
         "{failed:?}"
     );
-    assert_eq!(unhandled.state, "failed");
+    assert_eq!(unhandled.state, JobState::Failed);
     assert!(unhandled
         .error
         .as_deref()
@@ -187,9 +187,15 @@ async fn cancel_stops_queued_and_running_jobs(backend: TestBackend) {
         .cancel_job(&tenant, &running.id)
         .await
         .expect("cancel running");
-    let q = wait_for(&store, &tenant, &queued.id, |j| j.state == "cancelled").await;
+    let q = wait_for(&store, &tenant, &queued.id, |j| {
+        j.state == JobState::Cancelled
+    })
+    .await;
     assert_eq!(q.attempts, 0, "a cancelled queued job never runs");
-    let r = wait_for(&store, &tenant, &running.id, |j| j.state == "cancelled").await;
+    let r = wait_for(&store, &tenant, &running.id, |j| {
+        j.state == JobState::Cancelled
+    })
+    .await;
     assert!(r.finished_at.is_some() && r.lease_owner.is_none());
     pool.shutdown().await;
 }
@@ -212,7 +218,7 @@ async fn shutdown_releases_running_jobs_back_to_the_queue(backend: TestBackend) 
     wait_for(&store, &tenant, &job.id, |j| j.progress_percent > 0).await;
     pool.shutdown().await;
     let released = store.get_job(&tenant, &job.id).await.expect("get");
-    assert_eq!(released.state, "queued");
+    assert_eq!(released.state, JobState::Queued);
     assert_eq!(released.attempts, 0, "a release does not use up an attempt");
     assert!(released.lease_owner.is_none());
     // Another worker picks it up; shorten it by finishing through cancellation.
@@ -222,7 +228,7 @@ async fn shutdown_releases_running_jobs_back_to_the_queue(backend: TestBackend) 
         .await
         .expect("depth")
         .into_iter()
-        .filter(|d| d.state == "running")
+        .filter(|d| d.state == JobState::Running)
         .collect();
     assert!(no_running.is_empty(), "{no_running:?}");
 }

@@ -69,7 +69,12 @@ impl FromRequestParts<AppState> for Auth {
 /// Whether the request carries `Authorization: Bearer <expected>`, compared in constant time.
 /// Used by the listeners and routes that take a configured token instead of an API key (the
 /// metrics endpoint, the alert webhook).
-pub(crate) fn bearer_token_matches(headers: &axum::http::HeaderMap, expected: &str) -> bool {
+pub(crate) fn bearer_token_matches(
+    headers: &axum::http::HeaderMap,
+    expected: &secrecy::SecretString,
+) -> bool {
+    use secrecy::ExposeSecret as _;
+    let expected = expected.expose_secret();
     let presented = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

@@ -18,4 +18,4 @@ pub mod state;
 
 pub use app::{api_routes, build_app, openapi_document, serve};
 pub use metrics_endpoint::metrics_router;
-pub use state::{AppState, HttpSettings};
+pub use state::{AppState, HttpSettings, DEFAULT_BODY_LIMIT_BYTES};

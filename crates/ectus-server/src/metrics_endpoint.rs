@@ -20,7 +20,7 @@ use crate::problem::ApiError;
 struct MetricsState {
     store: Option<Store>,
     data_dir: Option<Arc<std::path::Path>>,
-    token: Option<Arc<str>>,
+    token: Option<Arc<secrecy::SecretString>>,
 }
 
 /// The router of the metrics listener. `data_dir` is the directory whose filesystem's free
@@ -28,7 +28,7 @@ struct MetricsState {
 pub fn metrics_router(
     store: Option<Store>,
     data_dir: Option<std::path::PathBuf>,
-    token: Option<String>,
+    token: Option<secrecy::SecretString>,
 ) -> Router {
     Router::new()
         .route("/metrics", get(scrape))
@@ -38,7 +38,7 @@ pub fn metrics_router(
         .with_state(MetricsState {
             store,
             data_dir: data_dir.map(Arc::from),
-            token: token.map(Arc::from),
+            token: token.map(Arc::new),
         })
 }
 
@@ -61,12 +61,14 @@ async fn refresh(store: &Store) {
     })
     .await;
     match counts {
-        Ok((Ok((tenants, projects, keys, oldest)), Ok(depth))) => {
-            m.tenants.set(tenants);
-            m.projects.set(projects);
-            m.active_api_keys.set(keys);
-            let age = oldest
-                .map(|at| (ectus_store::now_ms() - at).max(0) as f64 / 1000.0)
+        Ok((Ok(counts), Ok(depth))) => {
+            m.tenants.set(counts.tenants);
+            m.projects.set(counts.projects);
+            m.active_api_keys.set(counts.active_keys);
+            let now = ectus_store::Timestamp::now();
+            let age = counts
+                .oldest_queued_job
+                .map(|at| now.since(at).as_secs_f64())
                 .unwrap_or(0.0);
             m.job_queue_oldest_age.set(age);
             // Every known (kind, state) pair is reported, with 0 for the states now empty.
@@ -75,7 +77,7 @@ async fn refresh(store: &Store) {
                 m.job_queue_depth
                     .get_or_create(&QueueLabels {
                         kind: row.kind,
-                        state: row.state,
+                        state: row.state.as_str().to_owned(),
                     })
                     .set(row.count);
             }

@@ -277,7 +277,7 @@ pub async fn request_timeout(State(limit): State<Duration>, req: Request, next: 
             StatusCode::SERVICE_UNAVAILABLE,
             "timeout",
             format!(
-                "the request did not complete within {} s (server.request_timeout_secs)",
+                "the request did not complete within {} s (server.request_timeout)",
                 limit.as_secs_f64()
             ),
         )

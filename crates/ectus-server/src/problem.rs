@@ -129,7 +129,7 @@ impl ApiError {
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::NotFound => ApiError::not_found("resource"),
+            StoreError::NotFound(what) => ApiError::not_found(what.as_str()),
             StoreError::Conflict(detail) => ApiError::conflict(detail),
             StoreError::VersionMismatch { current } => ApiError::new(
                 StatusCode::PRECONDITION_FAILED,

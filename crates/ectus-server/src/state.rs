@@ -6,6 +6,10 @@ use ectus_jobs::WorkerHealth;
 use ectus_store::Store;
 use tokio_util::sync::CancellationToken;
 
+/// The largest request body accepted unless configured otherwise (2 MiB: room for an OpenAPI
+/// document or a long requirement).
+pub const DEFAULT_BODY_LIMIT_BYTES: usize = 2 * 1024 * 1024;
+
 /// Settings of the HTTP layer.
 #[derive(Debug, Clone)]
 pub struct HttpSettings {
@@ -19,7 +23,7 @@ pub struct HttpSettings {
     pub events_poll_interval: Duration,
     /// Bearer token Alertmanager sends to `POST /api/v1/alerts/webhook`; `None` turns the
     /// webhook off.
-    pub alert_webhook_token: Option<String>,
+    pub alert_webhook_token: Option<secrecy::SecretString>,
     /// Per-request telemetry: request id, span, metrics and access line. Always on in the
     /// platform; off only to measure what it costs (the observability load benchmark).
     pub request_telemetry: bool,
@@ -28,7 +32,7 @@ pub struct HttpSettings {
 impl Default for HttpSettings {
     fn default() -> Self {
         HttpSettings {
-            body_limit_bytes: 1024 * 1024,
+            body_limit_bytes: DEFAULT_BODY_LIMIT_BYTES,
             request_timeout: Duration::from_secs(30),
             cors_allowed_origins: Vec::new(),
             events_poll_interval: Duration::from_millis(250),

@@ -42,7 +42,7 @@ async fn every_api_route_rejects_missing_malformed_revoked_and_expired_keys(back
             user_id: None,
             name: "e",
             role: Role::Admin,
-            expires_at: Some(ectus_store::now_ms() - 1000),
+            expires_at: Some(ectus_store::Timestamp::now().before(Duration::from_secs(1))),
         })
         .await
         .expect("key");

@@ -15,7 +15,7 @@ async fn app(backend: TestBackend) -> TestApp {
         backend,
         0,
         HttpSettings {
-            alert_webhook_token: Some(TOKEN.into()),
+            alert_webhook_token: Some(secrecy::SecretString::from(TOKEN)),
             ..Default::default()
         },
     )

@@ -59,7 +59,7 @@ async fn a_slow_request_gets_a_timeout_problem_but_an_event_stream_does_not() {
         body["detail"]
             .as_str()
             .unwrap_or("")
-            .contains("request_timeout_secs"),
+            .contains("server.request_timeout"),
         "{body}"
     );
     // A client header does not buy an exemption...

@@ -41,18 +41,11 @@ const MAX_ENTITIES: usize = 100;
 const EXAMPLE_PROMPT: &str = "A library API. Books have a title, an ISBN (unique) and a publication date, and each book belongs to an author. Authors have a name.";
 
 /// Why a requirement could not be turned into a spec.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
 pub struct AnalyzeError {
     pub message: String,
 }
-
-impl std::fmt::Display for AnalyzeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for AnalyzeError {}
 
 fn error_with_example(reason: &str) -> AnalyzeError {
     AnalyzeError {

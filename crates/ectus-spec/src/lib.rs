@@ -8,12 +8,14 @@
 //! what is allowed.
 
 pub mod analyzer;
+mod input;
 mod model;
 pub mod naming;
 pub mod openapi;
 mod parse;
 mod validate;
 
+pub use input::{DeriveError, Input, InputKind};
 pub use model::*;
 pub use parse::{parse, parse_path, Format};
 pub use validate::{validate, SpecError, SpecErrors};

@@ -32,7 +32,8 @@ use crate::{
 };
 
 /// Why a document could not be imported, phrased as what to fix.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
 pub struct ImportError {
     pub message: String,
 }
@@ -44,14 +45,6 @@ impl ImportError {
         }
     }
 }
-
-impl std::fmt::Display for ImportError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for ImportError {}
 
 /// Derives a spec from an OpenAPI 3.0 or 3.1 document (YAML or JSON text).
 pub fn import(text: &str) -> Result<Derived, ImportError> {

@@ -11,15 +11,16 @@ use rand::distr::Alphanumeric;
 use rand::{Rng, RngCore};
 use serde::Serialize;
 
-use crate::error::{Result, StoreError};
+use crate::clock::now_ms;
+use crate::error::{Found as _, Resource, Result, StoreError};
 use crate::tenants::Role;
-use crate::{new_id, now_ms, Store};
+use crate::{new_id, Store, Timestamp};
 
 /// How often `last_used_at` is written for a key that is used continuously.
 const LAST_USED_RESOLUTION_MS: i64 = 60_000;
 
 /// A stored API key (never the secret).
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ApiKey {
     pub id: String,
     pub tenant_id: String,
@@ -28,11 +29,45 @@ pub struct ApiKey {
     pub prefix: String,
     #[serde(skip)]
     pub hash: String,
-    pub role: String,
-    pub created_at: i64,
-    pub expires_at: Option<i64>,
-    pub last_used_at: Option<i64>,
-    pub revoked_at: Option<i64>,
+    pub role: Role,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ApiKeyRow {
+    id: String,
+    tenant_id: String,
+    user_id: Option<String>,
+    name: String,
+    prefix: String,
+    hash: String,
+    role: String,
+    created_at: i64,
+    expires_at: Option<i64>,
+    last_used_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+impl ApiKeyRow {
+    fn into_key(self) -> Result<ApiKey> {
+        let record = format!("API key {}", self.prefix);
+        Ok(ApiKey {
+            role: Role::from_column(&self.role, &record)?,
+            id: self.id,
+            tenant_id: self.tenant_id,
+            user_id: self.user_id,
+            name: self.name,
+            prefix: self.prefix,
+            hash: self.hash,
+            created_at: Timestamp::from_millis(self.created_at),
+            expires_at: self.expires_at.map(Timestamp::from_millis),
+            last_used_at: self.last_used_at.map(Timestamp::from_millis),
+            revoked_at: self.revoked_at.map(Timestamp::from_millis),
+        })
+    }
 }
 
 /// A newly created key together with its plaintext, which is not stored anywhere.
@@ -67,7 +102,7 @@ pub struct NewKey<'a> {
     pub user_id: Option<&'a str>,
     pub name: &'a str,
     pub role: Role,
-    pub expires_at: Option<i64>,
+    pub expires_at: Option<Timestamp>,
 }
 
 fn hash_key(plaintext: &str) -> String {
@@ -123,8 +158,8 @@ impl Store {
                 name: new.name.to_owned(),
                 prefix,
                 hash: hash_key(&plaintext),
-                role: new.role.as_str().to_owned(),
-                created_at: now_ms(),
+                role: new.role,
+                created_at: Timestamp::now(),
                 expires_at: new.expires_at,
                 last_used_at: None,
                 revoked_at: None,
@@ -139,9 +174,9 @@ impl Store {
             .bind(&key.name)
             .bind(&key.prefix)
             .bind(&key.hash)
-            .bind(&key.role)
-            .bind(key.created_at)
-            .bind(key.expires_at)
+            .bind(key.role.as_str())
+            .bind(key.created_at.as_millis())
+            .bind(key.expires_at.map(Timestamp::as_millis))
             .execute(&mut *self.conn().await?))
             .await;
             match inserted {
@@ -162,7 +197,7 @@ impl Store {
         let Some(prefix) = key_prefix(plaintext) else {
             return Ok(Err(KeyRejection::Malformed));
         };
-        let key: Option<ApiKey> = self
+        let row: Option<ApiKeyRow> = self
             .timed(
                 "authenticate",
                 sqlx::query_as("SELECT * FROM api_keys WHERE prefix = $1")
@@ -170,7 +205,7 @@ impl Store {
                     .fetch_optional(&mut *self.conn().await?),
             )
             .await?;
-        let Some(key) = key else {
+        let Some(key) = row.map(ApiKeyRow::into_key).transpose()? else {
             return Ok(Err(KeyRejection::Unknown));
         };
         if !constant_time_eq(&key.hash, &hash_key(plaintext)) {
@@ -180,12 +215,12 @@ impl Store {
             return Ok(Err(KeyRejection::Revoked));
         }
         let now = now_ms();
-        if key.expires_at.is_some_and(|at| at <= now) {
+        if key.expires_at.is_some_and(|at| at.as_millis() <= now) {
             return Ok(Err(KeyRejection::Expired));
         }
         if key
             .last_used_at
-            .is_none_or(|at| now - at >= LAST_USED_RESOLUTION_MS)
+            .is_none_or(|at| now - at.as_millis() >= LAST_USED_RESOLUTION_MS)
         {
             // Bookkeeping only: a busy database must not turn a valid key into an error.
             if let Err(error) = self
@@ -205,19 +240,16 @@ impl Store {
                 tracing::warn!(%error, key_prefix = %key.prefix, "cannot record the key's last use");
             }
         }
-        let role = Role::parse(&key.role).ok_or_else(|| {
-            StoreError::Corrupt(format!("api key {} has role {:?}", key.prefix, key.role))
-        })?;
         Ok(Ok(Principal {
             key_id: key.id,
             key_prefix: key.prefix,
             tenant_id: key.tenant_id,
-            role,
+            role: key.role,
         }))
     }
 
     pub async fn list_api_keys(&self, tenant_id: &str) -> Result<Vec<ApiKey>> {
-        Ok(self
+        let rows: Vec<ApiKeyRow> = self
             .timed(
                 "list_api_keys",
                 sqlx::query_as(
@@ -226,7 +258,8 @@ impl Store {
                 .bind(tenant_id)
                 .fetch_all(&mut *self.conn().await?),
             )
-            .await?)
+            .await?;
+        rows.into_iter().map(ApiKeyRow::into_key).collect()
     }
 
     /// Revokes the key with this prefix. Revoking twice is not an error; an unknown prefix is.
@@ -241,14 +274,15 @@ impl Store {
             .execute(&mut *self.conn().await?),
         )
         .await?;
-        Ok(self
+        let row: Option<ApiKeyRow> = self
             .timed(
                 "revoke_api_key",
                 sqlx::query_as("SELECT * FROM api_keys WHERE prefix = $1")
                     .bind(prefix)
-                    .fetch_one(&mut *self.conn().await?),
+                    .fetch_optional(&mut *self.conn().await?),
             )
-            .await?)
+            .await?;
+        row.or_not_found(Resource::ApiKey)?.into_key()
     }
 }
 

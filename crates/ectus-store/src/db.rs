@@ -84,6 +84,17 @@ impl SchemaStatus {
     }
 }
 
+/// Platform-wide counts for the business metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlatformCounts {
+    pub tenants: i64,
+    pub projects: i64,
+    /// Keys neither revoked nor expired.
+    pub active_keys: i64,
+    /// When the oldest job still waiting in the queue was enqueued.
+    pub oldest_queued_job: Option<crate::Timestamp>,
+}
+
 /// The handle to the database shared by the API, the workers and the CLI.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -203,10 +214,9 @@ impl Store {
         )
     }
 
-    /// Counts for business metrics: (tenants, projects, active API keys, oldest queued job's
-    /// creation time in epoch ms if any).
-    pub async fn platform_counts(&self) -> crate::Result<(i64, i64, i64, Option<i64>)> {
-        let now = crate::now_ms();
+    /// Counts for business metrics.
+    pub async fn platform_counts(&self) -> crate::Result<PlatformCounts> {
+        let now = crate::clock::now_ms();
         let row = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM tenants) AS tenants, \
                     (SELECT COUNT(*) FROM projects) AS projects, \
@@ -217,12 +227,14 @@ impl Store {
         .bind(now)
         .fetch_one(&self.pool)
         .await?;
-        Ok((
-            row.try_get("tenants")?,
-            row.try_get("projects")?,
-            row.try_get("keys")?,
-            row.try_get("oldest")?,
-        ))
+        Ok(PlatformCounts {
+            tenants: row.try_get("tenants")?,
+            projects: row.try_get("projects")?,
+            active_keys: row.try_get("keys")?,
+            oldest_queued_job: row
+                .try_get::<Option<i64>, _>("oldest")?
+                .map(crate::Timestamp::from_millis),
+        })
     }
 
     /// Runs one database operation inside a `db` span and records its duration (and failure)
@@ -313,21 +325,49 @@ fn prepare_sqlite_url(url: &str) -> Result<String> {
     })
 }
 
-/// Replaces the password in a URL's user-info with `***` (a password may itself contain `/`).
+/// Query parameters of a database URL that carry secrets.
+const SECRET_PARAMETERS: [&str; 2] = ["password", "sslpassword"];
+
+/// Replaces the password in a URL's user-info and the values of `password` and `sslpassword`
+/// query parameters with `***` (a password may itself contain `/` or `?`).
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    match rest.rfind('@') {
-        Some(at) => {
-            let (userinfo, host) = (&rest[..at], &rest[at + 1..]);
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-                None => url.to_owned(),
-            }
+    let (userinfo, host_and_query) = match rest.rfind('@') {
+        Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
+        None => (None, rest),
+    };
+    let (host, query) = match host_and_query.split_once('?') {
+        Some((host, query)) => (host, Some(query)),
+        None => (host_and_query, None),
+    };
+    let mut out = format!("{scheme}://");
+    if let Some(userinfo) = userinfo {
+        match userinfo.split_once(':') {
+            Some((user, _)) => out.push_str(&format!("{user}:***@")),
+            None => out.push_str(&format!("{userinfo}@")),
         }
-        None => url.to_owned(),
     }
+    out.push_str(host);
+    if let Some(query) = query {
+        let parameters: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _))
+                    if SECRET_PARAMETERS
+                        .iter()
+                        .any(|secret| key.eq_ignore_ascii_case(secret)) =>
+                {
+                    format!("{key}=***")
+                }
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&parameters.join("&"));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -349,6 +389,14 @@ mod tests {
             redact_url("postgres://u:p/w@h/db"),
             "postgres://u:***@h/db",
             "a '/' in the password does not end the user-info"
+        );
+        assert_eq!(
+            redact_url("postgres://app@db/ectus?sslmode=require&password=hunter2&SSLPassword=k"),
+            "postgres://app@db/ectus?sslmode=require&password=***&SSLPassword=***"
+        );
+        assert_eq!(
+            redact_url("postgres://db/ectus?password=hunter2"),
+            "postgres://db/ectus?password=***"
         );
     }
 

@@ -3,27 +3,61 @@
 /// A store result.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// What went wrong in the store.
+/// The kinds of record the store keeps, named in [`StoreError::NotFound`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    Tenant,
+    User,
+    ApiKey,
+    Project,
+    Job,
+    Generation,
+    Incident,
+}
+
+impl Resource {
+    /// The name used in messages, e.g. `API key`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Resource::Tenant => "tenant",
+            Resource::User => "user",
+            Resource::ApiKey => "API key",
+            Resource::Project => "project",
+            Resource::Job => "job",
+            Resource::Generation => "generation",
+            Resource::Incident => "incident",
+        }
+    }
+}
+
+impl std::fmt::Display for Resource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What went wrong in the store. Messages never repeat their source: printing the chain
+/// (`{error:#}`) shows each cause once.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database URL {url:?} is not supported: use sqlite://PATH or postgres://USER@HOST/DB")]
     UnsupportedUrl { url: String },
-    #[error("cannot connect to the database at {url}: {source}")]
+    #[error("cannot connect to the database at {url}")]
     Connect {
         url: String,
         #[source]
         source: sqlx::Error,
     },
-    #[error("cannot prepare the SQLite data directory {path}: {source}")]
+    #[error("cannot prepare the SQLite data directory {path}")]
     DataDir {
         path: String,
         #[source]
         source: std::io::Error,
     },
-    #[error("database migration failed: {0}")]
+    #[error("database migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("not found")]
-    NotFound,
+    #[error("{0} not found")]
+    NotFound(Resource),
     #[error("{0}")]
     Conflict(String),
     #[error("version mismatch: the current version is {current}")]
@@ -32,16 +66,13 @@ pub enum StoreError {
     InvalidCursor,
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
-    #[error("database error: {0}")]
+    #[error("database error")]
     Database(#[source] sqlx::Error),
 }
 
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
-        match err {
-            sqlx::Error::RowNotFound => StoreError::NotFound,
-            other => StoreError::Database(other),
-        }
+        StoreError::Database(err)
     }
 }
 
@@ -58,5 +89,16 @@ impl StoreError {
         } else {
             StoreError::from(err)
         }
+    }
+}
+
+/// Turns an optional row into the record or [`StoreError::NotFound`] naming its kind.
+pub(crate) trait Found<T> {
+    fn or_not_found(self, what: Resource) -> Result<T>;
+}
+
+impl<T> Found<T> for Option<T> {
+    fn or_not_found(self, what: Resource) -> Result<T> {
+        self.ok_or(StoreError::NotFound(what))
     }
 }

@@ -1,44 +1,133 @@
 //! Generations: requests to generate a project's service, their QA reports and artifacts.
 
+use ectus_spec::InputKind;
 use serde::Serialize;
 
-use crate::error::Result;
-use crate::{new_id, now_ms, Store};
+use crate::error::{Found as _, Resource, Result, StoreError};
+use crate::text_enum::text_enum;
+use crate::{new_id, Store, Timestamp};
+
+text_enum! {
+    /// Where a generation stands.
+    pub enum GenerationStatus {
+        Queued = "queued",
+        Running = "running",
+        /// QA ran and every phase passed.
+        Passed = "passed",
+        /// QA failed, or the job did.
+        Failed = "failed",
+        /// Files generated without QA.
+        Generated = "generated",
+        Cancelled = "cancelled",
+    }
+}
+
+/// The packaged project of a generation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArtifactInfo {
+    /// SHA-256 of the `.tar.gz` bytes, lowercase hex.
+    pub sha256: String,
+    pub size: u64,
+}
 
 /// A stored generation (without the artifact bytes).
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Generation {
     pub id: String,
     pub tenant_id: String,
     pub project_id: String,
     pub job_id: Option<String>,
-    pub input_kind: String,
+    pub input_kind: InputKind,
+    /// The input as given (spec JSON, OpenAPI text or prompt).
     pub input: String,
-    /// The derived spec as JSON.
-    pub spec: String,
+    /// The derived spec (a spec document).
+    pub spec: serde_json::Value,
     pub spec_hash: String,
-    /// The assumptions as a JSON array.
-    pub assumptions: String,
-    pub status: String,
-    /// Whether QA runs (1) or only files are generated (0).
-    pub qa: i64,
-    /// The QA report as JSON.
-    pub qa_report: Option<String>,
+    /// What the analyzer or importer assumed (a JSON array).
+    pub assumptions: serde_json::Value,
+    pub status: GenerationStatus,
+    /// Whether QA runs, or only files are generated.
+    pub qa: bool,
+    pub qa_report: Option<serde_json::Value>,
     pub error: Option<String>,
-    pub artifact_sha256: Option<String>,
-    pub artifact_size: Option<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub artifact: Option<ArtifactInfo>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(sqlx::FromRow)]
+struct GenerationRow {
+    id: String,
+    tenant_id: String,
+    project_id: String,
+    job_id: Option<String>,
+    input_kind: String,
+    input: String,
+    spec: String,
+    spec_hash: String,
+    assumptions: String,
+    status: String,
+    qa: i64,
+    qa_report: Option<String>,
+    error: Option<String>,
+    artifact_sha256: Option<String>,
+    artifact_size: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl GenerationRow {
+    fn into_generation(self) -> Result<Generation> {
+        let record = format!("generation {}", self.id);
+        let json = |text: &str, what: &str| {
+            serde_json::from_str(text)
+                .map_err(|e| StoreError::Corrupt(format!("{record} {what}: {e}")))
+        };
+        Ok(Generation {
+            input_kind: InputKind::parse(&self.input_kind).ok_or_else(|| {
+                StoreError::Corrupt(format!("{record} has input kind {:?}", self.input_kind))
+            })?,
+            spec: json(&self.spec, "spec")?,
+            assumptions: json(&self.assumptions, "assumptions")?,
+            qa_report: self
+                .qa_report
+                .as_deref()
+                .map(|r| json(r, "QA report"))
+                .transpose()?,
+            status: GenerationStatus::from_column(&self.status, &record)?,
+            qa: self.qa != 0,
+            artifact: self.artifact_sha256.map(|sha256| ArtifactInfo {
+                sha256,
+                size: self
+                    .artifact_size
+                    .and_then(|s| u64::try_from(s).ok())
+                    .unwrap_or_default(),
+            }),
+            created_at: Timestamp::from_millis(self.created_at),
+            updated_at: Timestamp::from_millis(self.updated_at),
+            id: self.id,
+            tenant_id: self.tenant_id,
+            project_id: self.project_id,
+            job_id: self.job_id,
+            input: self.input,
+            spec_hash: self.spec_hash,
+            error: self.error,
+        })
+    }
+}
+
+fn generation_of(row: Option<GenerationRow>) -> Result<Generation> {
+    row.or_not_found(Resource::Generation)?.into_generation()
 }
 
 /// What a new generation holds.
 #[derive(Debug, Clone)]
 pub struct NewGeneration<'a> {
-    pub input_kind: &'a str,
+    pub input_kind: InputKind,
     pub input: &'a str,
-    pub spec: &'a str,
+    pub spec: &'a serde_json::Value,
     pub spec_hash: &'a str,
-    pub assumptions: &'a str,
+    pub assumptions: &'a serde_json::Value,
     pub qa: bool,
 }
 
@@ -64,26 +153,21 @@ fn lease_held(owner_param: &str) -> String {
 
 impl Store {
     /// Records a generation and enqueues its job in one transaction: a worker never sees the
-    /// job without its generation, and a failure leaves neither behind.
+    /// job without its generation, and a failure leaves neither behind. `job_for` builds the
+    /// job from the new generation's id.
     pub async fn create_generation(
         &self,
         tenant_id: &str,
         project_id: &str,
         new: &NewGeneration<'_>,
-        job: &crate::jobs::NewJob,
+        job_for: impl FnOnce(&str) -> crate::jobs::NewJob,
         trace_parent: Option<&str>,
     ) -> Result<(Generation, crate::jobs::Job)> {
         // The project must exist in this tenant (NotFound otherwise).
         self.get_project(tenant_id, project_id).await?;
         let id = new_id();
-        let now = now_ms();
-        let mut payload = job.payload.clone();
-        payload["generation_id"] = serde_json::Value::String(id.clone());
-        let job = crate::jobs::NewJob {
-            kind: job.kind.clone(),
-            payload,
-            max_attempts: job.max_attempts,
-        };
+        let now = crate::clock::now_ms();
+        let job = job_for(&id);
         let mut conn = self.conn().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let job_id = crate::jobs::insert_job(&mut *tx, tenant_id, &job, trace_parent).await?;
@@ -96,11 +180,11 @@ impl Store {
         .bind(tenant_id)
         .bind(project_id)
         .bind(&job_id)
-        .bind(new.input_kind)
+        .bind(new.input_kind.as_str())
         .bind(new.input)
-        .bind(new.spec)
+        .bind(new.spec.to_string())
         .bind(new.spec_hash)
-        .bind(new.assumptions)
+        .bind(new.assumptions.to_string())
         .bind(i64::from(new.qa))
         .bind(now)
         .execute(&mut *tx)
@@ -118,8 +202,8 @@ impl Store {
         project_id: &str,
         id: &str,
     ) -> Result<Generation> {
-        Ok(self
-            .timed(
+        generation_of(
+            self.timed(
                 "get_generation",
                 sqlx::query_as(&format!(
                     "{SELECT} WHERE g.tenant_id = $1 AND g.project_id = $2 AND g.id = $3"
@@ -127,21 +211,23 @@ impl Store {
                 .bind(tenant_id)
                 .bind(project_id)
                 .bind(id)
-                .fetch_one(&mut *self.conn().await?),
+                .fetch_optional(&mut *self.conn().await?),
             )
-            .await?)
+            .await?,
+        )
     }
 
     /// For the worker: a generation by id alone.
     pub async fn get_generation_unscoped(&self, id: &str) -> Result<Generation> {
-        Ok(self
-            .timed(
+        generation_of(
+            self.timed(
                 "get_generation_unscoped",
                 sqlx::query_as(&format!("{SELECT} WHERE g.id = $1"))
                     .bind(id)
-                    .fetch_one(&mut *self.conn().await?),
+                    .fetch_optional(&mut *self.conn().await?),
             )
-            .await?)
+            .await?,
+        )
     }
 
     /// A project's generations, newest first (at most 100).
@@ -151,7 +237,7 @@ impl Store {
         project_id: &str,
     ) -> Result<Vec<Generation>> {
         self.get_project(tenant_id, project_id).await?;
-        Ok(self
+        let rows: Vec<GenerationRow> = self
             .timed(
                 "list_generations",
                 sqlx::query_as(&format!(
@@ -162,7 +248,10 @@ impl Store {
                 .bind(project_id)
                 .fetch_all(&mut *self.conn().await?),
             )
-            .await?)
+            .await?;
+        rows.into_iter()
+            .map(GenerationRow::into_generation)
+            .collect()
     }
 
     /// Marks the generation running; `false` when `owner` no longer holds the job's lease.
@@ -175,7 +264,7 @@ impl Store {
              WHERE id = $2 AND {}",
                     lease_held("$3")
                 ))
-                .bind(now_ms())
+                .bind(crate::clock::now_ms())
                 .bind(id)
                 .bind(owner)
                 .execute(&mut *self.conn().await?),
@@ -190,8 +279,8 @@ impl Store {
         &self,
         id: &str,
         owner: &str,
-        status: &str,
-        qa_report: Option<&str>,
+        status: GenerationStatus,
+        qa_report: Option<&serde_json::Value>,
         artifact: Option<&[u8]>,
     ) -> Result<bool> {
         let sha = artifact.map(crate::sha256_hex);
@@ -203,12 +292,12 @@ impl Store {
              artifact_sha256 = $4, artifact_size = $5, updated_at = $6 WHERE id = $7 AND {}",
             lease_held("$8")
         ))
-                .bind(status)
-                .bind(qa_report)
+                .bind(status.as_str())
+                .bind(qa_report.map(serde_json::Value::to_string))
                 .bind(artifact.map(<[u8]>::to_vec))
                 .bind(sha)
                 .bind(artifact.map(|a| i64::try_from(a.len()).unwrap_or(i64::MAX)))
-                .bind(now_ms())
+                .bind(crate::clock::now_ms())
                 .bind(id)
                 .bind(owner)
                 .execute(&mut *self.conn().await?),
@@ -224,14 +313,14 @@ impl Store {
         project_id: &str,
         id: &str,
     ) -> Result<Option<Vec<u8>>> {
-        let (artifact,): (Option<Vec<u8>>,) = self.timed("generation_artifact", sqlx::query_as(
+        let row: Option<(Option<Vec<u8>>,)> = self.timed("generation_artifact", sqlx::query_as(
             "SELECT artifact FROM generations WHERE tenant_id = $1 AND project_id = $2 AND id = $3",
         )
         .bind(tenant_id)
         .bind(project_id)
         .bind(id)
-        .fetch_one(&mut *self.conn().await?))
+        .fetch_optional(&mut *self.conn().await?))
         .await?;
-        Ok(artifact)
+        Ok(row.or_not_found(Resource::Generation)?.0)
     }
 }

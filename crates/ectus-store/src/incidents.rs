@@ -7,9 +7,19 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde::Serialize;
 
-use crate::error::{Result, StoreError};
+use crate::clock::now_ms;
+use crate::error::{Found as _, Resource, Result, StoreError};
 use crate::sql::{Param, SqlBuilder};
-use crate::{new_id, now_ms, Page, Store};
+use crate::text_enum::text_enum;
+use crate::{new_id, Page, Store, Timestamp};
+
+text_enum! {
+    /// Whether the alert behind an incident is still firing.
+    pub enum IncidentStatus {
+        Firing = "firing",
+        Resolved = "resolved",
+    }
+}
 
 /// One alert of a webhook delivery, already validated.
 #[derive(Debug, Clone)]
@@ -18,14 +28,13 @@ pub struct AlertDelivery {
     pub alertname: String,
     /// The `severity` label, or `none` when the alert has none.
     pub severity: String,
-    /// `firing` or `resolved`.
-    pub status: String,
+    pub status: IncidentStatus,
     /// The alert's labels and annotations as JSON objects.
     pub labels: serde_json::Value,
     pub annotations: serde_json::Value,
     pub generator_url: String,
-    pub starts_at: i64,
-    pub ends_at: Option<i64>,
+    pub starts_at: Timestamp,
+    pub ends_at: Option<Timestamp>,
 }
 
 /// A stored incident.
@@ -35,18 +44,18 @@ pub struct Incident {
     pub fingerprint: String,
     pub alertname: String,
     pub severity: String,
-    pub status: String,
+    pub status: IncidentStatus,
     pub labels: serde_json::Value,
     pub annotations: serde_json::Value,
     pub generator_url: String,
-    pub starts_at: i64,
-    pub ends_at: Option<i64>,
+    pub starts_at: Timestamp,
+    pub ends_at: Option<Timestamp>,
     /// How many webhook deliveries mentioned this incident.
     pub deliveries: i64,
-    pub first_received_at: i64,
-    pub last_received_at: i64,
+    pub first_received_at: Timestamp,
+    pub last_received_at: Timestamp,
     pub acknowledged_by: Option<String>,
-    pub acknowledged_at: Option<i64>,
+    pub acknowledged_at: Option<Timestamp>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -70,26 +79,27 @@ struct IncidentRow {
 
 impl IncidentRow {
     fn into_incident(self) -> Result<Incident> {
+        let record = format!("incident {}", self.id);
         let json = |text: &str, what: &str| {
             serde_json::from_str(text)
-                .map_err(|e| StoreError::Corrupt(format!("incident {} {what}: {e}", self.id)))
+                .map_err(|e| StoreError::Corrupt(format!("{record} {what}: {e}")))
         };
         Ok(Incident {
             labels: json(&self.labels, "labels")?,
             annotations: json(&self.annotations, "annotations")?,
+            status: IncidentStatus::from_column(&self.status, &record)?,
             id: self.id,
             fingerprint: self.fingerprint,
             alertname: self.alertname,
             severity: self.severity,
-            status: self.status,
             generator_url: self.generator_url,
-            starts_at: self.starts_at,
-            ends_at: self.ends_at,
+            starts_at: Timestamp::from_millis(self.starts_at),
+            ends_at: self.ends_at.map(Timestamp::from_millis),
             deliveries: self.deliveries,
-            first_received_at: self.first_received_at,
-            last_received_at: self.last_received_at,
+            first_received_at: Timestamp::from_millis(self.first_received_at),
+            last_received_at: Timestamp::from_millis(self.last_received_at),
             acknowledged_by: self.acknowledged_by,
-            acknowledged_at: self.acknowledged_at,
+            acknowledged_at: self.acknowledged_at.map(Timestamp::from_millis),
         })
     }
 }
@@ -108,13 +118,12 @@ pub struct RecordOutcome {
 pub struct IncidentQuery {
     pub limit: u32,
     pub cursor: Option<String>,
-    /// `firing` or `resolved`.
-    pub status: Option<String>,
+    pub status: Option<IncidentStatus>,
     pub acknowledged: Option<bool>,
 }
 
 fn encode_cursor(last: &Incident) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}:{}", last.starts_at, last.id))
+    URL_SAFE_NO_PAD.encode(format!("{}:{}", last.starts_at.as_millis(), last.id))
 }
 
 fn decode_cursor(raw: &str) -> Result<(i64, String)> {
@@ -161,12 +170,12 @@ impl Store {
                 .bind(&alert.fingerprint)
                 .bind(&alert.alertname)
                 .bind(&alert.severity)
-                .bind(&alert.status)
+                .bind(alert.status.as_str())
                 .bind(alert.labels.to_string())
                 .bind(alert.annotations.to_string())
                 .bind(&alert.generator_url)
-                .bind(alert.starts_at)
-                .bind(alert.ends_at)
+                .bind(alert.starts_at.as_millis())
+                .bind(alert.ends_at.map(Timestamp::as_millis))
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await?;
@@ -186,8 +195,8 @@ impl Store {
     pub async fn list_incidents(&self, query: &IncidentQuery) -> Result<Page<Incident>> {
         let limit = query.limit.clamp(1, 200);
         let mut sql = SqlBuilder::new("SELECT * FROM incidents WHERE 1 = 1");
-        if let Some(status) = &query.status {
-            let p = sql.param(Param::Str(status.clone()));
+        if let Some(status) = query.status {
+            let p = sql.param(Param::Str(status.as_str().to_owned()));
             sql.push(&format!(" AND status = {p}"));
         }
         match query.acknowledged {
@@ -232,15 +241,15 @@ impl Store {
     }
 
     pub async fn get_incident(&self, id: &str) -> Result<Incident> {
-        let row: IncidentRow = self
+        let row: Option<IncidentRow> = self
             .timed(
                 "get_incident",
                 sqlx::query_as("SELECT * FROM incidents WHERE id = $1")
                     .bind(id)
-                    .fetch_one(&mut *self.conn().await?),
+                    .fetch_optional(&mut *self.conn().await?),
             )
             .await?;
-        row.into_incident()
+        row.or_not_found(Resource::Incident)?.into_incident()
     }
 
     /// Records who acknowledged an incident and when. The first acknowledgement stands: a

@@ -14,44 +14,24 @@
 
 use serde::Serialize;
 
-use crate::error::{Result, StoreError};
+use crate::clock::now_ms;
+use crate::error::{Found as _, Resource, Result, StoreError};
 use crate::sql::{Param, SqlBuilder};
-use crate::{new_id, now_ms, Backend, Page, Store};
+use crate::text_enum::text_enum;
+use crate::{new_id, Backend, Page, Store, Timestamp};
 
-/// Lifecycle state of a job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum JobState {
-    Queued,
-    Running,
-    Succeeded,
-    Failed,
-    Cancelled,
+text_enum! {
+    /// Lifecycle state of a job.
+    pub enum JobState {
+        Queued = "queued",
+        Running = "running",
+        Succeeded = "succeeded",
+        Failed = "failed",
+        Cancelled = "cancelled",
+    }
 }
 
 impl JobState {
-    pub const ALL: [JobState; 5] = [
-        JobState::Queued,
-        JobState::Running,
-        JobState::Succeeded,
-        JobState::Failed,
-        JobState::Cancelled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobState::Queued => "queued",
-            JobState::Running => "running",
-            JobState::Succeeded => "succeeded",
-            JobState::Failed => "failed",
-            JobState::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<JobState> {
-        JobState::ALL.into_iter().find(|s| s.as_str() == value)
-    }
-
     /// Whether the job can no longer change.
     pub fn is_terminal(self) -> bool {
         matches!(
@@ -62,42 +42,103 @@ impl JobState {
 }
 
 /// A stored job.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Job {
     pub id: String,
     pub tenant_id: String,
     pub kind: String,
-    /// JSON text.
-    pub payload: String,
-    pub state: String,
+    /// What the job's handler needs; each kind defines its own shape.
+    pub payload: serde_json::Value,
+    pub state: JobState,
     pub attempts: i64,
     pub max_attempts: i64,
     pub lease_owner: Option<String>,
-    pub lease_expires_at: Option<i64>,
-    pub run_after: i64,
+    pub lease_expires_at: Option<Timestamp>,
+    pub run_after: Timestamp,
     pub progress_phase: Option<String>,
-    pub progress_percent: i64,
+    /// 0 to 100.
+    pub progress_percent: u8,
     pub progress_message: Option<String>,
-    /// JSON text.
-    pub result: Option<String>,
+    pub result: Option<serde_json::Value>,
     pub error: Option<String>,
-    pub cancel_requested_at: Option<i64>,
+    pub cancel_requested_at: Option<Timestamp>,
     /// Incremented on every change, so watchers can tell whether anything happened.
     pub revision: i64,
-    pub created_at: i64,
-    pub updated_at: i64,
-    pub started_at: Option<i64>,
-    pub finished_at: Option<i64>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
     /// W3C `traceparent` of the request that enqueued the job, if it was traced.
     pub trace_parent: Option<String>,
 }
 
-impl Job {
-    pub fn state(&self) -> Result<JobState> {
-        JobState::parse(&self.state).ok_or_else(|| {
-            StoreError::Corrupt(format!("job {} has state {:?}", self.id, self.state))
+#[derive(sqlx::FromRow)]
+struct JobRow {
+    id: String,
+    tenant_id: String,
+    kind: String,
+    payload: String,
+    state: String,
+    attempts: i64,
+    max_attempts: i64,
+    lease_owner: Option<String>,
+    lease_expires_at: Option<i64>,
+    run_after: i64,
+    progress_phase: Option<String>,
+    progress_percent: i64,
+    progress_message: Option<String>,
+    result: Option<String>,
+    error: Option<String>,
+    cancel_requested_at: Option<i64>,
+    revision: i64,
+    created_at: i64,
+    updated_at: i64,
+    started_at: Option<i64>,
+    finished_at: Option<i64>,
+    trace_parent: Option<String>,
+}
+
+impl JobRow {
+    fn into_job(self) -> Result<Job> {
+        let record = format!("job {}", self.id);
+        let json = |text: &str, what: &str| {
+            serde_json::from_str(text)
+                .map_err(|e| StoreError::Corrupt(format!("{record} {what}: {e}")))
+        };
+        let at = |ms: Option<i64>| ms.map(Timestamp::from_millis);
+        Ok(Job {
+            payload: json(&self.payload, "payload")?,
+            result: self
+                .result
+                .as_deref()
+                .map(|r| json(r, "result"))
+                .transpose()?,
+            state: JobState::from_column(&self.state, &record)?,
+            progress_percent: u8::try_from(self.progress_percent.clamp(0, 100)).unwrap_or(100),
+            lease_expires_at: at(self.lease_expires_at),
+            run_after: Timestamp::from_millis(self.run_after),
+            cancel_requested_at: at(self.cancel_requested_at),
+            created_at: Timestamp::from_millis(self.created_at),
+            updated_at: Timestamp::from_millis(self.updated_at),
+            started_at: at(self.started_at),
+            finished_at: at(self.finished_at),
+            id: self.id,
+            tenant_id: self.tenant_id,
+            kind: self.kind,
+            attempts: self.attempts,
+            max_attempts: self.max_attempts,
+            lease_owner: self.lease_owner,
+            progress_phase: self.progress_phase,
+            progress_message: self.progress_message,
+            error: self.error,
+            revision: self.revision,
+            trace_parent: self.trace_parent,
         })
     }
+}
+
+fn job_of(row: Option<JobRow>) -> Result<Job> {
+    row.or_not_found(Resource::Job)?.into_job()
 }
 
 /// A job to enqueue.
@@ -139,10 +180,10 @@ pub struct ReapReport {
 }
 
 /// Number of jobs by kind and state.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueDepth {
     pub kind: String,
-    pub state: String,
+    pub state: JobState,
     pub count: i64,
 }
 
@@ -205,27 +246,29 @@ impl Store {
     }
 
     pub async fn get_job(&self, tenant_id: &str, id: &str) -> Result<Job> {
-        Ok(self
-            .timed(
+        job_of(
+            self.timed(
                 "get_job",
                 sqlx::query_as("SELECT * FROM jobs WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant_id)
                     .bind(id)
-                    .fetch_one(&mut *self.conn().await?),
+                    .fetch_optional(&mut *self.conn().await?),
             )
-            .await?)
+            .await?,
+        )
     }
 
     /// Reads a job by id alone: for workers and operators, never for tenant-facing paths.
     pub async fn get_job_unscoped(&self, id: &str) -> Result<Job> {
-        Ok(self
-            .timed(
+        job_of(
+            self.timed(
                 "get_job_unscoped",
                 sqlx::query_as("SELECT * FROM jobs WHERE id = $1")
                     .bind(id)
-                    .fetch_one(&mut *self.conn().await?),
+                    .fetch_optional(&mut *self.conn().await?),
             )
-            .await?)
+            .await?,
+        )
     }
 
     /// Lists a tenant's jobs, newest first, optionally in one state.
@@ -258,17 +301,23 @@ impl Store {
         }
         let fetch = sql.param(Param::I64(i64::from(limit) + 1));
         sql.push(&format!(" ORDER BY created_at DESC, id DESC LIMIT {fetch}"));
-        let mut items: Vec<Job> = self
+        let rows: Vec<JobRow> = self
             .timed(
                 "list_jobs",
                 sql.query()
-                    .try_map(|row| <Job as sqlx::FromRow<_>>::from_row(&row))
+                    .try_map(|row| <JobRow as sqlx::FromRow<_>>::from_row(&row))
                     .fetch_all(&mut *self.conn().await?),
             )
             .await?;
+        let mut items = rows
+            .into_iter()
+            .map(JobRow::into_job)
+            .collect::<Result<Vec<_>>>()?;
         let next_cursor = if items.len() > limit as usize {
             items.truncate(limit as usize);
-            items.last().map(|j| format!("{}.{}", j.created_at, j.id))
+            items
+                .last()
+                .map(|j| format!("{}.{}", j.created_at.as_millis(), j.id))
         } else {
             None
         };
@@ -307,7 +356,7 @@ impl Store {
             .execute(&mut *self.conn().await?))
             .await?;
             let job = self.get_job(tenant_id, id).await?;
-            match job.state()? {
+            match job.state {
                 JobState::Running => return Ok(CancelOutcome::Requested(job)),
                 JobState::Queued => continue,
                 _ => return Ok(CancelOutcome::AlreadyFinished(job)),
@@ -323,7 +372,7 @@ impl Store {
             Backend::Sqlite => CLAIM_SQLITE,
             Backend::Postgres => CLAIM_POSTGRES,
         };
-        Ok(self
+        let row: Option<JobRow> = self
             .timed(
                 "claim_job",
                 sqlx::query_as(sql)
@@ -332,7 +381,8 @@ impl Store {
                     .bind(now)
                     .fetch_optional(&mut *self.conn().await?),
             )
-            .await?)
+            .await?;
+        row.map(JobRow::into_job).transpose()
     }
 
     /// Extends the lease of a running job, reporting whether it is still ours and whether a
@@ -415,7 +465,7 @@ impl Store {
         id: &str,
         owner: &str,
         error: &str,
-        retry_at: i64,
+        retry_at: Timestamp,
     ) -> Result<Option<JobState>> {
         let now = now_ms();
         let row: Option<(String,)> = self.timed("fail_attempt", sqlx::query_as(
@@ -429,14 +479,15 @@ impl Store {
              WHERE id = $4 AND lease_owner = $5 AND state = 'running' \
              RETURNING state",
         )
-        .bind(retry_at)
+        .bind(retry_at.as_millis())
         .bind(now)
         .bind(error)
         .bind(id)
         .bind(owner)
         .fetch_optional(&mut *self.conn().await?))
         .await?;
-        Ok(row.and_then(|(state,)| JobState::parse(&state)))
+        row.map(|(state,)| JobState::from_column(&state, &format!("job {id}")))
+            .transpose()
     }
 
     /// Marks a running job cancelled (after its worker stopped it on request).
@@ -528,10 +579,19 @@ impl Store {
 
     /// Job counts by kind and state (for operators and metrics).
     pub async fn queue_depth(&self) -> Result<Vec<QueueDepth>> {
-        Ok(self.timed("queue_depth", sqlx::query_as(
+        let rows: Vec<(String, String, i64)> = self.timed("queue_depth", sqlx::query_as(
             "SELECT kind, state, COUNT(*) AS count FROM jobs GROUP BY kind, state ORDER BY kind, state",
         )
         .fetch_all(&mut *self.conn().await?))
-        .await?)
+        .await?;
+        rows.into_iter()
+            .map(|(kind, state, count)| {
+                Ok(QueueDepth {
+                    state: JobState::from_column(&state, &format!("a {kind} job"))?,
+                    kind,
+                    count,
+                })
+            })
+            .collect()
     }
 }

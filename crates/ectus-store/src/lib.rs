@@ -13,6 +13,7 @@ mod clock;
 mod db;
 mod error;
 mod sql;
+mod text_enum;
 
 pub mod api_keys;
 pub mod generations;
@@ -21,9 +22,11 @@ pub mod jobs;
 pub mod projects;
 pub mod tenants;
 
-pub use clock::now_ms;
-pub use db::{migrator_for, redact_url, Backend, SchemaStatus, Store, StoreOptions};
-pub use error::{Result, StoreError};
+pub use clock::Timestamp;
+pub use db::{
+    migrator_for, redact_url, Backend, PlatformCounts, SchemaStatus, Store, StoreOptions,
+};
+pub use error::{Resource, Result, StoreError};
 
 /// A page of results from a list query with keyset (cursor) pagination.
 #[derive(Debug, Clone)]

@@ -4,22 +4,58 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Result, StoreError};
+use crate::error::{Found as _, Resource, Result, StoreError};
 use crate::sql::{like_escape, Param, SqlBuilder};
-use crate::{new_id, now_ms, Page, Store};
+use crate::text_enum::text_enum;
+use crate::{new_id, Page, Store, Timestamp};
+
+text_enum! {
+    /// Whether a project is in use.
+    pub enum ProjectStatus {
+        Active = "active",
+        Archived = "archived",
+    }
+}
 
 /// A stored project.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Project {
     pub id: String,
     pub tenant_id: String,
     pub name: String,
     pub description: String,
-    pub status: String,
+    pub status: ProjectStatus,
     /// Incremented on every change; the HTTP layer derives the ETag from it.
     pub version: i64,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(sqlx::FromRow)]
+struct ProjectRow {
+    id: String,
+    tenant_id: String,
+    name: String,
+    description: String,
+    status: String,
+    version: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl ProjectRow {
+    fn into_project(self) -> Result<Project> {
+        Ok(Project {
+            status: ProjectStatus::from_column(&self.status, &format!("project {}", self.id))?,
+            id: self.id,
+            tenant_id: self.tenant_id,
+            name: self.name,
+            description: self.description,
+            version: self.version,
+            created_at: Timestamp::from_millis(self.created_at),
+            updated_at: Timestamp::from_millis(self.updated_at),
+        })
+    }
 }
 
 /// Changes to apply to a project; `None` leaves a field as it is.
@@ -27,7 +63,7 @@ pub struct Project {
 pub struct ProjectPatch {
     pub name: Option<String>,
     pub description: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<ProjectStatus>,
 }
 
 /// Orderings a project list supports.
@@ -71,7 +107,7 @@ pub struct ProjectQuery {
     pub cursor: Option<String>,
     /// Case-insensitive substring of the name.
     pub name_contains: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<ProjectStatus>,
     pub sort: ProjectSort,
 }
 
@@ -85,7 +121,9 @@ struct Cursor {
 
 fn encode_cursor(sort: ProjectSort, last: &Project) -> String {
     let key = match sort {
-        ProjectSort::CreatedAsc | ProjectSort::CreatedDesc => last.created_at.to_string(),
+        ProjectSort::CreatedAsc | ProjectSort::CreatedDesc => {
+            last.created_at.as_millis().to_string()
+        }
         ProjectSort::NameAsc | ProjectSort::NameDesc => last.name.clone(),
     };
     let cursor = Cursor {
@@ -115,13 +153,13 @@ impl Store {
         name: &str,
         description: &str,
     ) -> Result<Project> {
-        let now = now_ms();
+        let now = Timestamp::now();
         let project = Project {
             id: new_id(),
             tenant_id: tenant_id.to_owned(),
             name: name.to_owned(),
             description: description.to_owned(),
-            status: "active".to_owned(),
+            status: ProjectStatus::Active,
             version: 1,
             created_at: now,
             updated_at: now,
@@ -134,10 +172,10 @@ impl Store {
         .bind(&project.tenant_id)
         .bind(&project.name)
         .bind(&project.description)
-        .bind(&project.status)
+        .bind(project.status.as_str())
         .bind(project.version)
-        .bind(project.created_at)
-        .bind(project.updated_at)
+        .bind(project.created_at.as_millis())
+        .bind(project.updated_at.as_millis())
         .execute(&mut *self.conn().await?))
         .await
         .map_err(|e| {
@@ -147,15 +185,16 @@ impl Store {
     }
 
     pub async fn get_project(&self, tenant_id: &str, id: &str) -> Result<Project> {
-        Ok(self
+        let row: Option<ProjectRow> = self
             .timed(
                 "get_project",
                 sqlx::query_as("SELECT * FROM projects WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant_id)
                     .bind(id)
-                    .fetch_one(&mut *self.conn().await?),
+                    .fetch_optional(&mut *self.conn().await?),
             )
-            .await?)
+            .await?;
+        row.or_not_found(Resource::Project)?.into_project()
     }
 
     /// Lists projects with keyset pagination: a page never repeats or skips a project that
@@ -176,8 +215,8 @@ impl Store {
             )));
             sql.push(&format!(" AND LOWER(name) LIKE {p} ESCAPE '\\'"));
         }
-        if let Some(status) = &query.status {
-            let p = sql.param(Param::Str(status.clone()));
+        if let Some(status) = query.status {
+            let p = sql.param(Param::Str(status.as_str().to_owned()));
             sql.push(&format!(" AND status = {p}"));
         }
         let (column, descending) = match query.sort {
@@ -205,14 +244,18 @@ impl Store {
         let fetch = sql.param(Param::I64(i64::from(limit) + 1));
         sql.push(&format!(" ORDER BY {column} {dir}, id {dir} LIMIT {fetch}"));
 
-        let mut items: Vec<Project> = self
+        let rows: Vec<ProjectRow> = self
             .timed(
                 "list_projects",
                 sql.query()
-                    .try_map(|row| <Project as sqlx::FromRow<_>>::from_row(&row))
+                    .try_map(|row| <ProjectRow as sqlx::FromRow<_>>::from_row(&row))
                     .fetch_all(&mut *self.conn().await?),
             )
             .await?;
+        let mut items = rows
+            .into_iter()
+            .map(ProjectRow::into_project)
+            .collect::<Result<Vec<_>>>()?;
         let next_cursor = if items.len() > limit as usize {
             items.truncate(limit as usize);
             items.last().map(|last| encode_cursor(query.sort, last))
@@ -248,9 +291,9 @@ impl Store {
                     .description
                     .clone()
                     .unwrap_or(current.description.clone()),
-                status: patch.status.clone().unwrap_or(current.status.clone()),
+                status: patch.status.unwrap_or(current.status),
                 version: current.version + 1,
-                updated_at: now_ms(),
+                updated_at: Timestamp::now(),
                 ..current.clone()
             };
             let updated = self.timed("update_project", sqlx::query(
@@ -259,9 +302,9 @@ impl Store {
             )
             .bind(&next.name)
             .bind(&next.description)
-            .bind(&next.status)
+            .bind(next.status.as_str())
             .bind(next.version)
-            .bind(next.updated_at)
+            .bind(next.updated_at.as_millis())
             .bind(tenant_id)
             .bind(id)
             .bind(current.version)
@@ -293,7 +336,7 @@ impl Store {
             )
             .await?;
         if deleted.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
+            return Err(StoreError::NotFound(Resource::Project));
         }
         Ok(())
     }

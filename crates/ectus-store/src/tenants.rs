@@ -2,56 +2,57 @@
 
 use serde::Serialize;
 
-use crate::error::{Result, StoreError};
-use crate::{new_id, now_ms, Store};
+use crate::error::{Found as _, Resource, Result, StoreError};
+use crate::text_enum::text_enum;
+use crate::{new_id, Store, Timestamp};
 
 /// The tenant created at first start. Its admin keys are the platform operator's: they also
 /// see and acknowledge the platform's incidents.
 pub const OPERATOR_TENANT: &str = "default";
 
 /// An isolated customer of the platform: every other record belongs to exactly one tenant.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Tenant {
     pub id: String,
     pub name: String,
-    pub created_at: i64,
+    pub created_at: Timestamp,
+}
+
+#[derive(sqlx::FromRow)]
+struct TenantRow {
+    id: String,
+    name: String,
+    created_at: i64,
+}
+
+impl From<TenantRow> for Tenant {
+    fn from(row: TenantRow) -> Tenant {
+        Tenant {
+            id: row.id,
+            name: row.name,
+            created_at: Timestamp::from_millis(row.created_at),
+        }
+    }
 }
 
 /// A person inside a tenant.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {
     pub id: String,
     pub tenant_id: String,
     pub email: String,
     pub name: String,
-    pub role: String,
-    pub created_at: i64,
+    pub role: Role,
+    pub created_at: Timestamp,
 }
 
-/// Access level of a user or an API key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Everything in the tenant, including diagnostic jobs.
-    Admin,
-    /// Projects, generations and the tenant's own jobs.
-    Member,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Member => "member",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Role> {
-        match value {
-            "admin" => Some(Role::Admin),
-            "member" => Some(Role::Member),
-            _ => None,
-        }
+text_enum! {
+    /// Access level of a user or an API key.
+    pub enum Role {
+        /// Everything in the tenant, including diagnostic jobs.
+        Admin = "admin",
+        /// Projects, generations and the tenant's own jobs.
+        Member = "member",
     }
 }
 
@@ -61,14 +62,14 @@ impl Store {
         let tenant = Tenant {
             id: new_id(),
             name: name.to_owned(),
-            created_at: now_ms(),
+            created_at: Timestamp::now(),
         };
         self.timed(
             "create_tenant",
             sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
                 .bind(&tenant.id)
                 .bind(&tenant.name)
-                .bind(tenant.created_at)
+                .bind(tenant.created_at.as_millis())
                 .execute(&mut *self.conn().await?),
         )
         .await
@@ -79,35 +80,38 @@ impl Store {
     }
 
     pub async fn tenant_by_name(&self, name: &str) -> Result<Tenant> {
-        Ok(self
+        let row: Option<TenantRow> = self
             .timed(
                 "tenant_by_name",
                 sqlx::query_as("SELECT * FROM tenants WHERE name = $1")
                     .bind(name)
-                    .fetch_one(&mut *self.conn().await?),
+                    .fetch_optional(&mut *self.conn().await?),
             )
-            .await?)
+            .await?;
+        Ok(row.or_not_found(Resource::Tenant)?.into())
     }
 
     pub async fn tenant_by_id(&self, id: &str) -> Result<Tenant> {
-        Ok(self
+        let row: Option<TenantRow> = self
             .timed(
                 "tenant_by_id",
                 sqlx::query_as("SELECT * FROM tenants WHERE id = $1")
                     .bind(id)
-                    .fetch_one(&mut *self.conn().await?),
+                    .fetch_optional(&mut *self.conn().await?),
             )
-            .await?)
+            .await?;
+        Ok(row.or_not_found(Resource::Tenant)?.into())
     }
 
     pub async fn list_tenants(&self) -> Result<Vec<Tenant>> {
-        Ok(self
+        let rows: Vec<TenantRow> = self
             .timed(
                 "list_tenants",
                 sqlx::query_as("SELECT * FROM tenants ORDER BY created_at, id")
                     .fetch_all(&mut *self.conn().await?),
             )
-            .await?)
+            .await?;
+        Ok(rows.into_iter().map(Tenant::from).collect())
     }
 
     pub async fn count_tenants(&self) -> Result<i64> {
@@ -133,8 +137,8 @@ impl Store {
             tenant_id: tenant_id.to_owned(),
             email: email.to_owned(),
             name: name.to_owned(),
-            role: role.as_str().to_owned(),
-            created_at: now_ms(),
+            role,
+            created_at: Timestamp::now(),
         };
         self.timed(
             "create_user",
@@ -146,8 +150,8 @@ impl Store {
             .bind(&user.tenant_id)
             .bind(&user.email)
             .bind(&user.name)
-            .bind(&user.role)
-            .bind(user.created_at)
+            .bind(user.role.as_str())
+            .bind(user.created_at.as_millis())
             .execute(&mut *self.conn().await?),
         )
         .await

@@ -6,7 +6,7 @@ use ectus_store::api_keys::{KeyRejection, NewKey};
 use ectus_store::jobs::{JobState, LeaseStatus, NewJob};
 use ectus_store::projects::{ProjectPatch, ProjectQuery, ProjectSort};
 use ectus_store::tenants::Role;
-use ectus_store::{now_ms, Store, StoreError, StoreOptions};
+use ectus_store::{Resource, Store, StoreError, StoreOptions, Timestamp};
 use ectus_testkit::{backend_tests, TestBackend, TestDb};
 use sqlx::migrate::Migrator;
 
@@ -76,7 +76,9 @@ async fn api_keys_authenticate_until_revoked_or_expired(backend: TestBackend) {
     assert!(!stored[0].hash.contains(&live.plaintext));
 
     let expired = store
-        .create_api_key(key(Some(now_ms() - 1)))
+        .create_api_key(key(Some(
+            Timestamp::now().before(std::time::Duration::from_millis(1)),
+        )))
         .await
         .expect("key");
     assert_eq!(
@@ -117,7 +119,7 @@ async fn project_updates_are_versioned_and_tenant_scoped(backend: TestBackend) {
         .expect("names are unique per tenant only");
     assert!(matches!(
         store.get_project(&b.id, &p.id).await,
-        Err(StoreError::NotFound)
+        Err(StoreError::NotFound(Resource::Project))
     ));
     let patch = ProjectPatch {
         description: Some("v2".into()),
@@ -134,11 +136,11 @@ async fn project_updates_are_versioned_and_tenant_scoped(backend: TestBackend) {
     ));
     assert!(matches!(
         store.update_project(&b.id, &p.id, &patch, None).await,
-        Err(StoreError::NotFound)
+        Err(StoreError::NotFound(Resource::Project))
     ));
     assert!(matches!(
         store.delete_project(&b.id, &p.id).await,
-        Err(StoreError::NotFound)
+        Err(StoreError::NotFound(Resource::Project))
     ));
     store.delete_project(&a.id, &p.id).await.expect("delete");
 }
@@ -255,7 +257,7 @@ async fn expired_lease_requeues_then_fails_after_max_attempts(backend: TestBacke
         store.reap_expired_leases().await.expect("reap");
     }
     let failed = store.get_job(&t.id, &job.id).await.expect("get");
-    assert_eq!(failed.state().expect("state"), JobState::Failed);
+    assert_eq!(failed.state, JobState::Failed);
     assert!(
         failed.error.as_deref().unwrap_or("").contains("expired"),
         "{failed:?}"
@@ -288,13 +290,13 @@ async fn a_pending_cancellation_wins_over_retry_and_release(backend: TestBackend
             assert!(store.release_job(&job.id, "w").await.expect("release"));
         } else {
             let state = store
-                .fail_attempt(&job.id, "w", "boom", 0)
+                .fail_attempt(&job.id, "w", "boom", Timestamp::from_millis(0))
                 .await
                 .expect("fail");
             assert_eq!(state, Some(JobState::Cancelled));
         }
         let ended = store.get_job(&t.id, &job.id).await.expect("job");
-        assert_eq!(ended.state, "cancelled", "release={release}");
+        assert_eq!(ended.state, JobState::Cancelled, "release={release}");
         assert!(ended.finished_at.is_some());
         assert!(
             store.claim_job("w", 60_000).await.expect("claim").is_none(),
@@ -304,21 +306,22 @@ async fn a_pending_cancellation_wins_over_retry_and_release(backend: TestBackend
 }
 
 async fn a_generation_follows_its_job_and_refuses_writes_without_the_lease(backend: TestBackend) {
-    use ectus_store::generations::NewGeneration;
+    use ectus_store::generations::{GenerationStatus, NewGeneration};
     let (store, _db) = store(backend).await;
     let t = store.create_tenant("t").await.expect("tenant");
     let p = store.create_project(&t.id, "p", "").await.expect("project");
+    let (spec, assumptions) = (serde_json::json!({}), serde_json::json!([]));
     let new = NewGeneration {
-        input_kind: "spec",
+        input_kind: ectus_spec::InputKind::Spec,
         input: "{}",
-        spec: "{}",
+        spec: &spec,
         spec_hash: "h",
-        assumptions: "[]",
+        assumptions: &assumptions,
         qa: false,
     };
-    let job = NewJob {
+    let job_for = |id: &str| NewJob {
         kind: "generate".into(),
-        payload: serde_json::json!({}),
+        payload: serde_json::json!({ "generation_id": id }),
         max_attempts: 1,
     };
     let (generation, job) = store
@@ -326,7 +329,7 @@ async fn a_generation_follows_its_job_and_refuses_writes_without_the_lease(backe
             &t.id,
             &p.id,
             &new,
-            &job,
+            job_for,
             Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
         )
         .await
@@ -338,7 +341,7 @@ async fn a_generation_follows_its_job_and_refuses_writes_without_the_lease(backe
     );
     assert_eq!(
         job.payload,
-        format!("{{\"generation_id\":\"{}\"}}", generation.id)
+        serde_json::json!({ "generation_id": generation.id })
     );
     // Not the owner of a running job: nothing is written.
     assert!(!store
@@ -351,7 +354,13 @@ async fn a_generation_follows_its_job_and_refuses_writes_without_the_lease(backe
         .expect("claim")
         .expect("job");
     assert!(!store
-        .finish_generation(&generation.id, "intruder", "passed", None, Some(b"x"))
+        .finish_generation(
+            &generation.id,
+            "intruder",
+            GenerationStatus::Passed,
+            None,
+            Some(b"x")
+        )
         .await
         .expect("finish"));
     assert!(store
@@ -368,7 +377,7 @@ async fn a_generation_follows_its_job_and_refuses_writes_without_the_lease(backe
         .get_generation(&t.id, &p.id, &generation.id)
         .await
         .expect("generation");
-    assert_eq!(shown.status, "cancelled");
+    assert_eq!(shown.status, GenerationStatus::Cancelled);
     assert!(store
         .generation_artifact(&t.id, &p.id, &generation.id)
         .await
@@ -377,19 +386,9 @@ async fn a_generation_follows_its_job_and_refuses_writes_without_the_lease(backe
     // A missing project answers NotFound and creates nothing.
     assert!(matches!(
         store
-            .create_generation(
-                &t.id,
-                &ectus_store::new_id(),
-                &new,
-                &NewJob {
-                    kind: "generate".into(),
-                    payload: serde_json::json!({}),
-                    max_attempts: 1
-                },
-                None
-            )
+            .create_generation(&t.id, &ectus_store::new_id(), &new, job_for, None)
             .await,
-        Err(StoreError::NotFound)
+        Err(StoreError::NotFound(Resource::Project))
     ));
     assert_eq!(
         store

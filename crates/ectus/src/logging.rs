@@ -24,7 +24,7 @@ pub fn init(full: &Config) -> Telemetry {
         LogOptions {
             json,
             access_sample_ratio: config.access_sample_ratio,
-            slow_request_ms: config.slow_request_ms,
+            slow_request_ms: config.slow_request.as_secs_f64() * 1000.0,
         },
         &TraceSettings {
             endpoint: full.tracing.otlp_endpoint.clone(),

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use ectus_store::jobs::NewJob;
+use ectus_store::jobs::{JobState, NewJob};
 use ectus_store::{Store, StoreOptions};
 use ectus_testkit::{backend_tests, TestBackend, TestDb};
 
@@ -57,8 +57,8 @@ impl Served {
                 url,
             ])
             .args(["--workers", &workers.to_string(), "--metrics-listen", ""])
-            .env("ECTUS_WORKERS__POLL_INTERVAL_MS", "50")
-            .env("ECTUS_SERVER__SHUTDOWN_GRACE_SECS", "5")
+            .env("ECTUS_WORKERS__POLL_INTERVAL", "50ms")
+            .env("ECTUS_SERVER__SHUTDOWN_GRACE", "5s")
             .stdout(std::fs::File::create(&stdout).expect("stdout file"))
             .stderr(std::fs::File::create(&stderr).expect("stderr file"))
             .spawn()
@@ -244,8 +244,8 @@ async fn a_killed_worker_process_job_is_rerun_after_its_lease_expires(backend: T
                 "--metrics-listen",
                 "",
             ])
-            .env("ECTUS_WORKERS__LEASE_SECS", "2")
-            .env("ECTUS_WORKERS__POLL_INTERVAL_MS", "50")
+            .env("ECTUS_WORKERS__LEASE", "2s")
+            .env("ECTUS_WORKERS__POLL_INTERVAL", "50ms")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -273,14 +273,15 @@ async fn a_killed_worker_process_job_is_rerun_after_its_lease_expires(backend: T
     first.wait().expect("reap");
     let orphaned = store.get_job(&tenant.id, &job.id).await.expect("job");
     assert_eq!(
-        orphaned.state, "running",
+        orphaned.state,
+        JobState::Running,
         "the killed worker could not clean up"
     );
     let mut second = worker(db.dir.path());
     let deadline = Instant::now() + Duration::from_secs(60);
     let done = loop {
         let j = store.get_job(&tenant.id, &job.id).await.expect("job");
-        if j.state != "running" && j.state != "queued" {
+        if j.state != JobState::Running && j.state != JobState::Queued {
             break j;
         }
         assert!(Instant::now() < deadline, "job was never re-run: {j:?}");
@@ -288,7 +289,7 @@ async fn a_killed_worker_process_job_is_rerun_after_its_lease_expires(backend: T
     };
     signal(&second, libc::SIGTERM);
     assert!(wait_exit(&mut second, Duration::from_secs(30)).success());
-    assert_eq!(done.state, "succeeded", "{done:?}");
+    assert_eq!(done.state, JobState::Succeeded, "{done:?}");
     assert_eq!(done.attempts, 2);
     assert!(!done
         .lease_owner
@@ -358,7 +359,8 @@ async fn sigterm_ends_streams_releases_jobs_and_exits_cleanly(backend: TestBacke
     );
     let job = store.get_job(&tenant.id, &id).await.expect("job");
     assert_eq!(
-        job.state, "queued",
+        job.state,
+        JobState::Queued,
         "a job interrupted by shutdown goes back to the queue: {job:?}"
     );
     assert!(job.lease_owner.is_none());
@@ -367,7 +369,7 @@ async fn sigterm_ends_streams_releases_jobs_and_exits_cleanly(backend: TestBacke
         .await
         .expect("depth")
         .iter()
-        .filter(|d| d.state == "running")
+        .filter(|d| d.state == JobState::Running)
         .map(|d| d.count)
         .sum();
     assert_eq!(running, 0);
@@ -476,7 +478,7 @@ fn unreachable_database_stops_start_up_with_a_clear_error() {
             "--database-url",
             &format!("postgres://ectus:hunter2@127.0.0.1:{port}/ectus"),
         ])
-        .env("ECTUS_DATABASE__ACQUIRE_TIMEOUT_SECS", "2"));
+        .env("ECTUS_DATABASE__ACQUIRE_TIMEOUT", "2s"));
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
     assert!(
@@ -538,7 +540,7 @@ fn configuration_layers_apply_in_order_and_secrets_are_masked() {
     let dir = tempfile::tempdir().expect("dir");
     std::fs::write(
         dir.path().join("custom.toml"),
-        "[server]\nlisten = \"127.0.0.1:1001\"\nrequest_timeout_secs = 7\n[database]\nurl = \"postgres://app:hunter2@db/ectus\"\n",
+        "[server]\nlisten = \"127.0.0.1:1001\"\nrequest_timeout = \"7s\"\n[database]\nurl = \"postgres://app:hunter2@db/ectus\"\n",
     )
     .expect("write");
     let print = |env: Option<&str>, flag: Option<&str>| {
@@ -557,7 +559,7 @@ fn configuration_layers_apply_in_order_and_secrets_are_masked() {
     let file_only = print(None, None);
     assert!(
         file_only.contains("listen = \"127.0.0.1:1001\"")
-            && file_only.contains("request_timeout_secs = 7"),
+            && file_only.contains("request_timeout = \"7s\""),
         "{file_only}"
     );
     assert!(

@@ -370,7 +370,7 @@ fn the_api_generates_verifies_and_serves_the_artifact() {
                 "",
             ])
             .env("ECTUS_GENERATION__TARGET_DIR", cache())
-            .env("ECTUS_WORKERS__POLL_INTERVAL_MS", "50")
+            .env("ECTUS_WORKERS__POLL_INTERVAL", "50ms")
             .env("ECTUS_LOG__LEVEL", "warn")
             .env("OTEL_EXPORTER_OTLP_ENDPOINT", &collector)
             .env("OTEL_BSP_SCHEDULE_DELAY", "100")

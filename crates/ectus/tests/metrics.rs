@@ -65,7 +65,7 @@ async fn the_metrics_listener_exposes_every_documented_metric_with_bounded_route
         ],
         &[
             ("ECTUS_METRICS__BEARER_TOKEN", "scrape-secret"),
-            ("ECTUS_WORKERS__POLL_INTERVAL_MS", "50"),
+            ("ECTUS_WORKERS__POLL_INTERVAL", "50ms"),
             ("ECTUS_LOG__LEVEL", "warn"),
         ],
         None,

@@ -109,7 +109,7 @@ async fn planted_secrets_never_reach_the_output() {
             ),
         ])
         .env("RUST_LOG", "trace")
-        .env("ECTUS_DATABASE__ACQUIRE_TIMEOUT_SECS", "1")
+        .env("ECTUS_DATABASE__ACQUIRE_TIMEOUT", "1s")
         .stdin(Stdio::null())
         .output()
         .expect("run");

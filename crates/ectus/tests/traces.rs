@@ -197,7 +197,7 @@ async fn a_jobs_span_links_to_the_request_that_enqueued_it() {
             ("OTEL_EXPORTER_OTLP_ENDPOINT", &collector),
             ("OTEL_BSP_SCHEDULE_DELAY", "100"),
             ("ECTUS_TRACING__SAMPLE_RATIO", "1.0"),
-            ("ECTUS_WORKERS__POLL_INTERVAL_MS", "50"),
+            ("ECTUS_WORKERS__POLL_INTERVAL", "50ms"),
         ],
         None,
     )

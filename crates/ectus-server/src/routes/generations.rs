@@ -5,20 +5,17 @@ use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use ectus_store::generations::{Generation, NewGeneration};
-use ectus_store::jobs::NewJob;
-use ectus_store::StoreError;
+use ectus_generate::GeneratePayload;
+use ectus_spec::{DeriveError, Input, InputKind};
+use ectus_store::generations::{Generation, GenerationStatus, NewGeneration};
+use ectus_store::{Resource, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Auth;
 use crate::extract::{ApiJson, IdPath, IdsPath};
 use crate::problem::{ApiError, FieldError, Problem};
-use crate::routes::rfc3339;
 use crate::state::AppState;
-
-/// The job kind that runs generations.
-pub const JOB_KIND: &str = "generate";
 
 /// Body of `POST /api/v1/projects/{id}/generations`: exactly one of `spec`, `openapi`, `prompt`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -38,7 +35,7 @@ pub struct GenerateRequest {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ArtifactView {
     pub sha256: String,
-    pub size: i64,
+    pub size: u64,
     pub url: String,
 }
 
@@ -50,9 +47,11 @@ pub struct GenerationView {
     /// The job running it; follow it at `/api/v1/jobs/{job_id}/events`.
     pub job_id: Option<String>,
     /// `spec`, `openapi` or `prompt`.
-    pub input_kind: String,
+    #[schema(value_type = String)]
+    pub input_kind: InputKind,
     /// `queued`, `running`, `passed`, `failed` (QA failed, or the job did), `generated` (no QA) or `cancelled`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: GenerationStatus,
     pub spec: serde_json::Value,
     pub spec_hash: String,
     /// What the analyzer or importer assumed, and what it could not honour.
@@ -68,22 +67,21 @@ pub struct GenerationView {
 
 impl From<Generation> for GenerationView {
     fn from(g: Generation) -> Self {
-        let json = |text: &str| serde_json::from_str(text).unwrap_or(serde_json::Value::Null);
         GenerationView {
-            artifact: g.artifact_sha256.clone().map(|sha256| ArtifactView {
-                sha256,
-                size: g.artifact_size.unwrap_or_default(),
+            artifact: g.artifact.map(|a| ArtifactView {
+                sha256: a.sha256,
+                size: a.size,
                 url: format!(
                     "/api/v1/projects/{}/generations/{}/artifact",
                     g.project_id, g.id
                 ),
             }),
-            spec: json(&g.spec),
-            assumptions: json(&g.assumptions),
-            qa_report: g.qa_report.as_deref().map(json),
-            qa: g.qa == 1,
-            created_at: rfc3339(g.created_at),
-            updated_at: rfc3339(g.updated_at),
+            spec: g.spec,
+            assumptions: g.assumptions,
+            qa_report: g.qa_report,
+            qa: g.qa,
+            created_at: g.created_at.to_rfc3339(),
+            updated_at: g.updated_at.to_rfc3339(),
             id: g.id,
             project_id: g.project_id,
             job_id: g.job_id,
@@ -95,67 +93,49 @@ impl From<Generation> for GenerationView {
     }
 }
 
-/// The derived spec of a request, or the problems with it.
-fn derive(body: &GenerateRequest) -> Result<(&'static str, String, ectus_spec::Derived), ApiError> {
-    let given = [
-        body.spec.is_some(),
-        body.openapi.is_some(),
-        body.prompt.is_some(),
-    ];
-    if given.iter().filter(|g| **g).count() != 1 {
-        return Err(ApiError::field(
-            "body",
-            "give exactly one of spec, openapi or prompt",
-        ));
+impl GenerateRequest {
+    /// The one input the request carries.
+    fn input(&self) -> Result<Input, ApiError> {
+        match (&self.spec, &self.openapi, &self.prompt) {
+            (Some(spec), None, None) => Ok(Input::Spec {
+                text: spec.to_string(),
+                format: ectus_spec::Format::Json,
+            }),
+            (None, Some(document), None) => Ok(Input::OpenApi(document.clone())),
+            (None, None, Some(prompt)) => Ok(Input::Prompt(prompt.clone())),
+            _ => Err(ApiError::field(
+                "body",
+                "give exactly one of spec, openapi or prompt",
+            )),
+        }
     }
-    if let Some(spec) = &body.spec {
-        let text = spec.to_string();
-        let parsed = ectus_spec::parse(&text, ectus_spec::Format::Json).map_err(|errors| {
-            ApiError::validation(
-                errors
-                    .0
-                    .into_iter()
-                    .map(|e| FieldError {
-                        field: if e.path.is_empty() {
-                            "spec".into()
-                        } else {
-                            format!("spec.{}", e.path)
-                        },
-                        message: e.message,
-                    })
-                    .collect(),
-            )
-        })?;
-        return Ok((
-            "spec",
-            text,
-            ectus_spec::Derived {
-                spec: parsed,
-                assumptions: Vec::new(),
-            },
-        ));
+}
+
+/// The problems of an input that gave no spec, as field errors of the request body.
+fn derive_problem(error: DeriveError) -> ApiError {
+    match error {
+        DeriveError::Spec(errors) => ApiError::validation(
+            errors
+                .0
+                .into_iter()
+                .map(|e| FieldError {
+                    field: if e.path.is_empty() {
+                        "spec".into()
+                    } else {
+                        format!("spec.{}", e.path)
+                    },
+                    message: e.message,
+                })
+                .collect(),
+        ),
+        DeriveError::OpenApi(e) => ApiError::field("openapi", e.to_string()),
+        DeriveError::Prompt(e) => ApiError::field("prompt", e.to_string()),
     }
-    if let Some(document) = &body.openapi {
-        let derived = ectus_spec::openapi::import(document)
-            .map_err(|e| ApiError::field("openapi", e.to_string()))?;
-        return Ok(("openapi", document.clone(), derived));
-    }
-    let prompt = body.prompt.clone().unwrap_or_default();
-    let derived = ectus_spec::analyzer::analyze(&prompt)
-        .map_err(|e| ApiError::field("prompt", e.to_string()))?;
-    Ok(("prompt", prompt, derived))
 }
 
 fn project_not_found(err: StoreError) -> ApiError {
     match err {
-        StoreError::NotFound => ApiError::not_found("project"),
-        other => other.into(),
-    }
-}
-
-fn generation_not_found(err: StoreError) -> ApiError {
-    match err {
-        StoreError::NotFound => ApiError::not_found("generation"),
+        StoreError::NotFound(_) => ApiError::not_found(Resource::Project.as_str()),
         other => other.into(),
     }
 }
@@ -184,27 +164,29 @@ pub async fn create(
         .get_project(auth.tenant(), &project_id)
         .await
         .map_err(project_not_found)?;
-    let (kind, input, derived) = derive(&body)?;
-    let spec_json = serde_json::to_string(&derived.spec).map_err(|e| ApiError::internal(&e))?;
+    let input = body.input()?;
+    let derived = input.derive().map_err(derive_problem)?;
+    let spec = serde_json::to_value(&derived.spec).map_err(|e| ApiError::internal(&e))?;
     let assumptions =
-        serde_json::to_string(&derived.assumptions).map_err(|e| ApiError::internal(&e))?;
+        serde_json::to_value(&derived.assumptions).map_err(|e| ApiError::internal(&e))?;
     let (generation, _job) = state
         .store
         .create_generation(
             auth.tenant(),
             &project_id,
             &NewGeneration {
-                input_kind: kind,
-                input: &input,
-                spec: &spec_json,
+                input_kind: input.kind(),
+                input: input.text(),
+                spec: &spec,
                 spec_hash: &derived.spec.hash(),
                 assumptions: &assumptions,
                 qa: body.qa.unwrap_or(true),
             },
-            &NewJob {
-                kind: JOB_KIND.into(),
-                payload: serde_json::json!({}),
-                max_attempts: 2,
+            |generation_id| {
+                GeneratePayload {
+                    generation_id: generation_id.to_owned(),
+                }
+                .into_job()
             },
             crate::middleware::current_traceparent().as_deref(),
         )
@@ -265,7 +247,7 @@ pub async fn get(
         .store
         .get_generation(auth.tenant(), &project_id, &id)
         .await
-        .map_err(generation_not_found)?;
+        .map_err(ApiError::from)?;
     Ok(Json(generation.into()))
 }
 
@@ -290,23 +272,20 @@ pub async fn artifact(
     let generation = state
         .store
         .get_generation(auth.tenant(), &project_id, &id)
-        .await
-        .map_err(generation_not_found)?;
+        .await?;
     let bytes = state
         .store
         .generation_artifact(auth.tenant(), &project_id, &id)
-        .await
-        .map_err(generation_not_found)?
+        .await?
         .ok_or_else(|| {
             ApiError::conflict(format!(
                 "the generation is {}; its artifact is not ready",
                 generation.status
             ))
         })?;
-    let service = serde_json::from_str::<serde_json::Value>(&generation.spec)
-        .ok()
-        .and_then(|s| s["service"]["name"].as_str().map(str::to_owned))
-        .unwrap_or_else(|| "project".into());
+    let service = generation.spec["service"]["name"]
+        .as_str()
+        .unwrap_or("project");
     let disposition = format!("attachment; filename=\"{service}.tar.gz\"");
     let mut response = (StatusCode::OK, bytes).into_response();
     let headers = response.headers_mut();
@@ -318,8 +297,8 @@ pub async fn artifact(
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     if let Some(sha) = generation
-        .artifact_sha256
-        .and_then(|s| HeaderValue::from_str(&format!("\"{s}\"")).ok())
+        .artifact
+        .and_then(|a| HeaderValue::from_str(&format!("\"{}\"", a.sha256)).ok())
     {
         headers.insert(header::ETAG, sha);
     }

@@ -8,8 +8,10 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
-use ectus_store::incidents::{AlertDelivery, Incident, IncidentQuery, RecordOutcome};
-use ectus_store::StoreError;
+use ectus_store::incidents::{
+    AlertDelivery, Incident, IncidentQuery, IncidentStatus, RecordOutcome,
+};
+use ectus_store::{StoreError, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -32,7 +34,8 @@ pub struct IncidentView {
     /// The alert's `severity` label (`none` when it has none).
     pub severity: String,
     /// `firing` or `resolved`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: IncidentStatus,
     pub labels: serde_json::Value,
     pub annotations: serde_json::Value,
     pub generator_url: String,
@@ -144,9 +147,9 @@ fn bad_payload(detail: impl Into<String>) -> ApiError {
     )
 }
 
-fn parse_time(raw: &str, field: &str) -> Result<i64, ApiError> {
+fn parse_time(raw: &str, field: &str) -> Result<Timestamp, ApiError> {
     chrono::DateTime::parse_from_rfc3339(raw)
-        .map(|t| t.timestamp_millis())
+        .map(|t| Timestamp::from_millis(t.timestamp_millis()))
         .map_err(|_| bad_payload(format!("{field}: {raw:?} is not an RFC 3339 time")))
 }
 
@@ -173,13 +176,13 @@ fn parse_delivery(body: &[u8]) -> Result<Vec<AlertDelivery>, ApiError> {
     let mut records = Vec::with_capacity(payload.alerts.len());
     for (i, alert) in payload.alerts.into_iter().enumerate() {
         let at = |field: &str| format!("alerts[{i}].{field}");
-        if alert.status != "firing" && alert.status != "resolved" {
+        let Some(status) = IncidentStatus::parse(&alert.status) else {
             return Err(bad_payload(format!(
                 "{}: {:?} is not a status; use firing or resolved",
                 at("status"),
                 alert.status
             )));
-        }
+        };
         let fingerprint = alert.fingerprint.trim();
         if fingerprint.is_empty() || fingerprint.len() > 64 {
             return Err(bad_payload(format!(
@@ -208,7 +211,7 @@ fn parse_delivery(body: &[u8]) -> Result<Vec<AlertDelivery>, ApiError> {
         // A firing alert's endsAt is Alertmanager's expiry estimate (or the zero time), not
         // an end: only a resolved alert has ended.
         let ends_at = match alert.ends_at.as_deref() {
-            _ if alert.status != "resolved" => None,
+            _ if status != IncidentStatus::Resolved => None,
             None | Some("") => None,
             Some(raw) if raw.starts_with("0001-01-01") => None,
             Some(raw) => Some(parse_time(raw, &at("endsAt"))?),
@@ -217,7 +220,7 @@ fn parse_delivery(body: &[u8]) -> Result<Vec<AlertDelivery>, ApiError> {
             fingerprint: fingerprint.to_owned(),
             alertname: alertname.to_owned(),
             severity,
-            status: alert.status,
+            status,
             labels: serde_json::Value::Object(alert.labels),
             annotations: serde_json::Value::Object(alert.annotations),
             generator_url: alert.generator_url,
@@ -245,7 +248,7 @@ pub async fn webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<WebhookReceipt>, ApiError> {
-    let Some(token) = state.settings.alert_webhook_token.as_deref() else {
+    let Some(token) = state.settings.alert_webhook_token.as_ref() else {
         return Err(ApiError::unauthorized(
             "the alert webhook is off: set alerts.webhook_token (ECTUS_ALERTS__WEBHOOK_TOKEN) and send it as a bearer token",
         ));
@@ -291,14 +294,16 @@ pub async fn list(
     require_operator(&state, &auth).await?;
     let mut errors = Vec::new();
     let limit = super::page_limit(query.limit, &mut errors);
-    if let Some(status) = query.status.as_deref() {
-        if status != "firing" && status != "resolved" {
+    let status = query.status.as_deref().and_then(|status| {
+        let parsed = IncidentStatus::parse(status);
+        if parsed.is_none() {
             errors.push(FieldError {
                 field: "status".into(),
                 message: format!("{status:?} is not an incident status; use firing or resolved"),
             });
         }
-    }
+        parsed
+    });
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
@@ -307,7 +312,7 @@ pub async fn list(
         .list_incidents(&IncidentQuery {
             limit,
             cursor: query.cursor,
-            status: query.status,
+            status,
             acknowledged: query.acknowledged,
         })
         .await
@@ -343,7 +348,6 @@ pub async fn acknowledge(
     let by = format!("key:{}", auth.0.key_prefix);
     match state.store.acknowledge_incident(&id, &by).await {
         Ok(incident) => Ok(Json(incident.into())),
-        Err(StoreError::NotFound) => Err(ApiError::not_found("incident")),
         Err(other) => Err(other.into()),
     }
 }
@@ -373,7 +377,7 @@ mod tests {
         assert_eq!(alerts[0].alertname, "EctusHighErrorRatio");
         assert_eq!(alerts[0].severity, "critical");
         assert_eq!(alerts[0].ends_at, None);
-        assert_eq!(alerts[0].starts_at % 1000, 123);
+        assert_eq!(alerts[0].starts_at.as_millis() % 1000, 123);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use ectus_jobs::sleep::SleepPayload;
 use ectus_store::jobs::{CancelOutcome, Job, JobState, NewJob};
-use ectus_store::{Store, StoreError};
+use ectus_store::Store;
 use futures::Stream;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -27,7 +27,7 @@ use crate::state::AppState;
 pub struct Progress {
     pub phase: Option<String>,
     /// 0–100.
-    pub percent: i64,
+    pub percent: u8,
     pub message: Option<String>,
 }
 
@@ -37,7 +37,8 @@ pub struct JobView {
     pub id: String,
     pub kind: String,
     /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
-    pub state: String,
+    #[schema(value_type = String)]
+    pub state: JobState,
     pub payload: serde_json::Value,
     pub attempts: i64,
     pub max_attempts: i64,
@@ -56,15 +57,11 @@ pub struct JobView {
     pub finished_at: Option<String>,
 }
 
-fn parse_json(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.to_owned()))
-}
-
 impl From<Job> for JobView {
     fn from(j: Job) -> Self {
         JobView {
-            payload: parse_json(&j.payload),
-            result: j.result.as_deref().map(parse_json),
+            payload: j.payload,
+            result: j.result,
             progress: Progress {
                 phase: j.progress_phase,
                 percent: j.progress_percent,
@@ -117,13 +114,6 @@ pub struct ListJobs {
 pub struct JobPage {
     pub items: Vec<JobView>,
     pub next_cursor: Option<String>,
-}
-
-fn not_found(err: StoreError) -> ApiError {
-    match err {
-        StoreError::NotFound => ApiError::not_found("job"),
-        other => other.into(),
-    }
 }
 
 /// Enqueue a diagnostic job (admin keys only).
@@ -205,7 +195,7 @@ pub async fn list(
         Some(raw) => JobState::parse(raw).or_else(|| {
             errors.push(FieldError {
                 field: "state".into(),
-                message: format!("{raw:?} is not a job state; use queued, running, succeeded, failed or cancelled"),
+                message: format!("{raw:?} is not a job state; use {}", JobState::allowed()),
             });
             None
         }),
@@ -237,11 +227,7 @@ pub async fn get(
     auth: Auth,
     IdPath(id): IdPath,
 ) -> Result<Json<JobView>, ApiError> {
-    let job = state
-        .store
-        .get_job(auth.tenant(), &id)
-        .await
-        .map_err(not_found)?;
+    let job = state.store.get_job(auth.tenant(), &id).await?;
     Ok(Json(job.into()))
 }
 
@@ -261,12 +247,7 @@ pub async fn cancel(
     auth: Auth,
     IdPath(id): IdPath,
 ) -> Result<Response, ApiError> {
-    match state
-        .store
-        .cancel_job(auth.tenant(), &id)
-        .await
-        .map_err(not_found)?
-    {
+    match state.store.cancel_job(auth.tenant(), &id).await? {
         CancelOutcome::Cancelled(job) | CancelOutcome::Requested(job) => {
             Ok((StatusCode::ACCEPTED, Json(JobView::from(job))).into_response())
         }
@@ -292,11 +273,7 @@ pub async fn events(
     auth: Auth,
     IdPath(id): IdPath,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let first = state
-        .store
-        .get_job(auth.tenant(), &id)
-        .await
-        .map_err(not_found)?;
+    let first = state.store.get_job(auth.tenant(), &id).await?;
     let stream = job_events(
         state.store.clone(),
         auth.tenant().to_owned(),
@@ -318,12 +295,8 @@ enum Watch {
     Closed,
 }
 
-fn is_terminal(job: &Job) -> bool {
-    job.state().map(JobState::is_terminal).unwrap_or(true)
-}
-
 fn after_emit(job: Job) -> Watch {
-    if is_terminal(&job) {
+    if job.state.is_terminal() {
         Watch::End(job)
     } else {
         Watch::Follow(job)

@@ -9,10 +9,8 @@ pub mod projects;
 pub mod spec;
 
 /// Formats epoch milliseconds as RFC 3339 UTC.
-pub(crate) fn rfc3339(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+pub(crate) fn rfc3339(at: ectus_store::Timestamp) -> String {
+    at.to_rfc3339()
 }
 
 /// The page size of a list request: 50 when absent, 1 to 200 allowed (an error otherwise).

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use ectus_store::projects::{Project, ProjectPatch, ProjectQuery, ProjectSort};
+use ectus_store::projects::{Project, ProjectPatch, ProjectQuery, ProjectSort, ProjectStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -18,7 +18,6 @@ use crate::state::AppState;
 
 const NAME_MAX: usize = 100;
 const DESCRIPTION_MAX: usize = 2000;
-const STATUSES: [&str; 2] = ["active", "archived"];
 
 /// A project as the API shows it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -27,7 +26,8 @@ pub struct ProjectView {
     pub name: String,
     pub description: String,
     /// `active` or `archived`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: ProjectStatus,
     /// Incremented on every change; the ETag is this number in quotes.
     pub version: i64,
     pub created_at: String,
@@ -122,16 +122,24 @@ fn check_description(description: &str, errors: &mut Vec<FieldError>) {
     }
 }
 
-fn check_status(status: &str, field: &str, errors: &mut Vec<FieldError>) {
-    if !STATUSES.contains(&status) {
+/// The status named by `status`, or an error for `field`.
+fn check_status(
+    status: Option<&str>,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<ProjectStatus> {
+    let status = status?;
+    let parsed = ProjectStatus::parse(status);
+    if parsed.is_none() {
         errors.push(FieldError {
             field: field.into(),
             message: format!(
                 "{status:?} is not a status; use one of: {}",
-                STATUSES.join(", ")
+                ProjectStatus::allowed()
             ),
         });
     }
+    parsed
 }
 
 fn with_etag(status: StatusCode, project: Project) -> Response {
@@ -193,9 +201,7 @@ pub async fn list(
 ) -> Result<Json<ProjectPage>, ApiError> {
     let mut errors = Vec::new();
     let limit = super::page_limit(query.limit, &mut errors);
-    if let Some(status) = &query.status {
-        check_status(status, "status", &mut errors);
-    }
+    let status = check_status(query.status.as_deref(), "status", &mut errors);
     let sort = match query.sort.as_deref() {
         None => ProjectSort::default(),
         Some(raw) => ProjectSort::parse(raw).unwrap_or_else(|| {
@@ -220,7 +226,7 @@ pub async fn list(
                 limit,
                 cursor: query.cursor,
                 name_contains: query.name.filter(|n| !n.is_empty()),
-                status: query.status,
+                status,
                 sort,
             },
         )
@@ -245,11 +251,7 @@ pub async fn get(
     auth: Auth,
     IdPath(id): IdPath,
 ) -> Result<Response, ApiError> {
-    let project = state
-        .store
-        .get_project(auth.tenant(), &id)
-        .await
-        .map_err(not_found)?;
+    let project = state.store.get_project(auth.tenant(), &id).await?;
     Ok(with_etag(StatusCode::OK, project))
 }
 
@@ -314,20 +316,14 @@ pub async fn update(
     if let Some(description) = &body.description {
         check_description(description, &mut errors);
     }
-    if let Some(status) = &body.status {
-        check_status(status, "status", &mut errors);
-    }
+    let status = check_status(body.status.as_deref(), "status", &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
     let expected = match parse_if_match(&headers)? {
         Precondition::None => None,
         Precondition::Versions(versions) => {
-            let current = state
-                .store
-                .get_project(auth.tenant(), &id)
-                .await
-                .map_err(not_found)?;
+            let current = state.store.get_project(auth.tenant(), &id).await?;
             if versions.contains(&current.version) {
                 Some(current.version)
             } else {
@@ -341,13 +337,12 @@ pub async fn update(
     let patch = ProjectPatch {
         name: body.name.map(|n| n.trim().to_owned()),
         description: body.description,
-        status: body.status,
+        status,
     };
     let project = state
         .store
         .update_project(auth.tenant(), &id, &patch, expected)
-        .await
-        .map_err(not_found)?;
+        .await?;
     Ok(with_etag(StatusCode::OK, project))
 }
 
@@ -365,17 +360,6 @@ pub async fn delete(
     auth: Auth,
     IdPath(id): IdPath,
 ) -> Result<Response, ApiError> {
-    state
-        .store
-        .delete_project(auth.tenant(), &id)
-        .await
-        .map_err(not_found)?;
+    state.store.delete_project(auth.tenant(), &id).await?;
     Ok(no_content())
-}
-
-fn not_found(err: ectus_store::StoreError) -> ApiError {
-    match err {
-        ectus_store::StoreError::NotFound => ApiError::not_found("project"),
-        other => other.into(),
-    }
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context as _};
 use ectus_store::api_keys::NewKey;
 use ectus_store::tenants::Role;
-use ectus_store::{now_ms, Store, StoreError};
+use ectus_store::{Store, StoreError, Timestamp};
 
 use crate::cli::{AdminArgs, AdminCommand, KeyCommand, TenantCommand};
 use crate::config::Config;
@@ -25,15 +25,15 @@ pub async fn run(config_path: Option<&Path>, args: AdminArgs) -> anyhow::Result<
 async fn tenant_named(store: &Store, name: &str) -> anyhow::Result<ectus_store::tenants::Tenant> {
     match store.tenant_by_name(name).await {
         Ok(t) => Ok(t),
-        Err(StoreError::NotFound) => {
+        Err(StoreError::NotFound(_)) => {
             bail!("no tenant named {name:?}; `ectus admin tenant list` shows the tenants")
         }
         Err(e) => Err(e.into()),
     }
 }
 
-fn time(ms: Option<i64>) -> String {
-    ms.and_then(chrono::DateTime::from_timestamp_millis)
+fn time(at: Option<Timestamp>) -> String {
+    at.and_then(|t| chrono::DateTime::from_timestamp_millis(t.as_millis()))
         .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
         .unwrap_or_else(|| "-".into())
 }
@@ -42,8 +42,11 @@ async fn tenant(store: &Store, command: TenantCommand) -> anyhow::Result<()> {
     match command {
         TenantCommand::Create { name } => {
             let name = name.trim();
-            if name.is_empty() || name.len() > 100 {
+            if name.is_empty() || name.chars().count() > 100 {
                 bail!("a tenant name must be 1 to 100 characters");
+            }
+            if name.chars().any(char::is_control) {
+                bail!("a tenant name must not contain control characters (newlines, tabs, NUL)");
             }
             let tenant = store.create_tenant(name).await?;
             println!("{}", tenant.id);
@@ -79,12 +82,10 @@ async fn key(store: &Store, command: KeyCommand) -> anyhow::Result<()> {
                     let lifetime = humantime::parse_duration(&text).with_context(|| {
                         format!("--expires-in {text:?} is not a duration; use values such as 12h, 30d or 1y")
                     })?;
-                    let ms =
-                        i64::try_from(lifetime.as_millis()).context("--expires-in is too long")?;
-                    if ms == 0 {
+                    if lifetime.is_zero() {
                         bail!("--expires-in must be longer than zero");
                     }
-                    Some(now_ms().saturating_add(ms))
+                    Some(Timestamp::now().after(lifetime))
                 }
             };
             let created = store
@@ -130,7 +131,7 @@ async fn key(store: &Store, command: KeyCommand) -> anyhow::Result<()> {
             let prefix = prefix.trim_start_matches("ek_");
             match store.revoke_api_key(prefix).await {
                 Ok(k) => eprintln!("revoked key {} ({:?})", k.prefix, k.name),
-                Err(StoreError::NotFound) => {
+                Err(StoreError::NotFound(_)) => {
                     bail!("no API key with prefix {prefix:?}; `ectus admin key list --tenant NAME` shows the prefixes")
                 }
                 Err(e) => return Err(e.into()),

@@ -1,59 +1,55 @@
-//! Turning a user's input (spec file, OpenAPI document or English text) into a spec.
+//! Reading the user's input from the command line (a spec file, an OpenAPI document or a
+//! requirement) into an [`Input`], and deriving its spec with the reason spelled out when
+//! that fails.
 
 use std::path::Path;
 
 use anyhow::Context as _;
-use ectus_spec::Derived;
+use ectus_spec::{DeriveError, Derived, Format, Input};
 
-/// Which kind of input a spec came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum InputKind {
-    Spec,
-    Openapi,
-    Prompt,
-}
-
-impl InputKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InputKind::Spec => "spec",
-            InputKind::Openapi => "openapi",
-            InputKind::Prompt => "prompt",
-        }
+/// The one input given on the command line.
+pub fn input(
+    spec: Option<&Path>,
+    openapi: Option<&Path>,
+    prompt: Option<&str>,
+) -> anyhow::Result<Input> {
+    let read = |path: &Path, what: &str| {
+        std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the {what} {}", path.display()))
+    };
+    match (spec, openapi, prompt) {
+        (Some(path), None, None) => Ok(Input::Spec {
+            text: read(path, "spec file")?,
+            format: match path.extension().and_then(|e| e.to_str()) {
+                Some("json") => Format::Json,
+                _ => Format::Yaml,
+            },
+        }),
+        (None, Some(path), None) => Ok(Input::OpenApi(read(path, "OpenAPI document")?)),
+        (None, None, Some(text)) => Ok(Input::Prompt(text.to_owned())),
+        _ => anyhow::bail!("give one of --spec FILE, --openapi FILE or --prompt TEXT"),
     }
 }
 
-/// Derives a spec from exactly one input.
+/// Derives the spec of the command line's input, naming the file when it is the problem.
 pub fn derive(
     spec: Option<&Path>,
     openapi: Option<&Path>,
     prompt: Option<&str>,
-) -> anyhow::Result<(InputKind, Derived)> {
-    if let Some(path) = spec {
-        let spec = ectus_spec::parse_path(path).map_err(|errors| {
-            anyhow::anyhow!("{} is not a valid spec:\n{errors}", path.display())
+) -> anyhow::Result<(Input, Derived)> {
+    let input = input(spec, openapi, prompt)?;
+    let derived = input
+        .derive()
+        .map_err(|error| match (&error, spec, openapi) {
+            (DeriveError::Spec(errors), Some(path), _) => {
+                anyhow::anyhow!("{} is not a valid spec:\n{errors}", path.display())
+            }
+            (DeriveError::OpenApi(e), _, Some(path)) => {
+                anyhow::anyhow!("{} cannot be imported: {e}", path.display())
+            }
+            _ => anyhow::Error::new(error),
         })?;
-        return Ok((
-            InputKind::Spec,
-            Derived {
-                spec,
-                assumptions: Vec::new(),
-            },
-        ));
-    }
-    if let Some(path) = openapi {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the OpenAPI document {}", path.display()))?;
-        let derived = ectus_spec::openapi::import(&text)
-            .map_err(|e| anyhow::anyhow!("{} cannot be imported: {e}", path.display()))?;
-        return Ok((InputKind::Openapi, derived));
-    }
-    if let Some(text) = prompt {
-        let derived = ectus_spec::analyzer::analyze(text).map_err(|e| anyhow::anyhow!("{e}"))?;
-        return Ok((InputKind::Prompt, derived));
-    }
-    anyhow::bail!("give one of --spec FILE, --openapi FILE or --prompt TEXT")
+    Ok((input, derived))
 }
 
 /// The spec as YAML with the assumptions as comments on top, ready to edit and reuse.

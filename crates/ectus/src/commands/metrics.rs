@@ -6,30 +6,29 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 
-/// Binds `metrics.listen` (unless it is empty) and serves `/metrics` until `shutdown`.
+/// Binds `metrics.listen` (unless it is off) and serves `/metrics` until `shutdown`.
 pub async fn start(
     config: &Config,
     store: &Store,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    if config.metrics.listen.is_empty() {
+    let Some(listen) = config.metrics.listen else {
         return Ok(());
-    }
-    let listener = tokio::net::TcpListener::bind(&config.metrics.listen)
+    };
+    let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .with_context(|| {
-            format!(
-                "cannot listen on {} (metrics.listen)",
-                config.metrics.listen
-            )
-        })?;
+        .with_context(|| format!("cannot listen on {listen} (metrics.listen)"))?;
     let address = listener
         .local_addr()
         .context("cannot read the metrics address")?;
     let router = ectus_server::metrics_router(
         Some(store.clone()),
         Some(config.data_dir.clone()),
-        config.metrics.bearer_token.clone(),
+        config
+            .metrics
+            .bearer_token
+            .as_ref()
+            .map(|t| secrecy::SecretString::from(t.expose())),
     );
     tokio::spawn(async move {
         let served = axum::serve(listener, router)

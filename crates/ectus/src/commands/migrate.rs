@@ -8,10 +8,11 @@ use crate::config::Config;
 
 pub async fn run(config_path: Option<&Path>, args: DbArgs) -> anyhow::Result<ExitCode> {
     let config = Config::load(config_path, &super::db_overrides(&args))?;
-    let before = ectus_store::Store::connect(&config.database_url(), &config.store_options())
-        .await?
-        .schema_status()
-        .await?;
+    let before =
+        ectus_store::Store::connect(config.database_url().expose(), &config.store_options())
+            .await?
+            .schema_status()
+            .await?;
     let store = super::open_store(&config).await?;
     let after = store.schema_status().await?;
     if before.applied == after.applied {

@@ -1,4 +1,5 @@
-//! One module per subcommand; [`run`] dispatches.
+//! One module per subcommand; [`run`] dispatches. [`registry`] is the set of job kinds the
+//! workers of `ectus serve` and `ectus worker` run.
 
 mod admin;
 mod derive;
@@ -36,9 +37,24 @@ fn db_overrides(db: &DbArgs) -> Overrides {
     }
 }
 
+/// The job kinds this binary runs: the built-in diagnostic ones plus `generate`.
+pub fn registry(config: &Config) -> ectus_jobs::Registry {
+    let mut registry = ectus_jobs::Registry::with_builtin_kinds();
+    registry.register(
+        ectus_generate::KIND,
+        ectus_generate::GenerateJob {
+            settings: ectus_generate::JobSettings {
+                qa: config.qa_options(),
+                work_dir: config.generation_work_dir(),
+            },
+        },
+    );
+    registry
+}
+
 /// Connects to the configured database and applies pending migrations.
 async fn open_store(config: &Config) -> anyhow::Result<Store> {
-    let store = Store::connect(&config.database_url(), &config.store_options())
+    let store = Store::connect(config.database_url().expose(), &config.store_options())
         .await
         .context("check database.url (or --database-url / ECTUS_DATABASE__URL) and that the database server is running")?;
     store

@@ -6,11 +6,13 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use ectus_generate::{Event, Settings, Status, Target};
 use ectus_qa::{Phase, PhaseReport, PhaseStatus, QaOptions, QaReport, Verdict};
+use ectus_spec::InputKind;
 use serde::Serialize;
 
 use crate::cli::NewArgs;
-use crate::commands::derive::{derive, InputKind};
+use crate::commands::derive::derive;
 
 /// The machine-readable outcome of `ectus new --json`.
 #[derive(Debug, Serialize)]
@@ -23,7 +25,8 @@ pub struct NewReport {
     pub files: ectus_codegen::WriteReport,
     pub notes: Vec<String>,
     pub qa: Option<QaReport>,
-    pub verdict: String,
+    /// `generated` (no QA), `passed` or `failed`.
+    pub verdict: Status,
 }
 
 /// Live progress: a spinner on a terminal, plain lines otherwise (both on stderr).
@@ -95,7 +98,7 @@ pub async fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
             args.phase_timeout
         )
     })?;
-    let (kind, derived) = derive(
+    let (input, derived) = derive(
         args.input.spec.as_deref(),
         args.input.openapi.as_deref(),
         args.input.prompt.as_deref(),
@@ -103,7 +106,7 @@ pub async fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
     let progress = Progress::new(args.json);
     progress.line(&format!(
         "spec from {}: service {} with {} entit{} ({}, auth {})",
-        kind.as_str(),
+        input.kind(),
         derived.spec.service.name,
         derived.spec.entities.len(),
         if derived.spec.entities.len() == 1 {
@@ -117,62 +120,61 @@ pub async fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
     for assumption in &derived.assumptions {
         progress.line(&format!("  assumed: {assumption}"));
     }
-    let project = ectus_codegen::generate(&derived.spec).context("code generation failed")?;
-    std::fs::create_dir_all(&args.dir)
-        .with_context(|| format!("cannot create {}", args.dir.display()))?;
-    let files = ectus_codegen::write_project(&args.dir, &project, args.force)?;
-    progress.line(&format!(
-        "files: {} written, {} unchanged, {} kept (changed by you; new versions beside them)",
-        files.written.len(),
-        files.unchanged.len(),
-        files.kept.len()
-    ));
-    for (file, beside) in &files.kept {
-        progress.line(&format!("  kept {file}; the new version is {beside}"));
-    }
-    let qa = if args.no_qa {
-        None
-    } else {
-        let options = QaOptions {
-            target_dir: absolute(&args.target_dir)?,
-            phase_timeout,
-            memory_limit: (args.memory_limit_mib > 0).then_some(args.memory_limit_mib << 20),
-            test_database_url: args.test_database_url.clone(),
-            lint: !args.no_lint,
-        };
-        Some(
-            ectus_qa::run(&args.dir, &options, |phase, done| {
-                progress.phase(phase, done)
+    let settings = Settings {
+        qa: (!args.no_qa)
+            .then(|| -> anyhow::Result<QaOptions> {
+                Ok(QaOptions {
+                    target_dir: absolute(&args.target_dir)?,
+                    phase_timeout,
+                    memory_limit: (args.memory_limit_mib > 0)
+                        .then_some(args.memory_limit_mib << 20),
+                    test_database_url: args.test_database_url.clone(),
+                    lint: !args.no_lint,
+                })
             })
-            .await,
-        )
+            .transpose()?,
     };
+    let target = Target {
+        dir: &args.dir,
+        force: args.force,
+    };
+    let outcome = ectus_generate::run(&derived.spec, target, &settings, |event| match event {
+        Event::Written(files) => {
+            progress.line(&format!(
+                "files: {} written, {} unchanged, {} kept (changed by you; new versions beside them)",
+                files.written.len(),
+                files.unchanged.len(),
+                files.kept.len()
+            ));
+            for (file, beside) in &files.kept {
+                progress.line(&format!("  kept {file}; the new version is {beside}"));
+            }
+        }
+        Event::PhaseStarted(phase) => progress.phase(phase, None),
+        Event::PhaseFinished(report) => progress.phase(report.phase, Some(report)),
+    })
+    .await?;
     progress.finish();
-    let passed = qa.as_ref().is_none_or(|q| q.verdict == Verdict::Passed);
     let report = NewReport {
         dir: args.dir.display().to_string(),
-        input: kind,
+        input: input.kind(),
         service: derived.spec.service.name.clone(),
-        spec_hash: project.spec_hash.clone(),
-        assumptions: derived.assumptions.clone(),
-        files,
-        notes: project.notes.clone(),
-        verdict: match &qa {
-            None => "generated".to_owned(),
-            Some(q) if q.verdict == Verdict::Passed => "passed".to_owned(),
-            Some(_) => "failed".to_owned(),
-        },
-        qa,
+        spec_hash: outcome.spec_hash,
+        assumptions: derived.assumptions,
+        files: outcome.files,
+        notes: outcome.notes,
+        verdict: outcome.status,
+        qa: outcome.qa,
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_summary(&report);
     }
-    Ok(if passed {
-        ExitCode::SUCCESS
-    } else {
+    Ok(if report.verdict == Status::Failed {
         ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     })
 }
 

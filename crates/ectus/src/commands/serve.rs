@@ -3,7 +3,6 @@
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use ectus_jobs::WorkerPool;
@@ -29,7 +28,7 @@ pub async fn run(config_path: Option<&Path>, args: ServeArgs) -> anyhow::Result<
     let store = super::open_store(&config).await?;
     crate::bootstrap::ensure_admin(&store, &config.data_dir).await?;
 
-    let listener = tokio::net::TcpListener::bind(&config.server.listen)
+    let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
         .with_context(|| format!("cannot listen on {} (server.listen)", config.server.listen))?;
     let address = listener
@@ -39,7 +38,7 @@ pub async fn run(config_path: Option<&Path>, args: ServeArgs) -> anyhow::Result<
     let workers = (config.workers.count > 0).then(|| {
         WorkerPool::start(
             store.clone(),
-            crate::generation::registry(&config),
+            super::registry(&config),
             config.worker_options(),
         )
     });
@@ -50,13 +49,15 @@ pub async fn run(config_path: Option<&Path>, args: ServeArgs) -> anyhow::Result<
         workers: workers.as_ref().map(WorkerPool::health),
         settings: Arc::new(HttpSettings {
             body_limit_bytes: config.server.body_limit_bytes,
-            request_timeout: Duration::from_secs(config.server.request_timeout_secs),
+            request_timeout: config.server.request_timeout,
             cors_allowed_origins: config.server.cors_allowed_origins.clone(),
             alert_webhook_token: config
                 .alerts
                 .webhook_token
-                .clone()
-                .filter(|t| !t.trim().is_empty()),
+                .as_ref()
+                .map(|t| t.expose().trim())
+                .filter(|t| !t.is_empty())
+                .map(secrecy::SecretString::from),
             ..Default::default()
         }),
         shutdown: shutdown.clone(),
@@ -72,7 +73,7 @@ pub async fn run(config_path: Option<&Path>, args: ServeArgs) -> anyhow::Result<
         listener,
         build_app(state),
         shutdown,
-        Duration::from_secs(config.server.shutdown_grace_secs),
+        config.server.shutdown_grace,
     )
     .await;
     if let Some(pool) = workers {

@@ -12,7 +12,7 @@ pub fn run(args: SpecArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let (_, derived) = super::derive::derive(
+    let (_input, derived) = super::derive::derive(
         args.file.as_deref(),
         args.openapi.as_deref(),
         args.prompt.as_deref(),

@@ -24,7 +24,7 @@ pub async fn run(config_path: Option<&Path>, args: WorkerArgs) -> anyhow::Result
     super::metrics::start(&config, &store, shutdown.clone()).await?;
     let pool = WorkerPool::start(
         store.clone(),
-        crate::generation::registry(&config),
+        super::registry(&config),
         config.worker_options(),
     );
     tracing::info!(

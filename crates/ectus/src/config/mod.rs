@@ -13,6 +13,11 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
+mod address;
+mod secret;
+
+pub use secret::{DatabaseUrl, Secret};
+
 /// The file read when `--config` is not given, if it exists.
 pub const DEFAULT_CONFIG_FILE: &str = "ectus.toml";
 
@@ -50,7 +55,7 @@ pub struct Config {
 pub struct AlertsConfig {
     /// Bearer token Alertmanager must send to `POST /api/v1/alerts/webhook`; unset turns the
     /// webhook off.
-    pub webhook_token: Option<String>,
+    pub webhook_token: Option<Secret>,
 }
 
 /// OpenTelemetry trace export; the standard `OTEL_*` variables take precedence.
@@ -79,16 +84,17 @@ impl Default for TracingConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MetricsConfig {
-    /// Address of the metrics listener; an empty string turns it off.
-    pub listen: String,
+    /// Address of the metrics listener; `"off"` turns it off.
+    #[serde(with = "address::optional")]
+    pub listen: Option<SocketAddr>,
     /// When set, scrapes must send `Authorization: Bearer <token>`.
-    pub bearer_token: Option<String>,
+    pub bearer_token: Option<Secret>,
 }
 
 impl Default for MetricsConfig {
     fn default() -> Self {
         MetricsConfig {
-            listen: "127.0.0.1:9091".into(),
+            listen: Some(SocketAddr::from(([127, 0, 0, 1], 9091))),
             bearer_token: None,
         }
     }
@@ -103,13 +109,14 @@ pub struct GenerationConfig {
     /// Where projects are written while they are verified (default `<data_dir>/generations`).
     pub work_dir: Option<PathBuf>,
     /// Wall-clock limit of each QA phase.
-    pub phase_timeout_secs: u64,
+    #[serde(with = "humantime_serde")]
+    pub phase_timeout: Duration,
     /// Address-space limit of each QA process (MiB; 0 for none).
     pub memory_limit_mib: u64,
     /// Run clippy with `-D warnings` in QA.
     pub lint: bool,
     /// For PostgreSQL services: an admin URL where their tests may create databases.
-    pub test_database_url: Option<String>,
+    pub test_database_url: Option<DatabaseUrl>,
 }
 
 impl Default for GenerationConfig {
@@ -117,7 +124,7 @@ impl Default for GenerationConfig {
         GenerationConfig {
             target_dir: None,
             work_dir: None,
-            phase_timeout_secs: 1200,
+            phase_timeout: Duration::from_secs(20 * 60),
             memory_limit_mib: 8192,
             lint: true,
             test_database_url: None,
@@ -129,11 +136,14 @@ impl Default for GenerationConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
     /// Address the API listens on.
-    pub listen: String,
-    pub request_timeout_secs: u64,
+    #[serde(with = "address")]
+    pub listen: SocketAddr,
+    #[serde(with = "humantime_serde")]
+    pub request_timeout: Duration,
     pub body_limit_bytes: usize,
     /// How long in-flight requests may take to finish after SIGTERM.
-    pub shutdown_grace_secs: u64,
+    #[serde(with = "humantime_serde")]
+    pub shutdown_grace: Duration,
     /// Origins allowed by CORS (`*` for any); empty turns CORS off.
     pub cors_allowed_origins: Vec<String>,
 }
@@ -143,9 +153,10 @@ pub struct ServerConfig {
 pub struct DatabaseConfig {
     /// `sqlite://PATH` or `postgres://USER:PASSWORD@HOST:PORT/DB`; unset means
     /// `sqlite://<data_dir>/ectus.db`.
-    pub url: Option<String>,
+    pub url: Option<DatabaseUrl>,
     pub max_connections: u32,
-    pub acquire_timeout_secs: u64,
+    #[serde(with = "humantime_serde")]
+    pub acquire_timeout: Duration,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -153,10 +164,14 @@ pub struct DatabaseConfig {
 pub struct WorkersConfig {
     /// In-process workers of `ectus serve` (0 runs none); jobs run at once by `ectus worker`.
     pub count: usize,
-    pub lease_secs: u64,
-    pub poll_interval_ms: u64,
-    pub shutdown_grace_secs: u64,
-    pub retry_backoff_ms: u64,
+    #[serde(with = "humantime_serde")]
+    pub lease: Duration,
+    #[serde(with = "humantime_serde")]
+    pub poll_interval: Duration,
+    #[serde(with = "humantime_serde")]
+    pub shutdown_grace: Duration,
+    #[serde(with = "humantime_serde")]
+    pub retry_backoff: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -178,7 +193,8 @@ pub struct LogConfig {
     /// requests are always written).
     pub access_sample_ratio: f64,
     /// Requests at least this slow always get their access line.
-    pub slow_request_ms: f64,
+    #[serde(with = "humantime_serde")]
+    pub slow_request: Duration,
 }
 
 impl Default for Config {
@@ -200,10 +216,10 @@ impl Default for Config {
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
-            listen: "127.0.0.1:8080".into(),
-            request_timeout_secs: 30,
-            body_limit_bytes: 2 * 1024 * 1024,
-            shutdown_grace_secs: 20,
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            request_timeout: Duration::from_secs(30),
+            body_limit_bytes: ectus_server::DEFAULT_BODY_LIMIT_BYTES,
+            shutdown_grace: Duration::from_secs(20),
             cors_allowed_origins: Vec::new(),
         }
     }
@@ -214,7 +230,7 @@ impl Default for DatabaseConfig {
         DatabaseConfig {
             url: None,
             max_connections: 10,
-            acquire_timeout_secs: 5,
+            acquire_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -223,10 +239,10 @@ impl Default for WorkersConfig {
     fn default() -> Self {
         WorkersConfig {
             count: 2,
-            lease_secs: 30,
-            poll_interval_ms: 500,
-            shutdown_grace_secs: 10,
-            retry_backoff_ms: 1000,
+            lease: Duration::from_secs(30),
+            poll_interval: Duration::from_millis(500),
+            shutdown_grace: Duration::from_secs(10),
+            retry_backoff: Duration::from_secs(1),
         }
     }
 }
@@ -237,7 +253,7 @@ impl Default for LogConfig {
             level: "info".into(),
             format: LogFormat::Auto,
             access_sample_ratio: 1.0,
-            slow_request_ms: 1000.0,
+            slow_request: Duration::from_secs(1),
         }
     }
 }
@@ -312,28 +328,35 @@ impl Config {
             }
             Ok(())
         }
-        if self.server.listen.parse::<SocketAddr>().is_err() {
-            bail!(
-                "invalid configuration: server.listen = {:?} is not a socket address; allowed: HOST:PORT with an IP host, such as 127.0.0.1:8080 or 0.0.0.0:8080",
-                self.server.listen
-            );
+        fn duration(
+            key: &str,
+            value: Duration,
+            min: Duration,
+            max: Duration,
+        ) -> anyhow::Result<()> {
+            if value < min || value > max {
+                bail!(
+                    "invalid configuration: {key} = \"{}\" is out of range; allowed: {} to {}",
+                    humantime::format_duration(value),
+                    humantime::format_duration(min),
+                    humantime::format_duration(max)
+                );
+            }
+            Ok(())
         }
+        let secs = Duration::from_secs;
+        let millis = Duration::from_millis;
         if let Some(token) = &self.alerts.webhook_token {
-            if !token.is_empty() && token.trim().len() < 16 {
-                bail!("invalid configuration: alerts.webhook_token is too short ({} characters); allowed: at least 16 characters, e.g. from `openssl rand -hex 32`", token.trim().len());
+            let length = token.expose().trim().len();
+            if length > 0 && length < 16 {
+                bail!("invalid configuration: alerts.webhook_token is too short ({length} characters); allowed: at least 16 characters, e.g. from `openssl rand -hex 32`");
             }
         }
-        if !self.metrics.listen.is_empty() && self.metrics.listen.parse::<SocketAddr>().is_err() {
-            bail!(
-                "invalid configuration: metrics.listen = {:?} is not a socket address; allowed: HOST:PORT such as 127.0.0.1:9091, or \"\" to turn the listener off",
-                self.metrics.listen
-            );
-        }
-        range(
-            "server.request_timeout_secs",
-            self.server.request_timeout_secs,
-            1,
-            3600,
+        duration(
+            "server.request_timeout",
+            self.server.request_timeout,
+            secs(1),
+            secs(3600),
         )?;
         range(
             "server.body_limit_bytes",
@@ -341,11 +364,11 @@ impl Config {
             1024,
             1 << 30,
         )?;
-        range(
-            "server.shutdown_grace_secs",
-            self.server.shutdown_grace_secs,
-            0,
-            3600,
+        duration(
+            "server.shutdown_grace",
+            self.server.shutdown_grace,
+            secs(0),
+            secs(3600),
         )?;
         for origin in &self.server.cors_allowed_origins {
             let ok =
@@ -355,10 +378,10 @@ impl Config {
             }
         }
         if let Some(url) = &self.database.url {
-            if ectus_store::Backend::from_url(url).is_err() {
+            if ectus_store::Backend::from_url(url.expose()).is_err() {
                 bail!(
                     "invalid configuration: database.url = {:?} is not supported; allowed: sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE",
-                    ectus_store::redact_url(url)
+                    url.redacted()
                 );
             }
         }
@@ -368,31 +391,37 @@ impl Config {
             1,
             1000,
         )?;
-        range(
-            "database.acquire_timeout_secs",
-            self.database.acquire_timeout_secs,
-            1,
-            600,
+        duration(
+            "database.acquire_timeout",
+            self.database.acquire_timeout,
+            secs(1),
+            secs(600),
         )?;
         range("workers.count", self.workers.count, 0, 256)?;
-        range("workers.lease_secs", self.workers.lease_secs, 2, 3600)?;
-        range(
-            "workers.poll_interval_ms",
-            self.workers.poll_interval_ms,
-            10,
-            60_000,
+        duration("workers.lease", self.workers.lease, secs(2), secs(3600))?;
+        duration(
+            "workers.poll_interval",
+            self.workers.poll_interval,
+            millis(10),
+            secs(60),
         )?;
-        range(
-            "workers.shutdown_grace_secs",
-            self.workers.shutdown_grace_secs,
-            0,
-            3600,
+        duration(
+            "workers.shutdown_grace",
+            self.workers.shutdown_grace,
+            secs(0),
+            secs(3600),
         )?;
-        range(
-            "workers.retry_backoff_ms",
-            self.workers.retry_backoff_ms,
-            0,
-            3_600_000,
+        duration(
+            "workers.retry_backoff",
+            self.workers.retry_backoff,
+            secs(0),
+            secs(3600),
+        )?;
+        duration(
+            "generation.phase_timeout",
+            self.generation.phase_timeout,
+            secs(1),
+            secs(24 * 3600),
         )?;
         if !(0.0..=1.0).contains(&self.tracing.sample_ratio) {
             bail!(
@@ -406,12 +435,6 @@ impl Config {
                 self.log.access_sample_ratio
             );
         }
-        if self.log.slow_request_ms.is_nan() || self.log.slow_request_ms < 0.0 {
-            bail!(
-                "invalid configuration: log.slow_request_ms = {} must be 0 or more",
-                self.log.slow_request_ms
-            );
-        }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
             bail!("invalid configuration: log.level = {:?} is not a valid filter ({e}); allowed: a level (error, warn, info, debug, trace) or directives such as \"info,ectus_store=debug\"", self.log.level);
         }
@@ -419,41 +442,48 @@ impl Config {
     }
 
     /// The database URL in effect (the embedded SQLite file when none is configured).
-    pub fn database_url(&self) -> String {
-        self.database
-            .url
-            .clone()
-            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("ectus.db").display()))
+    pub fn database_url(&self) -> DatabaseUrl {
+        self.database.url.clone().unwrap_or_else(|| {
+            DatabaseUrl::new(format!(
+                "sqlite://{}",
+                self.data_dir.join("ectus.db").display()
+            ))
+        })
     }
 
-    /// Settings of `generate` jobs with the data-directory defaults filled in.
-    pub fn generation_settings(&self) -> crate::generation::GenerationSettings {
+    /// QA settings of generations with the data-directory defaults filled in.
+    pub fn qa_options(&self) -> ectus_qa::QaOptions {
         let g = &self.generation;
-        let absolute = |p: PathBuf| std::env::current_dir().map(|cwd| cwd.join(&p)).unwrap_or(p);
-        crate::generation::GenerationSettings {
-            qa: ectus_qa::QaOptions {
-                target_dir: absolute(
-                    g.target_dir
-                        .clone()
-                        .unwrap_or_else(|| self.data_dir.join("build-cache")),
-                ),
-                phase_timeout: Duration::from_secs(g.phase_timeout_secs),
-                memory_limit: (g.memory_limit_mib > 0).then_some(g.memory_limit_mib << 20),
-                test_database_url: g.test_database_url.clone(),
-                lint: g.lint,
-            },
-            work_dir: absolute(
-                g.work_dir
+        ectus_qa::QaOptions {
+            target_dir: absolute(
+                g.target_dir
                     .clone()
-                    .unwrap_or_else(|| self.data_dir.join("generations")),
+                    .unwrap_or_else(|| self.data_dir.join("build-cache")),
             ),
+            phase_timeout: g.phase_timeout,
+            memory_limit: (g.memory_limit_mib > 0).then_some(g.memory_limit_mib << 20),
+            test_database_url: g
+                .test_database_url
+                .as_ref()
+                .map(|url| url.expose().to_owned()),
+            lint: g.lint,
         }
+    }
+
+    /// Where generation jobs write the projects they verify.
+    pub fn generation_work_dir(&self) -> PathBuf {
+        absolute(
+            self.generation
+                .work_dir
+                .clone()
+                .unwrap_or_else(|| self.data_dir.join("generations")),
+        )
     }
 
     pub fn store_options(&self) -> ectus_store::StoreOptions {
         ectus_store::StoreOptions {
             max_connections: self.database.max_connections,
-            acquire_timeout: Duration::from_secs(self.database.acquire_timeout_secs),
+            acquire_timeout: self.database.acquire_timeout,
             ..Default::default()
         }
     }
@@ -461,26 +491,29 @@ impl Config {
     pub fn worker_options(&self) -> ectus_jobs::WorkerOptions {
         ectus_jobs::WorkerOptions {
             concurrency: self.workers.count,
-            lease: Duration::from_secs(self.workers.lease_secs),
-            poll_interval: Duration::from_millis(self.workers.poll_interval_ms),
-            shutdown_grace: Duration::from_secs(self.workers.shutdown_grace_secs),
-            retry_backoff: Duration::from_millis(self.workers.retry_backoff_ms),
+            lease: self.workers.lease,
+            poll_interval: self.workers.poll_interval,
+            shutdown_grace: self.workers.shutdown_grace,
+            retry_backoff: self.workers.retry_backoff,
         }
     }
 
-    /// The effective configuration as TOML, with the database password masked.
+    /// The effective configuration as TOML; secrets are masked by their types.
     pub fn to_masked_toml(&self) -> anyhow::Result<String> {
         let mut shown = self.clone();
-        shown.database.url = Some(ectus_store::redact_url(&self.database_url()));
-        shown.generation.test_database_url = self
-            .generation
-            .test_database_url
-            .as_deref()
-            .map(ectus_store::redact_url);
-        shown.metrics.bearer_token = self.metrics.bearer_token.as_ref().map(|_| "***".to_owned());
-        shown.alerts.webhook_token = self.alerts.webhook_token.as_ref().map(|_| "***".to_owned());
+        shown.database.url = Some(self.database_url());
         toml::to_string_pretty(&shown).context("cannot render the configuration")
     }
+}
+
+/// `path` relative to the working directory, when it is not absolute already.
+fn absolute(path: PathBuf) -> PathBuf {
+    if path.is_absolute() {
+        return path;
+    }
+    std::env::current_dir()
+        .map(|cwd| cwd.join(&path))
+        .unwrap_or(path)
 }
 
 /// Rewrites figment's messages into "invalid configuration: …" lines naming key and source.
@@ -497,17 +530,29 @@ fn describe_figment_error(error: figment::Error) -> anyhow::Error {
                     None => format!(" (from {})", m.name),
                 })
                 .unwrap_or_default();
-            let what = match &e.kind {
-                figment::error::Kind::UnknownField(field, expected) => format!(
-                    "unknown key {field:?}; allowed here: {}",
-                    expected.join(", ")
-                ),
+            use figment::error::{Actual, Kind};
+            let shown = |actual: &Actual| match actual {
+                Actual::Str(text) => format!("{text:?}"),
                 other => other.to_string(),
             };
-            if key.is_empty() {
-                format!("invalid configuration{source}: {what}")
-            } else {
-                format!("invalid configuration: {key}: {what}{source}")
+            let (what, valued) = match &e.kind {
+                Kind::UnknownField(field, expected) => (
+                    format!(
+                        "unknown key {field:?}; allowed here: {}",
+                        expected.join(", ")
+                    ),
+                    false,
+                ),
+                Kind::InvalidValue(actual, expected) | Kind::InvalidType(actual, expected) => (
+                    format!("{} is not allowed; allowed: {expected}", shown(actual)),
+                    true,
+                ),
+                other => (other.to_string(), false),
+            };
+            match (key.is_empty(), valued) {
+                (true, _) => format!("invalid configuration{source}: {what}"),
+                (false, true) => format!("invalid configuration: {key} = {what}{source}"),
+                (false, false) => format!("invalid configuration: {key}: {what}{source}"),
             }
         })
         .collect();
@@ -522,13 +567,13 @@ mod tests {
     fn defaults_are_valid_and_use_embedded_sqlite() {
         let config = Config::default();
         config.validate().expect("defaults validate");
-        assert_eq!(config.database_url(), "sqlite://.ectus/ectus.db");
+        assert_eq!(config.database_url().expose(), "sqlite://.ectus/ectus.db");
     }
 
     #[test]
     fn masked_toml_hides_the_database_password() {
         let mut config = Config::default();
-        config.database.url = Some("postgres://app:hunter2@db/ectus".into());
+        config.database.url = Some(DatabaseUrl::new("postgres://app:hunter2@db/ectus"));
         let shown = config.to_masked_toml().expect("toml");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("postgres://app:***@db/ectus"), "{shown}");
@@ -543,11 +588,15 @@ mod tests {
             message.contains("workers.count = 1000") && message.contains("0 to 256"),
             "{message}"
         );
-        let mut config = Config::default();
-        config.server.listen = "localhost".into();
-        let message = config.validate().expect_err("invalid").to_string();
+        let overrides = Overrides {
+            listen: Some("localhost".into()),
+            ..Default::default()
+        };
+        let message = Config::load(None, &overrides)
+            .expect_err("invalid")
+            .to_string();
         assert!(
-            message.contains("server.listen") && message.contains("\"localhost\""),
+            message.contains("server.listen = \"localhost\""),
             "{message}"
         );
     }

@@ -1,0 +1,161 @@
+//! The generation pipeline: render → write → QA, with progress events and a span per phase.
+
+use std::path::{Path, PathBuf};
+
+use ectus_codegen::{CodegenError, WriteError, WriteReport};
+use ectus_qa::{Phase, PhaseReport, PhaseStatus, QaOptions, QaReport, Verdict};
+use ectus_spec::Spec;
+use serde::Serialize;
+
+/// How a run verifies what it generated.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// QA to run after writing the files; `None` writes them without verifying.
+    pub qa: Option<QaOptions>,
+}
+
+/// Where the project is written.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub dir: &'a Path,
+    /// Write into a non-empty directory that is not an Ectus-R project.
+    pub force: bool,
+}
+
+/// What a run reports while it works.
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    /// The files are on disk.
+    Written(&'a WriteReport),
+    /// A QA phase started.
+    PhaseStarted(Phase),
+    /// A QA phase ended (or was skipped).
+    PhaseFinished(&'a PhaseReport),
+}
+
+/// The verdict of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Files written, QA not run.
+    Generated,
+    /// QA ran and every phase passed.
+    Passed,
+    /// QA ran and a phase did not pass.
+    Failed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Generated => "generated",
+            Status::Passed => "passed",
+            Status::Failed => "failed",
+        }
+    }
+}
+
+/// What a run produced.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub spec_hash: String,
+    pub files: WriteReport,
+    /// Non-fatal notes of the generator (e.g. rustfmt unavailable).
+    pub notes: Vec<String>,
+    pub qa: Option<QaReport>,
+    pub status: Status,
+}
+
+/// Why a run produced nothing to verify.
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    #[error("code generation failed")]
+    Codegen(#[from] CodegenError),
+    #[error("cannot create the project directory {path}")]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+/// Renders `spec`, writes it into `target` and, when `settings.qa` is set, verifies it.
+pub async fn run(
+    spec: &Spec,
+    target: Target<'_>,
+    settings: &Settings,
+    mut progress: impl FnMut(Event<'_>),
+) -> Result<Outcome, GenerateError> {
+    let (project, files) = phase_span("render").in_scope(|| -> Result<_, GenerateError> {
+        let project = ectus_codegen::generate(spec)?;
+        std::fs::create_dir_all(target.dir).map_err(|source| GenerateError::CreateDir {
+            path: target.dir.to_owned(),
+            source,
+        })?;
+        let files = ectus_codegen::write_project(target.dir, &project, target.force)?;
+        Ok((project, files))
+    })?;
+    progress(Event::Written(&files));
+    let qa = match &settings.qa {
+        None => None,
+        Some(options) => Some(verify(target.dir, options, &mut progress).await),
+    };
+    let status = match &qa {
+        None => Status::Generated,
+        Some(report) if report.verdict == Verdict::Passed => Status::Passed,
+        Some(_) => Status::Failed,
+    };
+    Ok(Outcome {
+        spec_hash: project.spec_hash,
+        files,
+        notes: project.notes,
+        qa,
+        status,
+    })
+}
+
+/// QA with a span for each phase: opened when it starts, closed with its status when it ends.
+async fn verify(dir: &Path, options: &QaOptions, progress: &mut impl FnMut(Event<'_>)) -> QaReport {
+    let mut running: Option<tracing::Span> = None;
+    ectus_qa::run(dir, options, |phase, done| match done {
+        None => {
+            running = Some(phase_span(phase.name()));
+            progress(Event::PhaseStarted(phase));
+        }
+        Some(report) => {
+            if let Some(span) = running.take() {
+                if !matches!(report.status, PhaseStatus::Passed | PhaseStatus::Skipped) {
+                    span.record("otel.status_code", "ERROR");
+                }
+                span.record("status", status_name(report.status));
+            }
+            progress(Event::PhaseFinished(report));
+        }
+    })
+    .await
+}
+
+/// The report's spelling of a phase status (`passed`, `timed_out`, …).
+pub fn status_name(status: PhaseStatus) -> &'static str {
+    match status {
+        PhaseStatus::Passed => "passed",
+        PhaseStatus::Failed => "failed",
+        PhaseStatus::TimedOut => "timed_out",
+        PhaseStatus::LimitExceeded => "limit_exceeded",
+        PhaseStatus::Skipped => "skipped",
+    }
+}
+
+/// A span for one phase of a generation (`render`, the QA phases, `package`): a child of the
+/// current span (the job's, on a worker).
+pub(crate) fn phase_span(phase: &'static str) -> tracing::Span {
+    tracing::info_span!(
+        "phase",
+        "otel.name" = %format_args!("generate {phase}"),
+        "otel.status_code" = tracing::field::Empty,
+        phase,
+        status = tracing::field::Empty
+    )
+}
