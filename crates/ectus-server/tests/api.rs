@@ -96,16 +96,12 @@ async fn tenant_b_cannot_see_or_change_anything_of_tenant_a(backend: TestBackend
     let project = app.create_project(&a.admin, "secret-plans").await;
     let project_id = project["id"].as_str().expect("id").to_owned();
     let job: serde_json::Value = app
-        .client
-        .post(app.url("/api/v1/jobs"))
-        .bearer_auth(&a.admin)
-        .json(&serde_json::json!({"kind": "sleep", "payload": {"duration_ms": 10}}))
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+        .post_json(
+            "/api/v1/jobs",
+            &a.admin,
+            &serde_json::json!({"kind": "sleep", "payload": {"duration_ms": 10}}),
+        )
+        .await;
     let job_id = job["id"].as_str().expect("id").to_owned();
     let spec = serde_json::json!({
         "spec_version": 1,
@@ -113,16 +109,12 @@ async fn tenant_b_cannot_see_or_change_anything_of_tenant_a(backend: TestBackend
         "entities": [{"name": "Plan", "fields": [{"name": "title", "type": "string"}]}]
     });
     let generation: serde_json::Value = app
-        .client
-        .post(app.url(&format!("/api/v1/projects/{project_id}/generations")))
-        .bearer_auth(&a.member)
-        .json(&serde_json::json!({"spec": spec, "qa": false}))
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+        .post_json(
+            &format!("/api/v1/projects/{project_id}/generations"),
+            &a.member,
+            &serde_json::json!({"spec": spec, "qa": false}),
+        )
+        .await;
     let generation_id = generation["id"].as_str().expect("generation id").to_owned();
     let project_only = vec![("{id}", project_id.as_str())];
     let job_only = vec![("{id}", job_id.as_str())];
@@ -210,38 +202,11 @@ async fn tenant_b_cannot_see_or_change_anything_of_tenant_a(backend: TestBackend
             "{m} {template} is listed here but not documented"
         );
     }
-    let b_projects: serde_json::Value = app
-        .client
-        .get(app.url("/api/v1/projects"))
-        .bearer_auth(&b.admin)
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    let b_projects: serde_json::Value = app.get_json("/api/v1/projects", &b.admin).await;
     assert_eq!(b_projects["items"], serde_json::json!([]));
-    let b_jobs: serde_json::Value = app
-        .client
-        .get(app.url("/api/v1/jobs"))
-        .bearer_auth(&b.admin)
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    let b_jobs: serde_json::Value = app.get_json("/api/v1/jobs", &b.admin).await;
     assert_eq!(b_jobs["items"], serde_json::json!([]));
-    let me: serde_json::Value = app
-        .client
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&b.member)
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    let me: serde_json::Value = app.get_json("/api/v1/me", &b.member).await;
     assert_eq!(me["tenant_id"], b.id.as_str());
     assert_eq!(me["role"], "member");
     // Nothing of A changed.
@@ -348,13 +313,7 @@ async fn invalid_requests_get_problems_naming_what_to_fix(backend: TestBackend) 
         vec!["name", "description"],
         "all fields reported at once"
     );
-    let bad_id = app
-        .client
-        .get(app.url("/api/v1/projects/not-an-id"))
-        .bearer_auth(&t.member)
-        .send()
-        .await
-        .expect("send");
+    let bad_id = app.get("/api/v1/projects/not-an-id", &t.member).await;
     let body = expect_problem(bad_id, 400).await;
     assert_eq!(body["type"], "urn:ectus:problem:invalid-id");
     for (query, field) in [
@@ -363,53 +322,35 @@ async fn invalid_requests_get_problems_naming_what_to_fix(backend: TestBackend) 
         ("status=gone", "status"),
     ] {
         let response = app
-            .client
-            .get(app.url(&format!("/api/v1/projects?{query}")))
-            .bearer_auth(&t.member)
-            .send()
-            .await
-            .expect("send");
+            .get(&format!("/api/v1/projects?{query}"), &t.member)
+            .await;
         let body = expect_problem(response, 422).await;
         assert_eq!(body["errors"][0]["field"], field, "{query}: {body}");
     }
-    let response = app
-        .client
-        .get(app.url("/api/v1/projects?limt=5"))
-        .bearer_auth(&t.member)
-        .send()
-        .await
-        .expect("send");
+    let response = app.get("/api/v1/projects?limt=5", &t.member).await;
     let body = expect_problem(response, 422).await;
     assert!(
         body["detail"].as_str().unwrap_or("").contains("limt"),
         "{body}"
     );
-    let response = app
-        .client
-        .get(app.url("/api/v1/projects?cursor=garbage"))
-        .bearer_auth(&t.member)
-        .send()
-        .await
-        .expect("send");
+    let response = app.get("/api/v1/projects?cursor=garbage", &t.member).await;
     expect_problem(response, 422).await;
     // Member keys cannot enqueue diagnostic jobs.
     let response = app
-        .client
-        .post(app.url("/api/v1/jobs"))
-        .bearer_auth(&t.member)
-        .json(&serde_json::json!({"kind": "sleep", "payload": {"duration_ms": 1}}))
-        .send()
-        .await
-        .expect("send");
+        .post(
+            "/api/v1/jobs",
+            &t.member,
+            &serde_json::json!({"kind": "sleep", "payload": {"duration_ms": 1}}),
+        )
+        .await;
     expect_problem(response, 403).await;
     let response = app
-        .client
-        .post(app.url("/api/v1/jobs"))
-        .bearer_auth(&t.admin)
-        .json(&serde_json::json!({"kind": "sleep", "payload": {"duration_ms": -1}}))
-        .send()
-        .await
-        .expect("send");
+        .post(
+            "/api/v1/jobs",
+            &t.admin,
+            &serde_json::json!({"kind": "sleep", "payload": {"duration_ms": -1}}),
+        )
+        .await;
     let body = expect_problem(response, 422).await;
     assert_eq!(body["errors"][0]["field"], "payload", "{body}");
     // Nothing was written by any of the rejected requests.
@@ -501,23 +442,12 @@ async fn patch_with_stale_etag_fails_with_412_and_changes_nothing(backend: TestB
     let app = TestApp::spawn(backend).await;
     let t = app.tenant("t").await;
     let project = app.create_project(&t.member, "p").await;
-    let url = app.url(&format!(
-        "/api/v1/projects/{}",
-        project["id"].as_str().expect("id")
-    ));
-    let read = app
-        .client
-        .get(&url)
-        .bearer_auth(&t.member)
-        .send()
-        .await
-        .expect("send");
+    let path = format!("/api/v1/projects/{}", project["id"].as_str().expect("id"));
+    let read = app.get(&path, &t.member).await;
     let etag = read.headers()["etag"].to_str().expect("etag").to_owned();
     assert_eq!(etag, "\"1\"");
     let patch = |tag: &str, description: &str| {
-        app.client
-            .patch(&url)
-            .bearer_auth(&t.member)
+        app.request(reqwest::Method::PATCH, &path, &t.member)
             .header("if-match", tag)
             .json(&serde_json::json!({ "description": description }))
             .send()
@@ -527,16 +457,7 @@ async fn patch_with_stale_etag_fails_with_412_and_changes_nothing(backend: TestB
     assert_eq!(ok.headers()["etag"], "\"2\"");
     let stale = patch(&etag, "second").await.expect("send");
     expect_problem(stale, 412).await;
-    let now: serde_json::Value = app
-        .client
-        .get(&url)
-        .bearer_auth(&t.member)
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    let now: serde_json::Value = app.get_json(&path, &t.member).await;
     assert_eq!(
         (now["description"].as_str(), now["version"].as_i64()),
         (Some("first"), Some(2))
@@ -548,24 +469,9 @@ async fn patch_with_stale_etag_fails_with_412_and_changes_nothing(backend: TestB
         .await
         .expect("json");
     assert_eq!(archived["version"], 3);
-    let deleted = app
-        .client
-        .delete(&url)
-        .bearer_auth(&t.member)
-        .send()
-        .await
-        .expect("send");
+    let deleted = app.call(reqwest::Method::DELETE, &path, &t.member).await;
     assert_eq!(deleted.status(), 204);
-    expect_problem(
-        app.client
-            .get(&url)
-            .bearer_auth(&t.member)
-            .send()
-            .await
-            .expect("send"),
-        404,
-    )
-    .await;
+    expect_problem(app.get(&path, &t.member).await, 404).await;
 }
 
 async fn pages_stay_stable_while_projects_are_inserted(backend: TestBackend) {
@@ -609,16 +515,7 @@ async fn pages_stay_stable_while_projects_are_inserted(backend: TestBackend) {
             if let Some(c) = &cursor {
                 url.push_str(&format!("&cursor={c}"));
             }
-            let page: serde_json::Value = app
-                .client
-                .get(app.url(&url))
-                .bearer_auth(&t.member)
-                .send()
-                .await
-                .expect("send")
-                .json()
-                .await
-                .expect("json");
+            let page: serde_json::Value = app.get_json(&url, &t.member).await;
             for item in page["items"].as_array().expect("items") {
                 seen.push(item["id"].as_str().expect("id").to_owned());
             }
@@ -637,15 +534,8 @@ async fn pages_stay_stable_while_projects_are_inserted(backend: TestBackend) {
         );
     }
     let filtered: serde_json::Value = app
-        .client
-        .get(app.url("/api/v1/projects?name=ORIG-0&limit=200"))
-        .bearer_auth(&t.member)
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+        .get_json("/api/v1/projects?name=ORIG-0&limit=200", &t.member)
+        .await;
     assert_eq!(
         filtered["items"].as_array().map(Vec::len),
         Some(10),
@@ -657,24 +547,16 @@ async fn job_progress_streams_as_server_sent_events_until_the_end(backend: TestB
     let app = TestApp::spawn_with(backend, 1, HttpSettings::default()).await;
     let t = app.tenant("t").await;
     let job: serde_json::Value = app
-        .client
-        .post(app.url("/api/v1/jobs"))
-        .bearer_auth(&t.admin)
-        .json(&serde_json::json!({"kind": "sleep", "payload": {"duration_ms": 400, "steps": 4}}))
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+        .post_json(
+            "/api/v1/jobs",
+            &t.admin,
+            &serde_json::json!({"kind": "sleep", "payload": {"duration_ms": 400, "steps": 4}}),
+        )
+        .await;
     let id = job["id"].as_str().expect("id");
     let response = app
-        .client
-        .get(app.url(&format!("/api/v1/jobs/{id}/events")))
-        .bearer_auth(&t.member)
-        .send()
-        .await
-        .expect("send");
+        .get(&format!("/api/v1/jobs/{id}/events"), &t.member)
+        .await;
     assert_eq!(response.headers()["content-type"], "text/event-stream");
     let text = tokio::time::timeout(Duration::from_secs(30), response.text())
         .await
@@ -702,27 +584,21 @@ async fn job_progress_streams_as_server_sent_events_until_the_end(backend: TestB
         "intermediate progress seen: {percents:?}"
     );
     let cancel = app
-        .client
-        .post(app.url(&format!("/api/v1/jobs/{id}/cancel")))
-        .bearer_auth(&t.member)
-        .send()
-        .await
-        .expect("send");
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/v1/jobs/{id}/cancel"),
+            &t.member,
+        )
+        .await;
     expect_problem(cancel, 409).await;
     // A running job is cancelled through the API.
     let long: serde_json::Value = app
-        .client
-        .post(app.url("/api/v1/jobs"))
-        .bearer_auth(&t.admin)
-        .json(
+        .post_json(
+            "/api/v1/jobs",
+            &t.admin,
             &serde_json::json!({"kind": "sleep", "payload": {"duration_ms": 60000, "steps": 600}}),
         )
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+        .await;
     let long_id = long["id"].as_str().expect("id");
     for _ in 0..500 {
         if app
@@ -738,20 +614,16 @@ async fn job_progress_streams_as_server_sent_events_until_the_end(backend: TestB
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let cancel = app
-        .client
-        .post(app.url(&format!("/api/v1/jobs/{long_id}/cancel")))
-        .bearer_auth(&t.member)
-        .send()
-        .await
-        .expect("send");
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/v1/jobs/{long_id}/cancel"),
+            &t.member,
+        )
+        .await;
     assert_eq!(cancel.status(), 202);
     let end = app
-        .client
-        .get(app.url(&format!("/api/v1/jobs/{long_id}/events")))
-        .bearer_auth(&t.member)
-        .send()
+        .get(&format!("/api/v1/jobs/{long_id}/events"), &t.member)
         .await
-        .expect("send")
         .text()
         .await
         .expect("body");

@@ -67,13 +67,7 @@ async fn post(app: &TestApp, token: Option<&str>, body: String) -> reqwest::Resp
 }
 
 async fn incidents(app: &TestApp, key: &str, query: &str) -> serde_json::Value {
-    let response = app
-        .client
-        .get(app.url(&format!("/api/v1/incidents{query}")))
-        .bearer_auth(key)
-        .send()
-        .await
-        .expect("send");
+    let response = app.get(&format!("/api/v1/incidents{query}"), key).await;
     assert_eq!(response.status(), 200);
     response.json().await.expect("json")
 }
@@ -169,12 +163,12 @@ async fn the_operator_acknowledges_an_incident_once(backend: TestBackend) {
         let app = &app;
         let id = id.clone();
         async move {
-            app.client
-                .post(app.url(&format!("/api/v1/incidents/{id}/ack")))
-                .bearer_auth(key)
-                .send()
-                .await
-                .expect("send")
+            app.call(
+                reqwest::Method::POST,
+                &format!("/api/v1/incidents/{id}/ack"),
+                &key,
+            )
+            .await
         }
     };
     // Incidents are the platform's: a customer's admin and the operator's members are refused.
@@ -198,12 +192,12 @@ async fn the_operator_acknowledges_an_incident_once(backend: TestBackend) {
     let acknowledged = incidents(&app, &operator.admin, "?acknowledged=true").await;
     assert_eq!(acknowledged["items"].as_array().map(Vec::len), Some(1));
     let missing = app
-        .client
-        .post(app.url(&format!("/api/v1/incidents/{}/ack", uuid::Uuid::now_v7())))
-        .bearer_auth(&operator.admin)
-        .send()
-        .await
-        .expect("send");
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/v1/incidents/{}/ack", uuid::Uuid::now_v7()),
+            &operator.admin,
+        )
+        .await;
     expect_problem(missing, 404).await;
 }
 
@@ -246,12 +240,8 @@ async fn wrong_tokens_and_malformed_payloads_are_refused_and_nothing_is_recorded
         "a refused delivery records nothing, not even its valid alerts"
     );
     let bad_filter = app
-        .client
-        .get(app.url("/api/v1/incidents?status=smouldering"))
-        .bearer_auth(&operator.admin)
-        .send()
-        .await
-        .expect("send");
+        .get("/api/v1/incidents?status=smouldering", &operator.admin)
+        .await;
     expect_problem(bad_filter, 422).await;
 }
 

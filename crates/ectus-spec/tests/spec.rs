@@ -125,16 +125,3 @@ fn committed_json_schema_matches_the_model() {
         "schema/spec.schema.json is stale: regenerate it with `cargo run -- spec --schema > crates/ectus-spec/schema/spec.schema.json`"
     );
 }
-
-/// Writes the committed schema when `ECTUS_WRITE_SCHEMA=1` (used to refresh it).
-#[test]
-fn write_schema_when_asked() {
-    if std::env::var("ECTUS_WRITE_SCHEMA").as_deref() == Ok("1") {
-        let text = serde_json::to_string_pretty(&ectus_spec::json_schema()).expect("json");
-        std::fs::write(
-            concat!(env!("CARGO_MANIFEST_DIR"), "/schema/spec.schema.json"),
-            text + "\n",
-        )
-        .expect("write");
-    }
-}

@@ -15,8 +15,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{
-    free_port, installed_tool as tool, repo_root as root, serve, wait_for_port, KillOnDrop, Served,
-    BIN,
+    free_port, installed_tool as tool, repo_root as root, wait_for_port, Ectus, KillOnDrop,
+    Launcher,
 };
 
 const METRICS_TOKEN: &str = "metrics-token-for-the-alerting-test";
@@ -264,46 +264,27 @@ async fn scrape(port: u16) -> String {
 }
 
 /// `ectus worker` on the data directory of `served`, its metrics on `metrics_port`.
-fn start_worker(served: &Served, metrics_port: u16) -> KillOnDrop {
-    KillOnDrop(
-        Command::new(BIN)
-            .current_dir(served.dir.path())
-            .args([
-                "worker",
-                "--concurrency",
-                "1",
-                "--metrics-listen",
-                &format!("127.0.0.1:{metrics_port}"),
-            ])
-            .env("ECTUS_METRICS__BEARER_TOKEN", METRICS_TOKEN)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start ectus worker"),
-    )
+async fn start_worker(served: &Ectus, metrics_port: u16) -> Ectus {
+    Launcher::worker()
+        .dir(served.dir())
+        .workers(1)
+        .metrics_port(metrics_port)
+        .env("ECTUS_METRICS__BEARER_TOKEN", METRICS_TOKEN)
+        .start()
+        .await
 }
 
-async fn platform() -> (Served, u16, KillOnDrop, u16) {
+async fn platform() -> (Ectus, u16, Ectus, u16) {
     let api_metrics = free_port();
-    let served = serve(
-        &[
-            "--workers",
-            "0",
-            "--metrics-listen",
-            &format!("127.0.0.1:{api_metrics}"),
-        ],
-        &[
-            ("ECTUS_METRICS__BEARER_TOKEN", METRICS_TOKEN),
-            ("ECTUS_ALERTS__WEBHOOK_TOKEN", WEBHOOK_TOKEN),
-        ],
-        None,
-    )
-    .await;
+    let served = Launcher::serve()
+        .workers(0)
+        .metrics_port(api_metrics)
+        .env("ECTUS_METRICS__BEARER_TOKEN", METRICS_TOKEN)
+        .env("ECTUS_ALERTS__WEBHOOK_TOKEN", WEBHOOK_TOKEN)
+        .start()
+        .await;
     let worker_metrics = free_port();
-    let worker = start_worker(&served, worker_metrics);
-    wait_for_port(api_metrics).await;
-    wait_for_port(worker_metrics).await;
+    let worker = start_worker(&served, worker_metrics).await;
     (served, api_metrics, worker, worker_metrics)
 }
 
@@ -582,7 +563,7 @@ fn start_alertmanager(dir: &Path, webhook_base: &str) -> (KillOnDrop, u16) {
     (process, port)
 }
 
-async fn worker_incident(served: &Served) -> Option<serde_json::Value> {
+async fn worker_incident(served: &Ectus) -> Option<serde_json::Value> {
     let page: serde_json::Value = reqwest::Client::new()
         .get(format!("{}/api/v1/incidents", served.base))
         .bearer_auth(&served.key)
@@ -600,7 +581,7 @@ async fn worker_incident(served: &Served) -> Option<serde_json::Value> {
 }
 
 /// Waits until Ectus-R holds the worker's `EctusTargetDown` incident with `status`.
-async fn incident_in_state(served: &Served, status: &str, limit: Duration) -> serde_json::Value {
+async fn incident_in_state(served: &Ectus, status: &str, limit: Duration) -> serde_json::Value {
     eventually(
         limit,
         &format!("Ectus-R never showed the incident {status}"),
@@ -677,7 +658,7 @@ async fn a_stopped_worker_fires_through_alertmanager_into_an_incident_and_resolv
     assert!(incident["ends_at"].is_null());
 
     // Clear the condition: the worker comes back on the same address.
-    let _worker = start_worker(&served, worker_metrics);
+    let _worker = start_worker(&served, worker_metrics).await;
     let resolved = incident_in_state(&served, "resolved", Duration::from_secs(90)).await;
     assert!(resolved["ends_at"].is_string(), "{resolved}");
     assert_eq!(

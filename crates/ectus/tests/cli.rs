@@ -1,153 +1,26 @@
 //! The real `ectus` binary: start-up, configuration errors, administration, process kills and
 //! graceful shutdown, against real databases.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{ectus, free_port, run, text, Ectus, Launcher};
 use ectus_store::jobs::{JobState, NewJob};
 use ectus_store::{Store, StoreOptions};
 use ectus_testkit::{backend_tests, TestBackend, TestDb};
 
-const BIN: &str = env!("CARGO_BIN_EXE_ectus");
-
-fn ectus(dir: &Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(dir)
-        .env_remove("RUST_LOG")
-        .env("ECTUS_LOG__FORMAT", "json")
-        .stdin(Stdio::null());
-    cmd
-}
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().expect("run ectus")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
-/// A running `ectus serve` with its output captured to files.
-struct Served {
-    child: Child,
-    base: String,
-    stdout: std::path::PathBuf,
-    stderr: std::path::PathBuf,
-}
-
-impl Served {
-    fn start(dir: &Path, url: &str, workers: usize) -> Served {
-        let port = free_port();
-        let stdout = dir.join(format!("serve-{port}.out"));
-        let stderr = dir.join(format!("serve-{port}.err"));
-        let child = ectus(dir)
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--database-url",
-                url,
-            ])
-            .args(["--workers", &workers.to_string(), "--metrics-listen", ""])
-            .env("ECTUS_WORKERS__POLL_INTERVAL", "50ms")
-            .env("ECTUS_SERVER__SHUTDOWN_GRACE", "5s")
-            .stdout(std::fs::File::create(&stdout).expect("stdout file"))
-            .stderr(std::fs::File::create(&stderr).expect("stderr file"))
-            .spawn()
-            .expect("spawn serve");
-        let served = Served {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            stdout,
-            stderr,
-        };
-        served.wait_ready();
-        served
-    }
-
-    fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if let Ok(r) = reqwest::blocking_get(&format!("{}/health/ready", self.base)) {
-                if r == 200 {
-                    return;
-                }
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!(
-            "ectus serve did not become ready; stderr: {}",
-            text(&std::fs::read(&self.stderr).unwrap_or_default())
-        );
-    }
-
-    fn output(&self) -> String {
-        format!(
-            "{}{}",
-            text(&std::fs::read(&self.stdout).unwrap_or_default()),
-            text(&std::fs::read(&self.stderr).unwrap_or_default())
-        )
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Tiny blocking HTTP helper for readiness polling (keeps tests free of a second runtime).
-mod reqwest {
-    pub fn blocking_get(url: &str) -> std::io::Result<u16> {
-        use std::io::{Read, Write};
-        let rest = url.strip_prefix("http://").unwrap_or(url);
-        let (host, path) = rest
-            .split_once('/')
-            .map(|(h, p)| (h, format!("/{p}")))
-            .unwrap_or((rest, "/".into()));
-        let mut stream = std::net::TcpStream::connect(host)?;
-        stream.set_read_timeout(Some(std::time::Duration::from_secs(5)))?;
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-        )?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response)?;
-        Ok(response
-            .get(9..12)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0))
-    }
-}
-
-fn signal(child: &Child, sig: i32) {
-    let pid = i32::try_from(child.id()).expect("pid");
-    // SAFETY: sending a signal to a child process we spawned and still own.
-    let rc = unsafe { libc::kill(pid, sig) };
-    assert_eq!(rc, 0, "kill({pid}, {sig})");
-}
-
-fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
-    let deadline = Instant::now() + within;
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            return status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "process did not exit within {within:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+/// `ectus serve` in `dir` on `url` with `workers` in-process workers.
+async fn serve(dir: &Path, url: &str, workers: usize) -> Ectus {
+    Launcher::serve()
+        .dir(dir)
+        .database_url(url)
+        .workers(workers)
+        .env("ECTUS_WORKERS__POLL_INTERVAL", "50ms")
+        .env("ECTUS_SERVER__SHUTDOWN_GRACE", "5s")
+        .start()
+        .await
 }
 
 async fn store_for(url: &str) -> Store {
@@ -161,7 +34,7 @@ async fn store_for(url: &str) -> Store {
 async fn first_start_writes_a_private_admin_key_that_never_reaches_the_logs(backend: TestBackend) {
     let db = TestDb::new(backend).await;
     let dir = db.dir.path();
-    let served = Served::start(dir, &db.url, 0);
+    let served = serve(dir, &db.url, 0).await;
     let key_file = dir.join(".ectus/admin-key");
     let key = std::fs::read_to_string(&key_file)
         .expect("key file")
@@ -178,7 +51,7 @@ async fn first_start_writes_a_private_admin_key_that_never_reaches_the_logs(back
             & 0o777;
         assert_eq!(mode, 0o600);
     }
-    let client = ::reqwest::Client::new();
+    let client = reqwest::Client::new();
     let me: serde_json::Value = client
         .get(format!("{}/api/v1/me", served.base))
         .bearer_auth(&key)
@@ -195,7 +68,7 @@ async fn first_start_writes_a_private_admin_key_that_never_reaches_the_logs(back
     );
     // A second start on the same database does not make another key.
     drop(served);
-    let again = Served::start(dir, &db.url, 0);
+    let again = serve(dir, &db.url, 0).await;
     assert_eq!(
         std::fs::read_to_string(&key_file).expect("key file").trim(),
         key
@@ -233,26 +106,17 @@ async fn a_killed_worker_process_job_is_rerun_after_its_lease_expires(backend: T
         )
         .await
         .expect("enqueue");
-    let worker = |dir: &Path| {
-        ectus(dir)
-            .args([
-                "worker",
-                "--database-url",
-                &db.url,
-                "--concurrency",
-                "1",
-                "--metrics-listen",
-                "",
-            ])
+    let worker = || {
+        Launcher::worker()
+            .dir(db.dir.path())
+            .database_url(&db.url)
+            .workers(1)
             .env("ECTUS_WORKERS__LEASE", "2s")
             .env("ECTUS_WORKERS__POLL_INTERVAL", "50ms")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn worker")
+            .start()
     };
-    let mut first = worker(db.dir.path());
-    let pid = first.id().to_string();
+    let mut first = worker().await;
+    let pid = first.child.id().to_string();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let j = store.get_job(&tenant.id, &job.id).await.expect("job");
@@ -269,15 +133,15 @@ async fn a_killed_worker_process_job_is_rerun_after_its_lease_expires(backend: T
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    signal(&first, libc::SIGKILL);
-    first.wait().expect("reap");
+    first.signal(libc::SIGKILL);
+    first.child.wait().expect("reap");
     let orphaned = store.get_job(&tenant.id, &job.id).await.expect("job");
     assert_eq!(
         orphaned.state,
         JobState::Running,
         "the killed worker could not clean up"
     );
-    let mut second = worker(db.dir.path());
+    let mut second = worker().await;
     let deadline = Instant::now() + Duration::from_secs(60);
     let done = loop {
         let j = store.get_job(&tenant.id, &job.id).await.expect("job");
@@ -287,8 +151,8 @@ async fn a_killed_worker_process_job_is_rerun_after_its_lease_expires(backend: T
         assert!(Instant::now() < deadline, "job was never re-run: {j:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    signal(&second, libc::SIGTERM);
-    assert!(wait_exit(&mut second, Duration::from_secs(30)).success());
+    second.signal(libc::SIGTERM);
+    assert!(second.wait_exit(Duration::from_secs(30)).success());
     assert_eq!(done.state, JobState::Succeeded, "{done:?}");
     assert_eq!(done.attempts, 2);
     assert!(!done
@@ -300,12 +164,9 @@ async fn a_killed_worker_process_job_is_rerun_after_its_lease_expires(backend: T
 async fn sigterm_ends_streams_releases_jobs_and_exits_cleanly(backend: TestBackend) {
     let db = TestDb::new(backend).await;
     let dir = db.dir.path();
-    let mut served = Served::start(dir, &db.url, 1);
-    let key = std::fs::read_to_string(dir.join(".ectus/admin-key"))
-        .expect("key")
-        .trim()
-        .to_owned();
-    let client = ::reqwest::Client::new();
+    let mut served = serve(dir, &db.url, 1).await;
+    let key = served.key.clone();
+    let client = reqwest::Client::new();
     let job: serde_json::Value = client
         .post(format!("{}/api/v1/jobs", served.base))
         .bearer_auth(&key)
@@ -340,8 +201,8 @@ async fn sigterm_ends_streams_releases_jobs_and_exits_cleanly(backend: TestBacke
     let reading = tokio::spawn(async move { stream.text().await });
     tokio::time::sleep(Duration::from_millis(300)).await;
     let started = Instant::now();
-    signal(&served.child, libc::SIGTERM);
-    let status = wait_exit(&mut served.child, Duration::from_secs(30));
+    served.signal(libc::SIGTERM);
+    let status = served.wait_exit(Duration::from_secs(30));
     assert!(
         status.success(),
         "exit status {status:?}; output: {}",

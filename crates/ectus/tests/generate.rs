@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::BIN;
+use common::{Launcher, BIN};
 
 /// Builds share one cache and two cores: run them one at a time.
 static BUILDS: Mutex<()> = Mutex::new(());
@@ -277,171 +277,83 @@ fn a_broken_build_fails_qa_with_compiler_errors_and_a_hang_is_a_timeout() {
     );
 }
 
-/// A tiny blocking HTTP client for the platform API (keeps this file free of an async runtime).
-mod http {
-    use std::io::{Read, Write};
-
-    pub struct Reply {
-        pub status: u16,
-        pub headers: String,
-        pub body: Vec<u8>,
-    }
-
-    pub fn call(
-        base: &str,
-        method: &str,
-        path: &str,
-        key: &str,
-        body: Option<&serde_json::Value>,
-    ) -> Reply {
-        let host = base.trim_start_matches("http://");
-        let mut stream = std::net::TcpStream::connect(host).expect("connect");
-        let payload = body.map(|b| b.to_string()).unwrap_or_default();
-        let mut request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {key}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            payload.len()
-        );
-        if body.is_some() {
-            request.push_str("Content-Type: application/json\r\n");
-        }
-        request.push_str("\r\n");
-        request.push_str(&payload);
-        stream.write_all(request.as_bytes()).expect("write");
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).expect("read");
-        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("head") + 4;
-        let headers = String::from_utf8_lossy(&raw[..split]).into_owned();
-        let status = headers.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
-        let mut body = raw[split..].to_vec();
-        if headers
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked")
-        {
-            body = dechunk(&body);
-        }
-        Reply {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    fn dechunk(mut data: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        while let Some(end) = data.windows(2).position(|w| w == b"\r\n") {
-            let size = usize::from_str_radix(String::from_utf8_lossy(&data[..end]).trim(), 16)
-                .unwrap_or(0);
-            if size == 0 {
-                break;
-            }
-            out.extend_from_slice(&data[end + 2..end + 2 + size]);
-            data = &data[end + 2 + size + 2..];
-        }
-        out
-    }
-
-    pub fn json(reply: &Reply) -> serde_json::Value {
-        serde_json::from_slice(&reply.body).unwrap_or(serde_json::Value::Null)
-    }
-}
-
 #[test]
 fn the_api_generates_verifies_and_serves_the_artifact() {
     let _serial = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
-    // Spans of the job and its phases go to a real OTLP receiver.
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let (collector, received) = runtime.block_on(common::otlp_receiver());
-    let dir = tempfile::tempdir().expect("dir");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let _server = common::KillOnDrop(
-        Command::new(BIN)
-            .current_dir(dir.path())
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--workers",
-                "1",
-                "--metrics-listen",
-                "",
-            ])
-            .env("ECTUS_GENERATION__TARGET_DIR", cache())
-            .env("ECTUS_WORKERS__POLL_INTERVAL", "50ms")
-            .env("ECTUS_LOG__LEVEL", "warn")
-            .env("OTEL_EXPORTER_OTLP_ENDPOINT", &collector)
-            .env("OTEL_BSP_SCHEDULE_DELAY", "100")
-            .env("ECTUS_TRACING__SAMPLE_RATIO", "1.0")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("serve"),
-    );
-    let key_file = dir.path().join(".ectus/admin-key");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !key_file.exists() || std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let key = std::fs::read_to_string(&key_file)
-        .expect("key")
-        .trim()
-        .to_owned();
-    let project = http::json(&http::call(
-        &base,
-        "POST",
-        "/api/v1/projects",
-        &key,
-        Some(&serde_json::json!({"name": "todo"})),
-    ));
+    runtime.block_on(generate_through_the_api());
+}
+
+async fn generate_through_the_api() {
+    // Spans of the job and its phases go to a real OTLP receiver.
+    let (collector, received) = common::otlp_receiver().await;
+    let server = Launcher::serve()
+        .workers(1)
+        .env(
+            "ECTUS_GENERATION__TARGET_DIR",
+            cache().display().to_string(),
+        )
+        .env("ECTUS_WORKERS__POLL_INTERVAL", "50ms")
+        .env("ECTUS_LOG__LEVEL", "warn")
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &collector)
+        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+        .env("ECTUS_TRACING__SAMPLE_RATIO", "1.0")
+        .start()
+        .await;
+    let client = reqwest::Client::new();
+    let call = |method: reqwest::Method, path: &str| {
+        client
+            .request(method, server.url(path))
+            .bearer_auth(&server.key)
+    };
+    let json = |response: reqwest::Response| async move {
+        response
+            .json::<serde_json::Value>()
+            .await
+            .unwrap_or(serde_json::Value::Null)
+    };
+    let project = json(
+        call(reqwest::Method::POST, "/api/v1/projects")
+            .json(&serde_json::json!({"name": "todo"}))
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
     let project_id = project["id"].as_str().expect("project id").to_owned();
+    let generations = format!("/api/v1/projects/{project_id}/generations");
 
-    let refused = http::call(
-        &base,
-        "POST",
-        &format!("/api/v1/projects/{project_id}/generations"),
-        &key,
-        Some(&serde_json::json!({"prompt": "Make it fast."})),
-    );
-    assert_eq!(
-        refused.status,
-        422,
-        "{}",
-        String::from_utf8_lossy(&refused.body)
-    );
-    assert!(String::from_utf8_lossy(&refused.body).contains("Try:"));
+    let refused = call(reqwest::Method::POST, &generations)
+        .json(&serde_json::json!({"prompt": "Make it fast."}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(refused.status(), 422);
+    let refused = refused.text().await.expect("body");
+    assert!(refused.contains("Try:"), "{refused}");
 
-    let created = http::call(
-        &base,
-        "POST",
-        &format!("/api/v1/projects/{project_id}/generations"),
-        &key,
-        Some(&serde_json::json!({"prompt": prompt("todo"), "qa": true})),
-    );
-    assert_eq!(
-        created.status,
-        202,
-        "{}",
-        String::from_utf8_lossy(&created.body)
-    );
-    let generation = http::json(&created);
+    let created = call(reqwest::Method::POST, &generations)
+        .json(&serde_json::json!({"prompt": prompt("todo"), "qa": true}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(created.status(), 202);
+    let generation = json(created).await;
     let generation_id = generation["id"].as_str().expect("generation id").to_owned();
     let job_id = generation["job_id"].as_str().expect("job id").to_owned();
     assert_eq!(generation["spec"]["entities"][0]["name"], "Task");
 
     // Follow the job's event stream to its end: phases arrive as progress.
-    let events = http::call(
-        &base,
-        "GET",
+    let stream = call(
+        reqwest::Method::GET,
         &format!("/api/v1/jobs/{job_id}/events"),
-        &key,
-        None,
-    );
-    let stream = String::from_utf8_lossy(&events.body).into_owned();
+    )
+    .send()
+    .await
+    .expect("send")
+    .text()
+    .await
+    .expect("event stream");
     assert!(stream.contains("event: end"), "{stream}");
     for phase in [
         "\"phase\":\"build\"",
@@ -453,29 +365,36 @@ fn the_api_generates_verifies_and_serves_the_artifact() {
             "missing {phase} in the event stream: {stream}"
         );
     }
-    let read = http::json(&http::call(
-        &base,
-        "GET",
-        &format!("/api/v1/projects/{project_id}/generations/{generation_id}"),
-        &key,
-        None,
-    ));
+    let read = json(
+        call(
+            reqwest::Method::GET,
+            &format!("{generations}/{generation_id}"),
+        )
+        .send()
+        .await
+        .expect("send"),
+    )
+    .await;
     assert_eq!(read["status"], "passed", "{read:#}");
     assert!(read["qa_report"]["tests"]["passed"].as_u64().unwrap_or(0) > 0);
-    let artifact = http::call(
-        &base,
-        "GET",
-        &format!("/api/v1/projects/{project_id}/generations/{generation_id}/artifact"),
-        &key,
-        None,
+    let artifact = call(
+        reqwest::Method::GET,
+        &format!("{generations}/{generation_id}/artifact"),
+    )
+    .send()
+    .await
+    .expect("send");
+    assert_eq!(artifact.status(), 200);
+    assert_eq!(
+        artifact
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/gzip")
     );
-    assert_eq!(artifact.status, 200);
-    assert!(artifact
-        .headers
-        .to_ascii_lowercase()
-        .contains("content-type: application/gzip"));
-    let unpacked = dir.path().join("unpacked");
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(artifact.body.as_slice()));
+    let bytes = artifact.bytes().await.expect("artifact");
+    let unpacked = server.dir().join("unpacked");
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes.as_ref()));
     archive.unpack(&unpacked).expect("unpack");
     let service = read["spec"]["service"]["name"].as_str().expect("service");
     assert!(unpacked.join(service).join("Cargo.toml").is_file());
@@ -504,7 +423,7 @@ fn the_api_generates_verifies_and_serves_the_artifact() {
         if phases.iter().all(|p| children.iter().any(|c| c == p)) || Instant::now() > deadline {
             break (job_span, children);
         }
-        std::thread::sleep(Duration::from_millis(200));
+        tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert!(
         job_span.is_some(),

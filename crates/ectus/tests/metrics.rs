@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Instant;
 
-use common::{free_port, serve, wait_for_port};
+use common::{free_port, Launcher};
 
 /// Every metric family docs/observability.md documents (sample-name stems).
 pub const DOCUMENTED: &[&str] = &[
@@ -56,22 +56,14 @@ fn value(text: &str, sample: &str) -> Option<f64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_metrics_listener_exposes_every_documented_metric_with_bounded_routes() {
     let metrics_port = free_port();
-    let served = serve(
-        &[
-            "--metrics-listen",
-            &format!("127.0.0.1:{metrics_port}"),
-            "--workers",
-            "1",
-        ],
-        &[
-            ("ECTUS_METRICS__BEARER_TOKEN", "scrape-secret"),
-            ("ECTUS_WORKERS__POLL_INTERVAL", "50ms"),
-            ("ECTUS_LOG__LEVEL", "warn"),
-        ],
-        None,
-    )
-    .await;
-    wait_for_port(metrics_port).await;
+    let served = Launcher::serve()
+        .metrics_port(metrics_port)
+        .workers(1)
+        .env("ECTUS_METRICS__BEARER_TOKEN", "scrape-secret")
+        .env("ECTUS_WORKERS__POLL_INTERVAL", "50ms")
+        .env("ECTUS_LOG__LEVEL", "warn")
+        .start()
+        .await;
     let key = served.key.clone();
     let client = reqwest::Client::new();
     let base = served.base.clone();

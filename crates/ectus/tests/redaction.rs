@@ -1,59 +1,27 @@
 //! Secrets planted in configuration, request headers, bodies and error paths never appear in
 //! what the binary writes, even at the most verbose log level.
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ectus");
+use std::time::Duration;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port")
-}
+use common::{ectus, free_port, Launcher};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn planted_secrets_never_reach_the_output() {
-    let dir = tempfile::tempdir().expect("dir");
     let planted_key = format!("ek_plantedkey_{}", "P".repeat(43));
-    std::fs::write(
-        dir.path().join("ectus.toml"),
-        "[metrics]\nbearer_token = \"planted-metrics-token\"\n\n[generation]\ntest_database_url = \"postgres://ci:planted-db-password@db/postgres\"\n",
-    )
-    .expect("config");
-    let api = free_port();
-    let out_path = dir.path().join("out.log");
-    let mut server = Command::new(BIN)
-        .current_dir(dir.path())
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{api}"),
-            "--workers",
-            "1",
-            "--metrics-listen",
-            "",
-        ])
+    let mut server = Launcher::serve()
+        .workers(1)
+        .file(
+            "ectus.toml",
+            "[metrics]\nbearer_token = \"planted-metrics-token\"\n\n[generation]\ntest_database_url = \"postgres://ci:planted-db-password@db/postgres\"\n",
+        )
         .env("RUST_LOG", "trace")
-        .env("ECTUS_LOG__FORMAT", "json")
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out_path).expect("out"))
-        .stderr(std::fs::File::create(dir.path().join("err.log")).expect("err"))
-        .spawn()
-        .expect("serve");
-    let key_file = dir.path().join(".ectus/admin-key");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !key_file.exists() || std::net::TcpStream::connect(("127.0.0.1", api)).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let admin_key = std::fs::read_to_string(&key_file)
-        .expect("key")
-        .trim()
-        .to_owned();
+        .start()
+        .await;
+    let admin_key = server.key.clone();
+    let base = server.base.clone();
     let client = reqwest::Client::new();
-    let base = format!("http://127.0.0.1:{api}");
     // Headers: a forged key, a bearer token, cookies.
     for auth in [
         format!("Bearer {planted_key}"),
@@ -95,11 +63,10 @@ async fn planted_secrets_never_reach_the_output() {
         .expect("send");
     assert_eq!(r.status(), 202);
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let _ = server.kill();
-    let _ = server.wait();
+    let _ = server.child.kill();
+    let _ = server.child.wait();
     // An unreachable database whose URL carries a password: the start-up error.
-    let failed = Command::new(BIN)
-        .current_dir(dir.path())
+    let failed = ectus(server.dir())
         .args([
             "serve",
             "--database-url",
@@ -110,15 +77,13 @@ async fn planted_secrets_never_reach_the_output() {
         ])
         .env("RUST_LOG", "trace")
         .env("ECTUS_DATABASE__ACQUIRE_TIMEOUT", "1s")
-        .stdin(Stdio::null())
         .output()
         .expect("run");
     assert!(!failed.status.success());
 
     let output = format!(
-        "{}{}{}{}",
-        std::fs::read_to_string(&out_path).unwrap_or_default(),
-        std::fs::read_to_string(dir.path().join("err.log")).unwrap_or_default(),
+        "{}{}{}",
+        server.output(),
         String::from_utf8_lossy(&failed.stdout),
         String::from_utf8_lossy(&failed.stderr),
     );

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{free_port, hex, otlp_receiver, serve, wait_for_port};
+use common::{free_port, hex, otlp_receiver, Launcher};
 use opentelemetry_proto::tonic::trace::v1::Span;
 
 fn attribute(span: &Span, key: &str) -> String {
@@ -40,17 +40,14 @@ async fn wait_for_spans(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spans_arrive_over_otlp_with_the_callers_trace_and_parent_links() {
     let (collector, received) = otlp_receiver().await;
-    let served = serve(
-        &["--workers", "0", "--metrics-listen", ""],
-        &[
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", &collector),
-            ("OTEL_SERVICE_NAME", "ectus-under-test"),
-            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
-            ("ECTUS_TRACING__SAMPLE_RATIO", "0.0"),
-        ],
-        None,
-    )
-    .await;
+    let served = Launcher::serve()
+        .workers(0)
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &collector)
+        .env("OTEL_SERVICE_NAME", "ectus-under-test")
+        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+        .env("ECTUS_TRACING__SAMPLE_RATIO", "0.0")
+        .start()
+        .await;
     let client = reqwest::Client::new();
     let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
     let caller_span = "00f067aa0ba902b7";
@@ -119,26 +116,17 @@ async fn spans_arrive_over_otlp_with_the_callers_trace_and_parent_links() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_collector_is_counted_logged_once_and_never_fails_requests() {
     let (metrics_port, closed) = (free_port(), free_port());
-    let served = serve(
-        &[
-            "--workers",
-            "0",
-            "--metrics-listen",
-            &format!("127.0.0.1:{metrics_port}"),
-        ],
-        &[
-            (
-                "OTEL_EXPORTER_OTLP_ENDPOINT",
-                &format!("http://127.0.0.1:{closed}"),
-            ),
-            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
-            ("ECTUS_TRACING__SAMPLE_RATIO", "1.0"),
-            ("ECTUS_LOG__FORMAT", "json"),
-        ],
-        Some("out.log"),
-    )
-    .await;
-    wait_for_port(metrics_port).await;
+    let served = Launcher::serve()
+        .workers(0)
+        .metrics_port(metrics_port)
+        .env(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("http://127.0.0.1:{closed}"),
+        )
+        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+        .env("ECTUS_TRACING__SAMPLE_RATIO", "1.0")
+        .start()
+        .await;
     let client = reqwest::Client::new();
     for _ in 0..4 {
         let r = client
@@ -180,7 +168,7 @@ async fn an_unreachable_collector_is_counted_logged_once_and_never_fails_request
             && !l.ends_with(" 0")),
         "{scrape}"
     );
-    let log = std::fs::read_to_string(served.dir.path().join("out.log")).expect("log");
+    let log = served.stdout();
     let warnings = log
         .lines()
         .filter(|l| l.contains("cannot export spans to the OTLP endpoint"))
@@ -191,17 +179,14 @@ async fn an_unreachable_collector_is_counted_logged_once_and_never_fails_request
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_jobs_span_links_to_the_request_that_enqueued_it() {
     let (collector, received) = otlp_receiver().await;
-    let served = serve(
-        &["--workers", "1", "--metrics-listen", ""],
-        &[
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", &collector),
-            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
-            ("ECTUS_TRACING__SAMPLE_RATIO", "1.0"),
-            ("ECTUS_WORKERS__POLL_INTERVAL", "50ms"),
-        ],
-        None,
-    )
-    .await;
+    let served = Launcher::serve()
+        .workers(1)
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &collector)
+        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+        .env("ECTUS_TRACING__SAMPLE_RATIO", "1.0")
+        .env("ECTUS_WORKERS__POLL_INTERVAL", "50ms")
+        .start()
+        .await;
     let trace_id = "0af7651916cd43dd8448eb211c80319c";
     let response = reqwest::Client::new()
         .post(format!("{}/api/v1/jobs", served.base))

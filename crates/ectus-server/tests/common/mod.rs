@@ -125,18 +125,67 @@ impl TestApp {
         }
     }
 
+    /// A request to `path` with `key` as bearer token, to finish and send.
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: &str,
+    ) -> reqwest::RequestBuilder {
+        self.client.request(method, self.url(path)).bearer_auth(key)
+    }
+
+    /// `method path` with `key` and no body.
+    pub async fn call(&self, method: reqwest::Method, path: &str, key: &str) -> reqwest::Response {
+        send(self.request(method, path, key)).await
+    }
+
+    /// `GET path` with `key`.
+    pub async fn get(&self, path: &str, key: &str) -> reqwest::Response {
+        self.call(reqwest::Method::GET, path, key).await
+    }
+
+    /// `POST path` with `key` and a JSON body.
+    pub async fn post(&self, path: &str, key: &str, body: &serde_json::Value) -> reqwest::Response {
+        send(self.request(reqwest::Method::POST, path, key).json(body)).await
+    }
+
+    /// `GET path` with `key`, answered with JSON.
+    pub async fn get_json(&self, path: &str, key: &str) -> serde_json::Value {
+        json(self.get(path, key).await).await
+    }
+
+    /// `POST path` with `key` and a JSON body, answered with JSON.
+    pub async fn post_json(
+        &self,
+        path: &str,
+        key: &str,
+        body: &serde_json::Value,
+    ) -> serde_json::Value {
+        json(self.post(path, key, body).await).await
+    }
+
     pub async fn create_project(&self, key: &str, name: &str) -> serde_json::Value {
         let response = self
-            .client
-            .post(self.url("/api/v1/projects"))
-            .bearer_auth(key)
-            .json(&serde_json::json!({ "name": name }))
-            .send()
-            .await
-            .expect("send");
+            .post(
+                "/api/v1/projects",
+                key,
+                &serde_json::json!({ "name": name }),
+            )
+            .await;
         assert_eq!(response.status(), 201, "create project {name}");
-        response.json().await.expect("json")
+        json(response).await
     }
+}
+
+/// Sends a request; a transport error fails the test.
+pub async fn send(request: reqwest::RequestBuilder) -> reqwest::Response {
+    request.send().await.expect("send")
+}
+
+/// The JSON body of a response; a body that is not JSON fails the test.
+pub async fn json(response: reqwest::Response) -> serde_json::Value {
+    response.json().await.expect("json")
 }
 
 /// Asserts that a response is a problem document with `status`; returns the document.
