@@ -8,6 +8,7 @@
 //! what is allowed.
 
 pub mod analyzer;
+mod finish;
 mod input;
 mod model;
 pub mod naming;

@@ -1,0 +1,352 @@
+//! Field items: one item of a field list read into a name, type hints, flags, a relation reference or enum values.
+
+use super::*;
+
+/// Reads every item of a field list; bare words after an open enum are its further values.
+pub(super) fn parse_items(list: &[(Sep, Vec<Tok>)]) -> Vec<Item> {
+    let mut out: Vec<Item> = Vec::new();
+    let mut open: Option<usize> = None;
+    let mut relation: Option<Option<Vec<String>>> = None;
+    for (sep, tokens) in list {
+        if let (Some(subject), Some(target)) = (&relation, further_target(tokens)) {
+            out.push(Item {
+                kind: ItemKind::BelongsTo {
+                    subject: subject.clone(),
+                    target,
+                },
+                ..Item::default()
+            });
+            continue;
+        }
+        relation = None;
+        if let Some(ix) = open {
+            if let Some(value) = bare_value(tokens) {
+                out[ix].values.push(value);
+                if matches!(sep, Sep::And | Sep::Or) {
+                    open = None;
+                }
+                continue;
+            }
+            open = None;
+        }
+        let item = parse_item(tokens);
+        if item.open_enum {
+            open = Some(out.len());
+        }
+        if let ItemKind::BelongsTo { subject, .. } = &item.kind {
+            relation = Some(subject.clone());
+        }
+        if item.kind != ItemKind::Field || !item.words.is_empty() {
+            out.push(item);
+        }
+    }
+    out
+}
+
+/// "a driver" in "belong to a vehicle and a driver": an article and a noun phrase.
+pub(super) fn further_target(tokens: &[Tok]) -> Option<Vec<String>> {
+    let words = leading_words(tokens);
+    if words.len() != tokens.len() || !matches!(words.first(), Some(&("a" | "an" | "the" | "one")))
+    {
+        return None;
+    }
+    noun_phrase(&words[1..])
+}
+
+pub(super) fn parse_item(tokens: &[Tok]) -> Item {
+    let mut item = Item::default();
+    let mut words = Vec::new();
+    let mut after_colon: Option<Vec<Tok>> = None;
+    for tok in tokens {
+        match (tok, after_colon.as_mut()) {
+            (t, Some(rest)) => rest.push(t.clone()),
+            (Tok::Word(w), None) => words.push(w.clone()),
+            (Tok::Group(inner), None) => read_group(inner, &mut item),
+            (Tok::Colon, None) => after_colon = Some(Vec::new()),
+            _ => {}
+        }
+    }
+    if let Some(rest) = after_colon {
+        read_group(&rest, &mut item);
+        item.open_enum = !item.values.is_empty();
+    }
+    read_words(words, &mut item);
+    item
+}
+
+/// "(unique)", "(decimal)", "(low, medium, high)" or, after a colon, "open/closed".
+pub(super) fn read_group(inner: &[Tok], item: &mut Item) {
+    let words = words_of(inner);
+    let Some(first) = words.first() else { return };
+    if ["in", "per"].contains(&first.as_str()) {
+        if let Some(ty) = words.get(1).and_then(|w| unit_type(w)) {
+            item.explicit = Some(ty);
+        }
+        return;
+    }
+    if [
+        "eg", "e", "like", "such", "for", "ie", "example", "max", "min", "at",
+    ]
+    .contains(&first.as_str())
+    {
+        return;
+    }
+    if words
+        .iter()
+        .all(|w| MODIFIERS.contains(&w.as_str()) || ["and", "not", "but"].contains(&w.as_str()))
+    {
+        apply_modifiers(&words, item);
+        return;
+    }
+    if words.len() == 1 {
+        if let Some(ty) = type_word(first) {
+            item.explicit = Some(ty);
+            return;
+        }
+    }
+    let values: Vec<String> = inner
+        .split(|t| *t == Tok::Slash)
+        .flat_map(split_list)
+        .filter_map(|(_, t)| bare_value(&t))
+        .collect();
+    item.values.extend(values);
+}
+
+pub(super) fn apply_modifiers(words: &[String], item: &mut Item) {
+    for (i, w) in words.iter().enumerate() {
+        let negated = i > 0 && words[i - 1] == "not";
+        match w.as_str() {
+            "unique" | "distinct" => item.unique = !negated,
+            "optional" | "optionally" | "nullable" => item.optional = true,
+            "required" | "mandatory" | "compulsory" => {
+                if negated {
+                    item.optional = true;
+                } else {
+                    item.required = true;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+pub(super) fn read_words(words: Vec<String>, item: &mut Item) {
+    #[rustfmt::skip]
+    const LEADING_VERBS: &[&str] = &[
+        "has", "have", "with", "also", "plus", "includes", "including", "contains", "containing",
+        "and",
+    ];
+    let mut w: Vec<String> = words.into_iter().filter(|w| w != "'s").collect();
+    let lead = w
+        .iter()
+        .take_while(|x| LEADING_VERBS.contains(&x.as_str()))
+        .count();
+    w.drain(..lead);
+    if w.first()
+        .is_some_and(|x| ["who", "which", "that", "whose", "where", "when"].contains(&x.as_str()))
+    {
+        return;
+    }
+    if read_relation(&w, item) {
+        return;
+    }
+    let refs: Vec<&str> = w.iter().map(String::as_str).collect();
+    if refs
+        .first()
+        .is_some_and(|q| ["many", "multiple", "several", "numerous"].contains(q))
+    {
+        let mut rest = &refs[1..];
+        if rest.first() == Some(&"of") {
+            rest = &rest[1..];
+        }
+        let rest = &rest[skip_determiners(rest)..];
+        item.kind = ItemKind::HasMany(cut_name(rest));
+        return;
+    }
+    apply_modifiers(&w, item);
+    w.retain(|x| !MODIFIERS.contains(&x.as_str()) && x != "not");
+    let refs: Vec<&str> = w.iter().map(String::as_str).collect();
+    let mut name: Vec<String> = refs.iter().map(|s| (*s).to_owned()).collect();
+    if let Some((at, len)) = find_pattern(&refs, ENUM_TRIGGERS_IN_ITEM, 1) {
+        let mut rest = &refs[at + len..];
+        for prefix in [&["one", "of"][..], &["either"][..]] {
+            if rest.starts_with(prefix) {
+                rest = &rest[prefix.len()..];
+            }
+        }
+        if !rest.is_empty() {
+            item.values.push(rest.join(" "));
+            item.open_enum = true;
+        }
+        name.truncate(at);
+    }
+    read_name(name, item);
+}
+
+/// "belongs to a project", "each book belongs to a publisher", "owned by a user".
+pub(super) fn read_relation(words: &[String], item: &mut Item) -> bool {
+    let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+    let Some((at, len)) = find_pattern(&refs, RELATION_VERBS, 0) else {
+        return false;
+    };
+    let left = &refs[..at];
+    if left
+        .iter()
+        .any(|w| ["optionally", "optional", "may", "might", "can", "could"].contains(w))
+    {
+        item.optional = true;
+    }
+    let left = trim_modals(&left[skip_determiners(left)..]);
+    let right = &refs[at + len..];
+    let right = &right[skip_determiners(right)..];
+    let target = cut_name(right);
+    if target.is_empty() {
+        return false;
+    }
+    item.kind = ItemKind::BelongsTo {
+        subject: noun_phrase(left),
+        target,
+    };
+    true
+}
+
+/// The words of a name up to the first word that starts a qualifier ("in", "for", …).
+pub(super) fn cut_name(words: &[&str]) -> Vec<String> {
+    let end = words
+        .iter()
+        .enumerate()
+        .position(|(i, w)| i > 0 && CUT_WORDS.contains(w))
+        .unwrap_or(words.len());
+    let mut out: Vec<String> = words[..end].iter().map(|s| (*s).to_owned()).collect();
+    while out.last().is_some_and(|w| w == "of" || is_determiner(w)) {
+        out.pop();
+    }
+    out
+}
+
+/// The field's name words, with type hints ("a completed flag", "as a decimal") taken out.
+pub(super) fn read_name(words: Vec<String>, item: &mut Item) {
+    let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+    if let Some(ty) = refs
+        .windows(2)
+        .find(|p| p[0] == "in" || p[0] == "per")
+        .and_then(|p| unit_type(p[1]))
+    {
+        item.explicit = Some(ty);
+    }
+    if let Some(k) = refs.iter().position(|w| *w == "as") {
+        let hint = refs[k + 1..].iter().find(|w| !is_determiner(w));
+        if let Some(ty) = hint.and_then(|w| type_word(w)) {
+            item.explicit = Some(ty);
+        }
+    }
+    let refs = &refs[skip_determiners(&refs)..];
+    let mut name = cut_name(refs);
+    let starts_list = name.len() > 2
+        && ["list", "set", "collection", "array"].contains(&name[0].as_str())
+        && name[1] == "of";
+    if starts_list {
+        name.drain(..2);
+        item.list_of = true;
+    }
+    if name.first().is_some_and(|w| w == "whether") && name.len() > 1 {
+        name.remove(0);
+        item.explicit = Some(FieldType::Bool);
+    }
+    if name.len() > 2 && name[0] == "number" && name[1] == "of" {
+        let counted: Vec<String> = name[2..].to_vec();
+        name = counted;
+        if let Some(last) = name.last_mut() {
+            *last = singular(last);
+        }
+        name.push("count".into());
+        item.explicit = Some(FieldType::Integer);
+    }
+    strip_type_hints(&mut name, item);
+    while name.len() > 1
+        && name
+            .last()
+            .is_some_and(|w| ["field", "column", "attribute", "property"].contains(&w.as_str()))
+    {
+        name.pop();
+    }
+    if name.len() > 4 {
+        name.drain(..name.len() - 4);
+    }
+    item.words = name;
+}
+
+pub(super) fn strip_type_hints(name: &mut Vec<String>, item: &mut Item) {
+    if name.len() > 1
+        && name
+            .last()
+            .is_some_and(|w| ["timestamp", "datetime"].contains(&w.as_str()))
+    {
+        name.pop();
+        item.explicit = Some(FieldType::Datetime);
+    }
+    const BOOL_MARKERS: &[&str] = &["flag", "boolean", "bool", "checkbox", "toggle"];
+    if name.len() > 1
+        && name
+            .last()
+            .is_some_and(|w| BOOL_MARKERS.contains(&w.as_str()))
+    {
+        name.pop();
+        item.explicit = Some(FieldType::Bool);
+    }
+    const HINTS: &[&str] = &[
+        "json", "integer", "int", "decimal", "float", "uuid", "numeric",
+    ];
+    if name.len() > 1 {
+        if let Some(k) = name.iter().position(|w| HINTS.contains(&w.as_str())) {
+            item.explicit = type_word(&name[k]);
+            name.remove(k);
+        }
+    }
+}
+
+/// The type of a quantity measured in a unit: "in minutes" → integer, "in kg" → float.
+pub(super) fn unit_type(unit: &str) -> Option<FieldType> {
+    #[rustfmt::skip]
+    const WHOLE: &[&str] = &[
+        "minutes", "minute", "hours", "hour", "seconds", "second", "days", "day", "weeks",
+        "months", "years", "cents", "pence", "pages", "steps", "ms", "milliseconds",
+    ];
+    #[rustfmt::skip]
+    const MEASURED: &[&str] = &[
+        "kg", "kilograms", "kilos", "grams", "g", "km", "kilometres", "kilometers", "metres",
+        "meters", "m", "miles", "cm", "centimetres", "centimeters", "litres", "liters", "lbs",
+        "percent", "celsius", "fahrenheit", "degrees", "mph", "kmh",
+    ];
+    const MONEY: &[&str] = &[
+        "euros", "euro", "dollars", "dollar", "pounds", "gbp", "usd", "eur", "sterling",
+    ];
+    if WHOLE.contains(&unit) {
+        Some(FieldType::Integer)
+    } else if MEASURED.contains(&unit) {
+        Some(FieldType::Float)
+    } else if MONEY.contains(&unit) {
+        Some(FieldType::Decimal)
+    } else {
+        None
+    }
+}
+
+/// A word naming a field type outright.
+pub(super) fn type_word(word: &str) -> Option<FieldType> {
+    Some(match word {
+        "string" | "str" | "varchar" => FieldType::String,
+        "text" => FieldType::Text,
+        "integer" | "int" | "number" | "numeric" | "whole" => FieldType::Integer,
+        "float" | "double" | "real" => FieldType::Float,
+        "decimal" | "money" | "currency" => FieldType::Decimal,
+        "bool" | "boolean" | "flag" => FieldType::Bool,
+        "date" => FieldType::Date,
+        "datetime" | "timestamp" => FieldType::Datetime,
+        "uuid" | "guid" => FieldType::Uuid,
+        "email" => FieldType::Email,
+        "url" | "uri" | "link" => FieldType::Url,
+        "json" | "object" => FieldType::Json,
+        _ => return None,
+    })
+}

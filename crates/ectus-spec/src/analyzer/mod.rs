@@ -1,0 +1,115 @@
+//! The deterministic plain-English requirement analyzer: turns a requirement such as "A
+//! bookstore backend. Books have a title, a unique ISBN and a price, and each book belongs to a
+//! publisher." into a validated [`Spec`] plus every [`Assumption`] made on the way.
+//!
+//! It owns the whole text-to-spec path and nothing else. The heuristics are hand-written and
+//! deterministic (no network, no model, no randomness; only ordered collections):
+//!
+//! The stages live in their own modules: [`text`] (1), [`statements`] (2), [`model`] with
+//! [`items`] and [`types`] (3), [`service`] and the shared [`crate::finish`] pass (4); the word
+//! lists are in [`words`].
+//!
+//! 1. **Sentences and clauses.** The text is split into sentences (`.`, `!`, `?`, bullets,
+//!    blank lines) and clauses (`;`); each clause is tokenised into lower-case words, commas,
+//!    colons, slashes and parenthesised groups.
+//! 2. **Statements.** Each clause becomes one statement: fields ("Books have a, b and c",
+//!    "Products: name, price", "each book belongs to a publisher"), a list of entities ("with
+//!    projects and issues", "owners (first name, phone), pets (name)"), ownership ("Customers
+//!    place orders") or enum values ("A task's status can be todo, doing or done"). Clauses
+//!    about authentication and technology ("Use Rust with Axum") yield nothing.
+//! 3. **Entities, then fields.** A first pass collects the entities; a second reads every field
+//!    item against them: an item naming an entity (or a role such as "author") becomes a
+//!    belongs_to, the rest get a type inferred from their name, flags (unique, optional,
+//!    required) and enum values.
+//! 4. **Defaults.** Entities without fields, the database, authentication and the service name
+//!    get defaults; reserved names are renamed; inverse has_many relations are added. Every
+//!    choice is recorded as an [`Assumption`] and the spec is checked with [`validate`].
+
+use std::collections::BTreeSet;
+
+use crate::finish::unreserved;
+use crate::naming::{
+    kebab, pascal, plural, singular, snake, GENERATED_COLUMNS, RESERVED_TYPE_NAMES, RUST_KEYWORDS,
+    SQL_RESERVED,
+};
+use crate::{
+    all_operations, Assumption, Auth, AuthMode, Database, Derived, Entity, Field, FieldType,
+    ListOptions, OnDelete, Operation, Relation, RelationKind, Service, Spec, SPEC_VERSION,
+};
+
+mod items;
+mod model;
+mod service;
+mod statements;
+mod text;
+mod types;
+mod words;
+
+use items::*;
+use model::*;
+use service::*;
+use statements::*;
+use text::*;
+use types::*;
+use words::*;
+
+/// The validator's limits, respected rather than reported.
+const MAX_FIELDS: usize = 200;
+const MAX_ENTITIES: usize = 100;
+
+/// A requirement the analyzer can read, shown whenever it cannot read the user's.
+const EXAMPLE_PROMPT: &str = "A library API. Books have a title, an ISBN (unique) and a publication date, and each book belongs to an author. Authors have a name.";
+
+/// Why a requirement could not be turned into a spec.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct AnalyzeError {
+    pub message: String,
+}
+
+fn error_with_example(reason: &str) -> AnalyzeError {
+    AnalyzeError {
+        message: format!(
+            "{reason} Name the things the service stores and what each one has. Try: \"{EXAMPLE_PROMPT}\""
+        ),
+    }
+}
+
+/// Turns a plain-English requirement into a spec plus every assumption made.
+pub fn analyze(text: &str) -> Result<Derived, AnalyzeError> {
+    let sentences = split_sentences(text);
+    if sentences.is_empty() {
+        return Err(error_with_example("The requirement is empty."));
+    }
+    let statements = statements_of(&sentences);
+    let mut model = Model::default();
+    model.collect_entities(&statements);
+    if model.entities.is_empty() {
+        return Err(error_with_example(
+            "No entity could be found in the requirement.",
+        ));
+    }
+    model.apply(&statements);
+    model.finish();
+    let mut notes = Vec::new();
+    let name = service_name(&sentences, &model, &mut notes);
+    let all_words: Vec<String> = sentences.iter().flat_map(|s| words_of(&s.tokens)).collect();
+    let database = database_of(&all_words, &mut notes);
+    let auth = auth_of(&sentences, &mut notes);
+    notes.append(&mut model.notes);
+    let spec = Spec {
+        spec_version: SPEC_VERSION,
+        service: Service {
+            name,
+            description: description_of(&sentences[0].text),
+        },
+        database,
+        auth,
+        entities: model.entities,
+    };
+    crate::finish::finish(spec, notes).map_err(|errors| AnalyzeError {
+        message: format!(
+            "The requirement was read, but the derived spec is not valid:\n{errors}\nRephrase the requirement; Try: \"{EXAMPLE_PROMPT}\""
+        ),
+    })
+}

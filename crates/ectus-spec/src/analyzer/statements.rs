@@ -1,0 +1,348 @@
+//! Stage 2, statements: what each clause states — the fields of an entity, a list of entities, ownership, or the values of an enum.
+
+use super::*;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) enum ItemKind {
+    #[default]
+    Field,
+    /// `subject` (or the statement's entity) belongs to `target`.
+    BelongsTo {
+        subject: Option<Vec<String>>,
+        target: Vec<String>,
+    },
+    /// The statement's entity has many `0`.
+    HasMany(Vec<String>),
+}
+
+/// One item of a field list, read without knowing the entities yet.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct Item {
+    pub(super) kind: ItemKind,
+    pub(super) words: Vec<String>,
+    pub(super) unique: bool,
+    pub(super) optional: bool,
+    pub(super) required: bool,
+    pub(super) values: Vec<String>,
+    pub(super) explicit: Option<FieldType>,
+    pub(super) open_enum: bool,
+    pub(super) list_of: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Owner {
+    pub(super) words: Vec<String>,
+    /// "A school has students": the owner may be the domain rather than an entity.
+    pub(super) weak: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Statement {
+    Fields {
+        subject: Vec<String>,
+        items: Vec<Item>,
+    },
+    Entities {
+        owner: Option<Owner>,
+        nouns: Vec<(Vec<String>, Vec<Item>)>,
+    },
+    Owns {
+        owner: Vec<String>,
+        owned: Vec<Vec<String>>,
+    },
+    Enum {
+        entity: Option<Vec<String>>,
+        field: Vec<String>,
+        values: Vec<String>,
+    },
+}
+
+pub(super) fn statements_of(sentences: &[Sentence]) -> Vec<Statement> {
+    sentences
+        .iter()
+        .flat_map(|s| split_clauses(&s.tokens))
+        .filter(|clause| auth_keyword(&words_of(clause)).is_none())
+        .flat_map(|clause| classify(&clause))
+        .collect()
+}
+
+pub(super) fn classify(tokens: &[Tok]) -> Vec<Statement> {
+    if let Some(statements) = colon_statement(tokens) {
+        return statements;
+    }
+    let single = field_clause(tokens)
+        .or_else(|| enum_clause(tokens))
+        .or_else(|| owns_clause(tokens))
+        .or_else(|| noun_list(tokens));
+    match single {
+        Some(statement) => vec![statement],
+        None => scan_entity_lists(tokens),
+    }
+}
+
+/// "Pet clinic system: owners (…), pets (…)", "Products: name, price", "Status: open/closed".
+pub(super) fn colon_statement(tokens: &[Tok]) -> Option<Vec<Statement>> {
+    let at = tokens.iter().position(|t| *t == Tok::Colon)?;
+    let left: Vec<&str> = tokens[..at]
+        .iter()
+        .map(|t| match t {
+            Tok::Word(w) => Some(w.as_str()),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    if find_pattern(&left, FIELD_VERBS, 0).is_some()
+        || find_pattern(&left, RELATION_VERBS, 0).is_some()
+    {
+        return None;
+    }
+    let right = &tokens[at + 1..];
+    let start = skip_determiners(&left);
+    let right_is_clause = field_clause(right).is_some() || noun_list(right).is_some();
+    let article = left.first().is_some_and(|w| matches!(*w, "a" | "an"));
+    let subject = noun_phrase(&left[start..]).filter(|_| !right_is_clause && !article);
+    let Some(subject) = subject else {
+        return Some(classify(right));
+    };
+    let last = subject.last().map(String::as_str).unwrap_or_default();
+    let slashed = right.contains(&Tok::Slash);
+    if slashed || (!is_plural(last) && enum_like_name(last)) {
+        let values = enum_values(right)?;
+        return Some(vec![Statement::Enum {
+            entity: None,
+            field: subject,
+            values,
+        }]);
+    }
+    let items = parse_items(&split_list(right));
+    Some(vec![Statement::Fields { subject, items }])
+}
+
+pub(super) fn enum_like_name(word: &str) -> bool {
+    [
+        "status",
+        "state",
+        "priority",
+        "severity",
+        "kind",
+        "type",
+        "category",
+        "level",
+        "role",
+        "stage",
+        "phase",
+        "gender",
+        "visibility",
+        "size",
+        "colour",
+        "color",
+        "tier",
+        "plan",
+    ]
+    .contains(&word)
+}
+
+/// "Books have a title …", "Each book belongs to a publisher".
+pub(super) fn field_clause(tokens: &[Tok]) -> Option<Statement> {
+    let words = leading_words(tokens);
+    let start = skip_determiners(&words);
+    for j in start..words.len().min(start + 8) {
+        let (len, relation) = match match_at(&words, j, RELATION_VERBS) {
+            Some(len) => (len, true),
+            None => match match_at(&words, j, FIELD_VERBS) {
+                Some(len) => (len, false),
+                None => continue,
+            },
+        };
+        let subject = noun_phrase(trim_modals(&words[start..j]))?;
+        let mut rest: Vec<Tok> = tokens[j + len..].to_vec();
+        if rest.first() == Some(&Tok::Colon) {
+            rest.remove(0);
+        }
+        if relation {
+            rest.splice(0..0, [Tok::Word("belongs".into()), Tok::Word("to".into())]);
+        }
+        let list = split_list(&rest);
+        if !relation {
+            if let Some(nouns) = all_bare_plurals(&list) {
+                let article = start > 0 && matches!(words[0], "a" | "an" | "the");
+                let singular_subject = subject.last().is_some_and(|w| !is_plural(w));
+                return Some(Statement::Entities {
+                    owner: Some(Owner {
+                        words: subject,
+                        weak: article && singular_subject,
+                    }),
+                    nouns,
+                });
+            }
+        }
+        return Some(Statement::Fields {
+            subject,
+            items: parse_items(&list),
+        });
+    }
+    None
+}
+
+pub(super) fn all_bare_plurals(list: &[(Sep, Vec<Tok>)]) -> Option<Vec<(Vec<String>, Vec<Item>)>> {
+    if list.is_empty() {
+        return None;
+    }
+    list.iter()
+        .map(|(_, tokens)| {
+            bare_plural(tokens).map(|(noun, group)| {
+                let items = group
+                    .map(|g| parse_items(&split_list(&g)))
+                    .unwrap_or_default();
+                (noun, items)
+            })
+        })
+        .collect()
+}
+
+/// "A task's status can be todo, doing or done", "The status of an order is one of …".
+pub(super) fn enum_clause(tokens: &[Tok]) -> Option<Statement> {
+    let words = leading_words(tokens);
+    let (at, len) = find_pattern(&words, ENUM_TRIGGERS_IN_CLAUSE, 1)?;
+    let values = enum_values(&tokens[at + len..])?;
+    let left = &words[..at];
+    let left = &left[skip_determiners(left)..];
+    let (entity, field) = if let Some(k) = left.iter().position(|w| *w == "'s") {
+        let field = &left[k + 1..];
+        (Some(&left[..k]), field)
+    } else if let Some(k) = left.iter().position(|w| *w == "of") {
+        let entity = &left[k + 1..];
+        (Some(&entity[skip_determiners(entity)..]), &left[..k])
+    } else {
+        (None, left)
+    };
+    let field = noun_phrase(field)?;
+    let entity = match entity {
+        Some(e) => Some(noun_phrase(e)?),
+        None => None,
+    };
+    Some(Statement::Enum {
+        entity,
+        field,
+        values,
+    })
+}
+
+/// At least two bare values: "open, closed or archived", "open/closed".
+pub(super) fn enum_values(tokens: &[Tok]) -> Option<Vec<String>> {
+    let values: Vec<String> = tokens
+        .split(|t| *t == Tok::Slash)
+        .flat_map(split_list)
+        .map(|(_, item)| bare_value(&item))
+        .collect::<Option<_>>()?;
+    (values.len() >= 2).then_some(values)
+}
+
+/// One enum value: 1-3 words with no article in front.
+pub(super) fn bare_value(tokens: &[Tok]) -> Option<String> {
+    let words = leading_words(tokens);
+    let ok = words.len() == tokens.len()
+        && !words.is_empty()
+        && words.len() <= 3
+        && ![
+            "a", "an", "the", "its", "their", "each", "every", "has", "have", "belongs", "belong",
+            "with", "many",
+        ]
+        .contains(&words[0]);
+    ok.then(|| words.join(" "))
+}
+
+/// "Customers place orders": the owned entities belong to the owner.
+pub(super) fn owns_clause(tokens: &[Tok]) -> Option<Statement> {
+    let words = leading_words(tokens);
+    let start = skip_determiners(&words);
+    let upper = words.len().min(start + 5);
+    for v in (start + 1..upper).rev() {
+        let verb = words[v];
+        if !is_candidate_verb(verb) {
+            continue;
+        }
+        let before = &words[start..v];
+        let trimmed = trim_modals(before);
+        let Some(owner) = noun_phrase(trimmed) else {
+            continue;
+        };
+        let plural_owner = owner.last().is_some_and(|w| is_plural(w));
+        let has_modal = trimmed.len() < before.len();
+        if owner.len() > 2
+            || (plural_owner && !has_modal && verb.ends_with('s') && !verb.ends_with("ss"))
+        {
+            continue;
+        }
+        let mut rest = &tokens[v + 1..];
+        while let Some(Tok::Word(w)) = rest.first() {
+            if QUANTIFIERS.contains(&w.as_str()) {
+                rest = &rest[1..];
+            } else {
+                break;
+            }
+        }
+        let owned: Vec<Vec<String>> = split_list(rest)
+            .iter()
+            .map_while(|(_, item)| bare_plural(item).filter(|(n, g)| g.is_none() && n.len() <= 2))
+            .map(|(noun, _)| noun)
+            .collect();
+        if !owned.is_empty() {
+            return Some(Statement::Owns { owner, owned });
+        }
+    }
+    None
+}
+
+pub(super) fn is_candidate_verb(word: &str) -> bool {
+    const NOT_OWNING: &[&str] = &[
+        "manage", "list", "lists", "view", "views", "see", "sees", "browse", "browses", "search",
+        "searches", "edit", "edits", "create", "creates", "update", "updates", "delete", "deletes",
+        "read", "reads", "get", "gets", "like", "likes", "need", "needs", "want", "wants", "use",
+        "uses", "include", "includes", "require", "requires", "access", "accesses", "visit",
+        "visits",
+    ];
+    word.len() >= 2
+        && word.chars().all(|c| c.is_ascii_alphabetic())
+        && !STOP_WORDS.contains(&word)
+        && !is_determiner(word)
+        && !NOT_OWNING.contains(&word)
+}
+
+/// A clause that is only a list of plural nouns: "owners (…), pets (…) and visits (…)".
+pub(super) fn noun_list(tokens: &[Tok]) -> Option<Statement> {
+    let nouns = all_bare_plurals(&split_list(tokens))?;
+    Some(Statement::Entities { owner: None, nouns })
+}
+
+/// Lists of plural nouns after words such as "with", "needs", "manage".
+pub(super) fn scan_entity_lists(tokens: &[Tok]) -> Vec<Statement> {
+    let mut out = Vec::new();
+    for (k, tok) in tokens.iter().enumerate() {
+        let Tok::Word(w) = tok else { continue };
+        if !LIST_TRIGGERS.contains(&w.as_str()) {
+            continue;
+        }
+        let mut rest = &tokens[k + 1..];
+        while let Some(Tok::Word(q)) = rest.first() {
+            if QUANTIFIERS.contains(&q.as_str()) || q == "both" {
+                rest = &rest[1..];
+            } else {
+                break;
+            }
+        }
+        let nouns: Vec<(Vec<String>, Vec<Item>)> = split_list(rest)
+            .iter()
+            .map_while(|(_, item)| bare_plural(item))
+            .map(|(noun, group)| {
+                let items = group
+                    .map(|g| parse_items(&split_list(&g)))
+                    .unwrap_or_default();
+                (noun, items)
+            })
+            .collect();
+        if !nouns.is_empty() {
+            out.push(Statement::Entities { owner: None, nouns });
+        }
+    }
+    out
+}

@@ -1,0 +1,372 @@
+//! Stage 1, sentences and tokens: the text split into sentences (punctuation, bullets, blank lines) and clauses, each tokenised into lower-case words, punctuation and parenthesised groups.
+
+use super::*;
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Tok {
+    Word(String),
+    Comma,
+    Colon,
+    Slash,
+    Semi,
+    Group(Vec<Tok>),
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Sentence {
+    pub(super) text: String,
+    pub(super) tokens: Vec<Tok>,
+}
+
+pub(super) fn split_sentences(text: &str) -> Vec<Sentence> {
+    let mut raw = Vec::new();
+    let mut current = String::new();
+    for line in text.lines() {
+        let trimmed = line.trim();
+        let bullet = strip_bullet(trimmed);
+        if trimmed.is_empty() || bullet.is_some() {
+            flush_sentence(&mut raw, &mut current);
+        }
+        split_line_into(&mut raw, &mut current, bullet.unwrap_or(trimmed));
+    }
+    flush_sentence(&mut raw, &mut current);
+    raw.into_iter()
+        .map(|text| Sentence {
+            tokens: normalize_phrases(tokenize(&text)),
+            text,
+        })
+        .filter(|s| !s.tokens.is_empty())
+        .collect()
+}
+
+pub(super) fn strip_bullet(line: &str) -> Option<&str> {
+    for marker in ["- ", "* ", "• ", "+ "] {
+        if let Some(rest) = line.strip_prefix(marker) {
+            return Some(rest);
+        }
+    }
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    if digits > 0 {
+        let rest = &line[digits..];
+        for marker in [". ", ") "] {
+            if let Some(rest) = rest.strip_prefix(marker) {
+                return Some(rest);
+            }
+        }
+    }
+    None
+}
+
+pub(super) fn flush_sentence(raw: &mut Vec<String>, current: &mut String) {
+    let text = current.split_whitespace().collect::<Vec<_>>().join(" ");
+    if !text.is_empty() {
+        raw.push(text);
+    }
+    current.clear();
+}
+
+pub(super) fn split_line_into(raw: &mut Vec<String>, current: &mut String, line: &str) {
+    let mut line = line.to_owned();
+    for (from, to) in [
+        ("e.g.", "eg"),
+        ("E.g.", "eg"),
+        ("i.e.", "ie"),
+        ("I.e.", "ie"),
+        ("etc.", "etc"),
+    ] {
+        line = line.replace(from, to);
+    }
+    let chars: Vec<char> = line.chars().collect();
+    current.push(' ');
+    for (i, c) in chars.iter().enumerate() {
+        current.push(*c);
+        let ends = matches!(c, '.' | '!' | '?')
+            && chars.get(i + 1).is_none_or(|next| next.is_whitespace());
+        if ends {
+            flush_sentence(raw, current);
+        }
+    }
+}
+
+/// Lower-case words, punctuation that matters, and parenthesised groups.
+pub(super) fn tokenize(text: &str) -> Vec<Tok> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut stack: Vec<Vec<Tok>> = vec![Vec::new()];
+    let mut word = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        let prev_digit = i > 0 && chars[i - 1].is_ascii_digit();
+        let next = chars.get(i + 1).copied();
+        let in_word = c.is_alphanumeric()
+            || c == '-'
+            || c == '_'
+            || (c == '.' && prev_digit && next.is_some_and(|n| n.is_ascii_digit()))
+            || (matches!(c, '\'' | '’')
+                && !word.is_empty()
+                && next.is_some_and(char::is_alphabetic));
+        if in_word {
+            word.extend(c.to_lowercase());
+            continue;
+        }
+        flush_word(&mut word, stack_top(&mut stack));
+        match c {
+            ',' => stack_top(&mut stack).push(Tok::Comma),
+            ':' => stack_top(&mut stack).push(Tok::Colon),
+            '/' => stack_top(&mut stack).push(Tok::Slash),
+            ';' => stack_top(&mut stack).push(Tok::Semi),
+            '&' | '+' => stack_top(&mut stack).push(Tok::Word("and".into())),
+            '(' | '[' | '{' => stack.push(Vec::new()),
+            ')' | ']' | '}' => close_group(&mut stack),
+            _ => {}
+        }
+    }
+    flush_word(&mut word, stack_top(&mut stack));
+    while stack.len() > 1 {
+        close_group(&mut stack);
+    }
+    stack.pop().unwrap_or_default()
+}
+
+pub(super) fn stack_top(stack: &mut Vec<Vec<Tok>>) -> &mut Vec<Tok> {
+    if stack.is_empty() {
+        stack.push(Vec::new());
+    }
+    let last = stack.len() - 1;
+    &mut stack[last]
+}
+
+pub(super) fn close_group(stack: &mut Vec<Vec<Tok>>) {
+    if stack.len() > 1 {
+        if let Some(group) = stack.pop() {
+            stack_top(stack).push(Tok::Group(group));
+        }
+    }
+}
+
+/// Latin letters with accents as their ASCII base letter ("café" → "cafe").
+pub(super) fn fold_accent(c: char) -> char {
+    const FOLDS: &[(&str, char)] = &[
+        ("àáâãäåā", 'a'),
+        ("çćč", 'c'),
+        ("èéêëēė", 'e'),
+        ("ìíîïī", 'i'),
+        ("ñń", 'n'),
+        ("òóôõöøō", 'o'),
+        ("ùúûüū", 'u'),
+        ("ýÿ", 'y'),
+        ("śš", 's'),
+        ("źżž", 'z'),
+    ];
+    FOLDS
+        .iter()
+        .find(|(from, _)| from.contains(c))
+        .map_or(c, |(_, to)| *to)
+}
+
+pub(super) fn flush_word(word: &mut String, out: &mut Vec<Tok>) {
+    let cleaned: String = word
+        .replace('’', "'")
+        .chars()
+        .map(fold_accent)
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '\'' | '.'))
+        .collect();
+    word.clear();
+    let cleaned = cleaned.trim_matches(|c| matches!(c, '-' | '_' | '\'' | '.'));
+    if cleaned.is_empty() {
+        return;
+    }
+    if let Some(stem) = cleaned.strip_suffix("'s") {
+        out.push(Tok::Word(stem.to_owned()));
+        out.push(Tok::Word("'s".into()));
+        return;
+    }
+    let cleaned = match cleaned {
+        "e-mail" => "email",
+        "e-mails" => "emails",
+        other => other,
+    };
+    out.push(Tok::Word(cleaned.replace('\'', "")));
+}
+
+/// Rewrites multi-word phrases that would otherwise split lists: "one or more" → "many".
+pub(super) fn normalize_phrases(tokens: Vec<Tok>) -> Vec<Tok> {
+    const PHRASES: &[(&[&str], &str)] = &[
+        (&["one", "or", "more"], "many"),
+        (&["zero", "or", "more"], "many"),
+        (&["as", "well", "as"], "and"),
+        (&["along", "with"], "and"),
+        (&["together", "with"], "and"),
+    ];
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let matched = PHRASES.iter().find(|(pattern, _)| {
+            pattern
+                .iter()
+                .enumerate()
+                .all(|(k, p)| word_at(&tokens, i + k) == Some(*p))
+        });
+        if let Some((pattern, replacement)) = matched {
+            out.push(Tok::Word((*replacement).to_owned()));
+            i += pattern.len();
+            continue;
+        }
+        out.push(match &tokens[i] {
+            Tok::Group(inner) => Tok::Group(normalize_phrases(inner.clone())),
+            other => other.clone(),
+        });
+        i += 1;
+    }
+    out
+}
+
+pub(super) fn word_at(tokens: &[Tok], i: usize) -> Option<&str> {
+    match tokens.get(i) {
+        Some(Tok::Word(w)) => Some(w.as_str()),
+        _ => None,
+    }
+}
+
+/// Every word of the tokens, groups included.
+pub(super) fn words_of(tokens: &[Tok]) -> Vec<String> {
+    let mut out = Vec::new();
+    for tok in tokens {
+        match tok {
+            Tok::Word(w) => out.push(w.clone()),
+            Tok::Group(inner) => out.extend(words_of(inner)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The words before the first punctuation or group.
+pub(super) fn leading_words(tokens: &[Tok]) -> Vec<&str> {
+    tokens
+        .iter()
+        .map_while(|t| match t {
+            Tok::Word(w) => Some(w.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+pub(super) fn split_clauses(tokens: &[Tok]) -> Vec<Vec<Tok>> {
+    tokens
+        .split(|t| *t == Tok::Semi)
+        .filter(|c| !c.is_empty())
+        .map(<[Tok]>::to_vec)
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Sep {
+    Start,
+    Comma,
+    And,
+    Or,
+}
+
+/// Splits a list "a, b and c" at the top level (groups stay whole).
+pub(super) fn split_list(tokens: &[Tok]) -> Vec<(Sep, Vec<Tok>)> {
+    let mut out = Vec::new();
+    let mut current = Vec::new();
+    let mut sep = Sep::Start;
+    for tok in tokens {
+        let this = match tok {
+            Tok::Comma => Some(Sep::Comma),
+            Tok::Word(w) if w == "and" || w == "plus" => Some(Sep::And),
+            Tok::Word(w) if w == "or" || w == "nor" => Some(Sep::Or),
+            _ => None,
+        };
+        match this {
+            Some(s) => {
+                if !current.is_empty() {
+                    out.push((sep, std::mem::take(&mut current)));
+                }
+                sep = s;
+            }
+            None => current.push(tok.clone()),
+        }
+    }
+    if !current.is_empty() {
+        out.push((sep, current));
+    }
+    out
+}
+
+/// Longest pattern of `patterns` that matches `words` at `at`, as its length.
+pub(super) fn match_at(words: &[&str], at: usize, patterns: &[&[&str]]) -> Option<usize> {
+    patterns
+        .iter()
+        .filter(|p| {
+            p.iter()
+                .enumerate()
+                .all(|(k, w)| words.get(at + k) == Some(w))
+        })
+        .map(|p| p.len())
+        .max()
+}
+
+pub(super) fn find_pattern(
+    words: &[&str],
+    patterns: &[&[&str]],
+    from: usize,
+) -> Option<(usize, usize)> {
+    (from..words.len()).find_map(|i| match_at(words, i, patterns).map(|len| (i, len)))
+}
+
+pub(super) fn is_determiner(word: &str) -> bool {
+    DETERMINERS.contains(&word)
+}
+
+pub(super) fn skip_determiners(words: &[&str]) -> usize {
+    words.iter().take_while(|w| is_determiner(w)).count()
+}
+
+pub(super) fn trim_modals<'a>(words: &'a [&'a str]) -> &'a [&'a str] {
+    let mut end = words.len();
+    while end > 0 && MODALS.contains(&words[end - 1]) {
+        end -= 1;
+    }
+    &words[..end]
+}
+
+/// A noun phrase that can name an entity: 1-3 plain words, none a stop word.
+pub(super) fn noun_phrase(words: &[&str]) -> Option<Vec<String>> {
+    let ok = !words.is_empty()
+        && words.len() <= 3
+        && words.iter().all(|w| {
+            w.len() >= 2
+                && w.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
+                && !STOP_WORDS.contains(w)
+                && !is_determiner(w)
+                && !QUANTIFIERS.contains(w)
+        });
+    ok.then(|| words.iter().map(|w| (*w).to_owned()).collect())
+}
+
+pub(super) fn is_plural(word: &str) -> bool {
+    const IRREGULAR: &[&str] = &["people", "children", "men", "women", "mice", "staff"];
+    if IRREGULAR.contains(&word) {
+        return true;
+    }
+    singular(word) != word && !["ss", "us", "is"].iter().any(|e| word.ends_with(e))
+}
+
+/// A list item such as `pets` or `owners (first name, phone)`: a bare plural noun phrase.
+pub(super) fn bare_plural(tokens: &[Tok]) -> Option<(Vec<String>, Option<Vec<Tok>>)> {
+    let (group, words_part) = match tokens.split_last() {
+        Some((Tok::Group(inner), rest)) => (Some(inner.clone()), rest),
+        _ => (None, tokens),
+    };
+    let words: Vec<&str> = words_part
+        .iter()
+        .map(|t| match t {
+            Tok::Word(w) => Some(w.as_str()),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let noun = noun_phrase(&words)?;
+    let last = noun.last()?;
+    (is_plural(last) && !FIELD_PLURALS.contains(&last.as_str())).then_some((noun, group))
+}

@@ -1,0 +1,209 @@
+//! Word lists the analyzer reads requirements with: determiners, stop words, the verbs of fields and relations, enum triggers, modifiers, person and role words.
+
+pub(super) const DETERMINERS: &[&str] = &[
+    "a", "an", "the", "each", "every", "all", "any", "some", "our", "my", "your", "their", "its",
+    "his", "her", "one", "no", "single", "both",
+];
+
+/// Words that never name an entity: pronouns, technology, generic nouns and request verbs.
+#[rustfmt::skip]
+pub(super) const STOP_WORDS: &[&str] = &[
+    "i", "we", "you", "it", "they", "he", "she", "this", "that", "these", "those", "there", "here",
+    "me", "us", "them", "anyone", "everyone", "someone", "anybody", "everybody", "nobody",
+    "something", "everything", "nothing", "who", "what", "which", "whose", "rest", "restful",
+    "api", "apis", "backend", "backends", "frontend", "rust", "axum", "docker", "dockerfile",
+    "dockerfiles", "container", "containers", "kubernetes", "test", "tests", "testing", "service",
+    "services", "microservice", "microservices", "system", "systems", "server", "servers",
+    "database", "databases", "db", "postgresql", "postgres", "sqlite", "mysql", "mongodb", "jwt",
+    "authentication", "authorization", "authorisation", "auth", "endpoint", "endpoints", "route",
+    "routes", "crud", "json", "yaml", "http", "https", "openapi", "swagger", "graphql", "grpc",
+    "app", "apps", "application", "applications", "platform", "website", "web", "framework",
+    "production", "production-ready", "ready", "multi-stage", "deployment", "ci", "pipeline",
+    "pagination", "filtering", "sorting", "validation", "logging", "metrics", "tracing",
+    "monitoring", "docs", "documentation", "request", "requests", "response", "responses", "error",
+    "errors", "feature", "features", "operation", "operations", "migration", "migrations",
+    "schema", "schemas", "key", "keys", "token", "tokens", "credential", "credentials", "header",
+    "headers", "entity", "entities", "resource", "resources", "model", "models", "table", "tables",
+    "field", "fields", "column", "columns", "thing", "things", "stuff", "way", "ways", "lot",
+    "lots", "support", "cors", "cache", "caching", "crate", "crates", "cargo", "tokio", "sqlx",
+    "serde", "code", "use", "using", "used", "create", "creating", "build", "building", "make",
+    "making", "generate", "generating", "include", "including", "add", "adding", "need", "needs",
+    "needed", "want", "wants", "require", "requires", "implement", "implementing", "design",
+    "develop", "deploy", "supports", "provide", "provides", "expose", "exposes", "allow", "allows",
+    "let", "lets", "manage", "manages", "managing", "tracking", "storing", "handle", "handles",
+    "handling", "list", "get", "update", "delete", "read", "view", "search", "browse", "edit",
+    "remove", "cancel", "log", "sign", "login", "logout", "register", "please", "should", "must",
+    "can", "will", "may", "shall", "also", "is", "are", "be", "was", "were", "has", "have", "had",
+    "having", "with", "for", "of", "to", "in", "on", "at", "by", "from", "and", "or", "not",
+    "only", "just", "very", "fast", "secure", "simple", "small", "basic", "new", "modern", "good",
+    "nice", "hello", "hi", "thanks", "etc", "eg", "ie", "many", "multiple", "several", "few",
+    "more", "most", "other", "another", "same", "different", "own", "'s", "unit", "unique",
+    "optional", "required", "each", "every", "like", "as", "if", "then", "than", "so", "but",
+    "into", "per", "via", "about", "over", "under", "between", "after", "before", "when", "where",
+    "how", "why", "data", "info", "information", "details", "stuff", "lot",
+];
+
+/// Plural nouns that usually describe a field rather than a related entity.
+#[rustfmt::skip]
+pub(super) const FIELD_PLURALS: &[&str] = &[
+    "notes", "details", "instructions", "remarks", "settings", "preferences", "metadata",
+    "attributes", "properties", "options", "tags", "keywords", "comments", "contents", "hours",
+    "minutes", "seconds", "calories", "servings", "pages", "points", "views", "likes", "votes",
+    "reps", "sets", "years", "days",
+];
+
+/// Helper words that may sit between a subject and its verb ("Books should have").
+#[rustfmt::skip]
+pub(super) const MODALS: &[&str] = &[
+    "should", "must", "can", "will", "shall", "may", "also", "each", "always", "all", "both",
+    "typically", "usually", "optionally", "additionally", "then", "could", "might", "would", "do",
+    "does", "generally", "normally",
+];
+
+/// "X have …": the rest of the clause lists X's fields.
+pub(super) const FIELD_VERBS: &[&[&str]] = &[
+    &["are", "made", "up", "of"],
+    &["is", "made", "up", "of"],
+    &["are", "made", "of"],
+    &["is", "made", "of"],
+    &["are", "composed", "of"],
+    &["is", "composed", "of"],
+    &["are", "described", "by"],
+    &["is", "described", "by"],
+    &["consist", "of"],
+    &["consists", "of"],
+    &["have", "got"],
+    &["has", "got"],
+    &["comprise"],
+    &["comprises"],
+    &["have"],
+    &["has"],
+    &["with"],
+    &["contain"],
+    &["contains"],
+    &["include"],
+    &["includes"],
+    &["need"],
+    &["needs"],
+    &["require"],
+    &["requires"],
+    &["carry"],
+    &["carries"],
+];
+
+/// "X belong to Y" and its synonyms.
+pub(super) const RELATION_VERBS: &[&[&str]] = &[
+    &["belong", "to"],
+    &["belongs", "to"],
+    &["belonging", "to"],
+    &["are", "owned", "by"],
+    &["is", "owned", "by"],
+    &["owned", "by"],
+    &["are", "linked", "to"],
+    &["is", "linked", "to"],
+    &["linked", "to"],
+    &["are", "assigned", "to"],
+    &["is", "assigned", "to"],
+    &["assigned", "to"],
+    &["are", "attached", "to"],
+    &["is", "attached", "to"],
+    &["attached", "to"],
+    &["are", "part", "of"],
+    &["is", "part", "of"],
+    &["part", "of"],
+    &["refer", "to"],
+    &["refers", "to"],
+    &["reference"],
+    &["references"],
+    &["are", "for"],
+    &["is", "for"],
+];
+
+/// Words after which a list of plural nouns names entities ("with projects and issues").
+#[rustfmt::skip]
+pub(super) const LIST_TRIGGERS: &[&str] = &[
+    "with", "need", "needs", "manage", "manages", "managing", "track", "tracks", "tracking",
+    "store", "stores", "storing", "handle", "handles", "handling", "has", "have", "having",
+    "include", "includes", "including", "contain", "contains", "containing", "for", "of", "about",
+    "covering", "covers", "support", "supports", "supporting", "organise", "organize",
+    "organising", "organizing", "keep", "keeps", "keeping", "list",
+];
+
+pub(super) const QUANTIFIERS: &[&str] = &["many", "multiple", "several", "numerous", "any", "some"];
+
+/// "a status which is pending, paid or shipped".
+pub(super) const ENUM_TRIGGERS_IN_ITEM: &[&[&str]] = &[
+    &["which", "can", "be"],
+    &["that", "can", "be"],
+    &["which", "must", "be"],
+    &["that", "must", "be"],
+    &["which", "is"],
+    &["that", "is"],
+    &["which", "are"],
+    &["that", "are"],
+    &["can", "be"],
+    &["must", "be"],
+    &["either"],
+    &["one", "of"],
+    &["being"],
+];
+
+/// "Status can be open, closed or archived" as a sentence of its own.
+pub(super) const ENUM_TRIGGERS_IN_CLAUSE: &[&[&str]] = &[
+    &["can", "be", "one", "of"],
+    &["must", "be", "one", "of"],
+    &["should", "be", "one", "of"],
+    &["is", "one", "of"],
+    &["are", "one", "of"],
+    &["can", "be", "either"],
+    &["is", "either"],
+    &["are", "either"],
+    &["can", "be"],
+    &["could", "be"],
+    &["may", "be"],
+    &["must", "be"],
+    &["is"],
+    &["are"],
+];
+
+#[rustfmt::skip]
+pub(super) const MODIFIERS: &[&str] = &[
+    "unique", "optional", "optionally", "required", "mandatory", "compulsory", "nullable",
+    "distinct",
+];
+
+/// Words that end a field's name: "a price in euros" is `price`.
+pub(super) const CUT_WORDS: &[&str] = &[
+    "in", "for", "from", "with", "by", "per", "like", "such", "eg", "ie", "when", "where", "who",
+    "whose", "to", "than", "between", "so", "as", "which", "that", "used", "because", "if", "e.g",
+    "is", "are", "must", "should", "can", "will",
+];
+
+/// Person-like entities: their default fields are email and name.
+#[rustfmt::skip]
+pub(super) const PERSON_WORDS: &[&str] = &[
+    "user", "customer", "author", "member", "person", "employee", "student", "teacher", "patient",
+    "client", "contact", "subscriber", "account", "owner", "guest", "attendee", "participant",
+    "player", "admin", "administrator", "reader", "buyer", "seller", "volunteer", "applicant",
+    "candidate", "instructor", "doctor", "driver", "tenant", "agent", "staff", "vet", "trainer",
+    "coach", "manager", "musician", "artist", "speaker", "organizer", "organiser", "host",
+    "passenger", "supplier", "vendor",
+];
+
+/// Entities a role word ("an author", "an assignee") refers to, most likely first.
+pub(super) const ROLE_TARGETS: &[&str] = &[
+    "User", "Member", "Account", "Person", "Employee", "Staff", "Customer",
+];
+
+#[rustfmt::skip]
+pub(super) const ROLE_WORDS: &[&str] = &[
+    "author", "owner", "creator", "assignee", "reporter", "organizer", "organiser", "host",
+    "manager", "reviewer", "sender", "recipient", "receiver", "buyer", "seller", "uploader",
+    "editor", "approver", "requester", "submitter", "poster", "writer", "moderator", "commenter",
+    "follower", "borrower",
+];
+
+/// Content usually written by someone: gets an author when no relation says otherwise.
+pub(super) const AUTHORED: &[&str] = &[
+    "post", "article", "comment", "review", "message", "story", "note", "answer", "reply",
+];

@@ -1,0 +1,55 @@
+//! Finishing: schemas that did not become entities reported, entities ordered and their operations set.
+
+use super::*;
+
+impl<'a> Importer<'a> {
+    pub(super) fn report_unused_schemas(&mut self) {
+        let names: Vec<String> =
+            entries(self.root.get("components").and_then(|c| c.get("schemas")))
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect();
+        for name in names {
+            if self.by_schema.contains_key(&name) {
+                continue;
+            }
+            let message = match self.accounted.get(&name) {
+                Some(what) => what.clone(),
+                None if self.error_refs.contains(&name) => {
+                    "used only in error responses; generated services use RFC 9457 problems instead"
+                        .to_owned()
+                }
+                None => "not referenced by any imported path or entity; not imported".to_owned(),
+            };
+            self.note(name, message);
+        }
+    }
+
+    pub(super) fn finish_entities(&mut self) -> Vec<Entity> {
+        let mut drafts = std::mem::take(&mut self.drafts);
+        drafts.sort_by(|a, b| match (a.path_rank, b.path_rank) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.schema.cmp(&b.schema),
+        });
+        let mut entities = Vec::new();
+        for draft in drafts {
+            let operations: Vec<Operation> = if draft.ops.is_empty() {
+                self.note(&draft.name, "has no path of its own; generated with all five operations so related rows can be managed");
+                all_operations()
+            } else {
+                draft.ops.into_iter().collect()
+            };
+            entities.push(Entity {
+                name: draft.name,
+                description: draft.description,
+                fields: draft.fields,
+                relations: draft.relations,
+                operations,
+                list: ListOptions::default(),
+            });
+        }
+        entities
+    }
+}

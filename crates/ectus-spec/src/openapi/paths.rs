@@ -1,0 +1,365 @@
+//! Paths: which paths are resource-shaped (collections and items), the operations on them, and the entity each one serves.
+
+use super::*;
+
+/// Whether a path addresses a collection (`/pets`) or one item (`/pets/{id}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Shape {
+    Collection,
+    Item,
+}
+
+/// A resource-style path: its collection segment and shape.
+#[derive(Debug, Clone)]
+pub(super) struct Resource {
+    pub(super) segment: String,
+    pub(super) shape: Shape,
+}
+
+pub(super) fn is_param(segment: &str) -> bool {
+    segment.starts_with('{') && segment.ends_with('}')
+}
+
+/// Classifies a path, or says why it is not resource-style.
+pub(super) fn classify(path: &str) -> Result<Resource, &'static str> {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let Some(last) = segments.last() else {
+        return Err("the root path is not a resource");
+    };
+    let statics_ok = |part: &[&str]| part.iter().all(|s| !s.contains('{') && !s.contains('}'));
+    if !is_param(last) {
+        if statics_ok(&segments) {
+            return Ok(Resource {
+                segment: (*last).to_owned(),
+                shape: Shape::Collection,
+            });
+        }
+        return Err("nested resources and actions are not generated; only /things and /things/{id} become operations");
+    }
+    if segments.len() >= 2 && statics_ok(&segments[..segments.len() - 1]) {
+        return Ok(Resource {
+            segment: segments[segments.len() - 2].to_owned(),
+            shape: Shape::Item,
+        });
+    }
+    Err("nested resources are not generated; only /things and /things/{id} become operations")
+}
+
+pub(super) fn operation_for(shape: Shape, method: &str) -> Option<Operation> {
+    match (shape, method) {
+        (Shape::Collection, "get") => Some(Operation::List),
+        (Shape::Collection, "post") => Some(Operation::Create),
+        (Shape::Item, "get") => Some(Operation::Get),
+        (Shape::Item, "put" | "patch") => Some(Operation::Update),
+        (Shape::Item, "delete") => Some(Operation::Delete),
+        _ => None,
+    }
+}
+
+/// The schema an operation talks about, and whether it is an array of it.
+#[derive(Debug, Clone)]
+pub(super) struct Target {
+    pub(super) schema: String,
+    pub(super) many: bool,
+}
+
+/// What an operation was mapped to, for reporting its quirks.
+pub(super) struct OpShape<'s> {
+    pub(super) operation: Operation,
+    pub(super) schema: &'s str,
+    pub(super) entity: &'s str,
+    pub(super) target: Option<&'s Target>,
+}
+
+/// An operation of the document that became an entity operation.
+pub(super) struct PathOp<'a> {
+    pub(super) subject: String,
+    pub(super) schema: String,
+    pub(super) op: Operation,
+    pub(super) value: &'a Value,
+}
+
+impl<'a> Importer<'a> {
+    pub(super) fn read_paths(&mut self) -> Result<Vec<PathOp<'a>>, ImportError> {
+        let paths = entries(self.root.get("paths"));
+        if paths.is_empty() {
+            return Err(ImportError::new(
+                "the document has no paths; add resource-style paths such as /pets and /pets/{petId} whose operations use a component schema",
+            ));
+        }
+        let mut found = Vec::new();
+        for (path, item) in paths {
+            self.read_path(&path, item, &mut found);
+        }
+        if found.is_empty() {
+            return Err(ImportError::new(
+                "no resource-style path such as /pets with a component schema was found; add GET/POST /things or GET/PUT/DELETE /things/{id} whose responses or request bodies $ref a schema under components.schemas",
+            ));
+        }
+        Ok(found)
+    }
+
+    pub(super) fn read_path(&mut self, path: &str, item: &'a Value, found: &mut Vec<PathOp<'a>>) {
+        let item = self.resolve(path, item);
+        let methods: Vec<(String, &'a Value)> = entries(Some(item))
+            .into_iter()
+            .filter(|(k, _)| METHODS.contains(&k.as_str()))
+            .collect();
+        for (_, op) in &methods {
+            self.collect_error_refs(op);
+        }
+        let resource = match classify(path) {
+            Ok(resource) => resource,
+            Err(why) => {
+                for (method, _) in &methods {
+                    let subject = format!("{} {path}", method_upper(method));
+                    self.note(subject, format!("cannot honour this operation: {why}"));
+                }
+                return;
+            }
+        };
+        self.parameters(path, item.get("parameters"));
+        let mut kept: Vec<(String, &'a Value, Operation)> = Vec::new();
+        for (method, op) in methods {
+            let subject = format!("{} {path}", method_upper(&method));
+            match operation_for(resource.shape, &method) {
+                Some(operation) => kept.push((subject, op, operation)),
+                None => self.note(subject, "cannot honour this operation: only GET/POST /things and GET/PUT/PATCH/DELETE /things/{id} become operations"),
+            }
+        }
+        if kept.is_empty() {
+            return;
+        }
+        let targets: Vec<Option<Target>> = kept
+            .iter()
+            .map(|(subject, op, operation)| self.op_target(subject, op, *operation))
+            .collect();
+        let Some(schema) = self.path_entity(&resource, &targets) else {
+            self.note(
+                path,
+                format!(
+                    "cannot honour this path: no component schema is referenced by its responses or request bodies, and none is named {:?}",
+                    singular_pascal(&resource.segment)
+                ),
+            );
+            return;
+        };
+        let rank = self.path_entities();
+        let idx = self.adopt(&schema, Some(rank));
+        let entity = self.drafts[idx].name.clone();
+        for ((subject, op, operation), target) in kept.into_iter().zip(targets) {
+            let shape = OpShape {
+                operation,
+                schema: &schema,
+                entity: &entity,
+                target: target.as_ref(),
+            };
+            self.read_operation(&subject, op, &shape);
+            self.record(found, idx, subject, operation, op);
+        }
+    }
+
+    pub(super) fn record(
+        &mut self,
+        found: &mut Vec<PathOp<'a>>,
+        idx: usize,
+        subject: String,
+        op: Operation,
+        value: &'a Value,
+    ) {
+        let schema = self.drafts[idx].schema.clone();
+        if !self.drafts[idx].ops.insert(op) {
+            let name = self.drafts[idx].name.clone();
+            self.note(subject, format!("cannot honour this operation: {name} already has its {} operation from an earlier path; this one is ignored", op.as_str()));
+            return;
+        }
+        found.push(PathOp {
+            subject,
+            schema,
+            op,
+            value,
+        });
+    }
+
+    pub(super) fn path_entities(&self) -> usize {
+        self.drafts.iter().filter(|d| d.path_rank.is_some()).count()
+    }
+
+    /// The success response's (else the request body's) target of an operation.
+    pub(super) fn op_target(
+        &mut self,
+        subject: &str,
+        op: &'a Value,
+        operation: Operation,
+    ) -> Option<Target> {
+        let response = self.success_schema(subject, op);
+        let body = self.body_schema(subject, op);
+        let ordered = match operation {
+            Operation::Create | Operation::Update => [body, response],
+            _ => [response, body],
+        };
+        ordered
+            .into_iter()
+            .flatten()
+            .find_map(|schema| self.schema_target(schema, 0))
+    }
+
+    pub(super) fn success_schema(&mut self, subject: &str, op: &'a Value) -> Option<&'a Value> {
+        let responses = op.get("responses")?;
+        let responses = self.resolve(subject, responses);
+        let (_, response) = entries(Some(responses))
+            .into_iter()
+            .find(|(code, _)| code.starts_with('2'))?;
+        let response = self.resolve(subject, response);
+        self.content_schema(subject, response.get("content"))
+    }
+
+    pub(super) fn body_schema(&mut self, subject: &str, op: &'a Value) -> Option<&'a Value> {
+        let body = op.get("requestBody")?;
+        let body = self.resolve(subject, body);
+        self.content_schema(subject, body.get("content"))
+    }
+
+    /// The path's entity: the first operation target, else the schema named after the path.
+    pub(super) fn path_entity(
+        &mut self,
+        resource: &Resource,
+        targets: &[Option<Target>],
+    ) -> Option<String> {
+        if let Some(target) = targets.iter().flatten().next() {
+            return Some(target.schema.clone());
+        }
+        let wanted = singular_pascal(&resource.segment);
+        let names: Vec<String> =
+            entries(self.root.get("components").and_then(|c| c.get("schemas")))
+                .into_iter()
+                .filter(|(_, s)| is_object_like(s))
+                .map(|(n, _)| n)
+                .collect();
+        names
+            .iter()
+            .find(|n| **n == wanted)
+            .or_else(|| names.iter().find(|n| singular_pascal(n) == wanted))
+            .cloned()
+    }
+
+    /// Reports what an operation carries beyond its entity operation.
+    pub(super) fn read_operation(&mut self, subject: &str, op: &'a Value, shape: &OpShape<'_>) {
+        self.parameters(subject, op.get("parameters"));
+        self.report_responses(subject, op);
+        for (name, _) in entries(op.get("callbacks")) {
+            self.note(
+                subject,
+                format!(
+                    "cannot honour callback {name:?}: generated services send no outgoing requests"
+                ),
+            );
+        }
+        if op.get("servers").is_some() {
+            self.note(subject, "cannot honour operation-level servers");
+        }
+        if flag(op, "deprecated") {
+            self.note(subject, "deprecated: generated as a normal operation");
+        }
+        self.report_shape(subject, op, shape);
+    }
+
+    /// Reports the quirks of an operation's request and response shapes.
+    pub(super) fn report_shape(&mut self, subject: &str, op: &Value, shape: &OpShape<'_>) {
+        let OpShape {
+            operation,
+            schema,
+            entity,
+            target,
+        } = *shape;
+        match (operation, target) {
+            (_, Some(t)) if t.schema != schema => self.note(
+                subject,
+                format!("refers to {}, not {schema}; assumed it is the {} operation of {entity}", t.schema, operation.as_str()),
+            ),
+            (Operation::List, Some(t)) if !t.many => self.note(
+                subject,
+                format!("returns a single {schema}, not an array; treated as list"),
+            ),
+            (Operation::Get, Some(t)) if t.many => self.note(
+                subject,
+                format!("returns an array of {schema} (per its success response), not a single {schema}; treated as get of one {entity}"),
+            ),
+            (Operation::List | Operation::Get, None) => self.note(
+                subject,
+                format!("its success response names no schema; assumed it returns {entity}"),
+            ),
+            _ => {}
+        }
+        let needs_body = matches!(operation, Operation::Create | Operation::Update);
+        if needs_body && op.get("requestBody").is_none() {
+            self.note(
+                subject,
+                format!(
+                    "{} has no request body; assumed {entity}'s writable fields",
+                    operation.as_str()
+                ),
+            );
+        }
+    }
+
+    pub(super) fn parameters(&mut self, subject: &str, params: Option<&'a Value>) {
+        let Some(params) = params.and_then(Value::as_sequence) else {
+            return;
+        };
+        for param in params {
+            let param = self.resolve(subject, param);
+            let name = text_of(param, "name").unwrap_or_default();
+            let message = match text_of(param, "in").as_deref() {
+                Some("path") => continue,
+                Some("query") => format!("cannot honour query parameter {name:?}: generated list endpoints take only their own paging, sorting and filter parameters"),
+                Some(place) => format!("cannot honour {place} parameter {name:?}: generated services read no custom headers or cookies"),
+                None => format!("cannot honour parameter {name:?} without a location"),
+            };
+            self.note(subject, message);
+        }
+    }
+
+    pub(super) fn report_responses(&mut self, subject: &str, op: &'a Value) {
+        let Some(responses) = op.get("responses") else {
+            return;
+        };
+        let responses = self.resolve(subject, responses);
+        for (code, response) in entries(Some(responses)) {
+            let response = self.resolve(subject, response);
+            for (header, _) in entries(response.get("headers")) {
+                self.note(subject, format!("cannot honour response header {header:?} of response {code}: generated services set their own headers"));
+            }
+            for (link, _) in entries(response.get("links")) {
+                self.note(
+                    subject,
+                    format!("cannot honour link {link:?} of response {code}"),
+                );
+            }
+        }
+    }
+
+    /// Remembers the schemas named by error responses (4xx, 5xx, default).
+    pub(super) fn collect_error_refs(&mut self, op: &'a Value) {
+        let Some(responses) = op.get("responses") else {
+            return;
+        };
+        let responses = self.resolve("responses", responses);
+        for (code, response) in entries(Some(responses)) {
+            if code.starts_with('2') {
+                continue;
+            }
+            let response = self.resolve("responses", response);
+            for (_, media) in entries(response.get("content")) {
+                let mut schema = media.get("schema");
+                while let Some(s) = schema {
+                    if let Some(name) = ref_name(s) {
+                        self.error_refs.insert(name);
+                        break;
+                    }
+                    schema = s.get("items");
+                }
+            }
+        }
+    }
+}
