@@ -6,6 +6,7 @@
 //! disk until [`write_project`], which applies the provenance rules of [`manifest`]. The same
 //! spec always yields byte-identical files.
 
+mod formats;
 pub mod manifest;
 mod openapi;
 mod samples;
@@ -36,13 +37,19 @@ pub struct Project {
 #[derive(Debug, thiserror::Error)]
 pub enum CodegenError {
     #[error("the spec is invalid:\n{0}")]
-    InvalidSpec(#[from] ectus_spec::SpecErrors),
+    InvalidSpec(ectus_spec::SpecErrors),
     #[error("template {name} failed to render")]
     Template {
         name: String,
         #[source]
         source: minijinja::Error,
     },
+}
+
+impl From<ectus_spec::SpecErrors> for CodegenError {
+    fn from(errors: ectus_spec::SpecErrors) -> CodegenError {
+        CodegenError::InvalidSpec(errors)
+    }
 }
 
 /// Project-wide templates: (output path, template name, source).
@@ -176,6 +183,7 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
 
 const AUTH_TEMPLATE: &str = include_str!("../templates/src/auth.rs.j2");
 const ENTITY_TEMPLATE: &str = include_str!("../templates/src/routes/entity.rs.j2");
+const MACROS_TEMPLATE: &str = include_str!("../templates/src/macros.rs.j2");
 
 fn environment() -> Result<Environment<'static>, CodegenError> {
     let mut env = Environment::new();
@@ -195,6 +203,7 @@ fn environment() -> Result<Environment<'static>, CodegenError> {
     }
     add("auth.rs", AUTH_TEMPLATE)?;
     add("entity.rs", ENTITY_TEMPLATE)?;
+    add("macros.rs", MACROS_TEMPLATE)?;
     Ok(env)
 }
 

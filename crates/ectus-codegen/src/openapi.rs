@@ -3,12 +3,12 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::view::{ColumnView, EntityView, View};
+use ectus_spec::FieldType;
 
-/// Strings never hold NUL (PostgreSQL refuses it), so every free-text schema says so.
-const NO_NUL: &str = "^[^\\u0000]*$";
-/// The rule of `validate::is_email` in the generated code.
-const EMAIL: &str = "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$";
+use crate::formats::{
+    DECIMAL_PATTERN, EMAIL_PATTERN, NO_NUL_PATTERN as NO_NUL, UNSIGNED_DECIMAL_PATTERN, URL_PATTERN,
+};
+use crate::view::{ColumnView, EntityView, View};
 
 fn column_schema(c: &ColumnView) -> Value {
     let unsigned_decimal = c
@@ -17,23 +17,25 @@ fn column_schema(c: &ColumnView) -> Value {
         .and_then(|m| m.parse::<f64>().ok())
         .is_some_and(|m| m >= 0.0);
     let mut schema = match c.ty {
-        "integer" => json!({ "type": "integer", "format": "int64" }),
-        "float" => json!({ "type": "number", "format": "double" }),
-        "decimal" if unsigned_decimal => {
-            json!({ "type": "string", "pattern": "^[0-9]{1,30}(\\.[0-9]{1,10})?$" })
+        FieldType::Integer => json!({ "type": "integer", "format": "int64" }),
+        FieldType::Float => json!({ "type": "number", "format": "double" }),
+        FieldType::Decimal if unsigned_decimal => {
+            json!({ "type": "string", "pattern": UNSIGNED_DECIMAL_PATTERN })
         }
-        "decimal" => json!({ "type": "string", "pattern": "^-?[0-9]{1,30}(\\.[0-9]{1,10})?$" }),
-        "bool" => json!({ "type": "boolean" }),
-        "date" => json!({ "type": "string", "format": "date" }),
-        "datetime" => json!({ "type": "string", "format": "date-time" }),
-        "uuid" => json!({ "type": "string", "format": "uuid" }),
-        "email" => json!({ "type": "string", "format": "email", "pattern": EMAIL }),
-        "url" => {
-            json!({ "type": "string", "format": "uri", "pattern": "^https?://[^/\\s\\u0000][^\\s\\u0000]*$" })
+        FieldType::Decimal => json!({ "type": "string", "pattern": DECIMAL_PATTERN }),
+        FieldType::Bool => json!({ "type": "boolean" }),
+        FieldType::Date => json!({ "type": "string", "format": "date" }),
+        FieldType::Datetime => json!({ "type": "string", "format": "date-time" }),
+        FieldType::Uuid => json!({ "type": "string", "format": "uuid" }),
+        FieldType::Email => {
+            json!({ "type": "string", "format": "email", "pattern": EMAIL_PATTERN })
         }
-        "enum" => json!({ "type": "string", "enum": c.values }),
-        "json" => json!({ "description": "Any JSON value; strings must not contain NUL." }),
-        _ => json!({ "type": "string", "pattern": NO_NUL }),
+        FieldType::Url => json!({ "type": "string", "format": "uri", "pattern": URL_PATTERN }),
+        FieldType::Enum => json!({ "type": "string", "enum": c.values }),
+        FieldType::Json => {
+            json!({ "description": "Any JSON value; strings must not contain NUL." })
+        }
+        FieldType::String | FieldType::Text => json!({ "type": "string", "pattern": NO_NUL }),
     };
     if let Value::Object(map) = &mut schema {
         if let Some(min) = c.min_length {
@@ -42,7 +44,7 @@ fn column_schema(c: &ColumnView) -> Value {
         if let Some(max) = c.max_length {
             map.insert("maxLength".into(), json!(max));
         }
-        if c.ty == "integer" || c.ty == "float" {
+        if matches!(c.ty, FieldType::Integer | FieldType::Float) {
             if let Some(min) = c.min.as_deref().and_then(|m| m.parse::<f64>().ok()) {
                 map.insert("minimum".into(), json!(min));
             }
@@ -50,13 +52,7 @@ fn column_schema(c: &ColumnView) -> Value {
                 map.insert("maximum".into(), json!(max));
             }
         }
-        if c.ty == "email" {
-            map.insert(
-                "pattern".into(),
-                json!("^[^@\\s]+@[^@\\s.][^@\\s]*\\.[^@\\s]*[^@\\s.]$"),
-            );
-        }
-        if c.ty == "integer" && c.is_fk {
+        if c.ty == FieldType::Integer && c.is_fk {
             map.insert("minimum".into(), json!(1));
         }
         if !c.description.is_empty() {
@@ -69,13 +65,19 @@ fn column_schema(c: &ColumnView) -> Value {
 /// A filter matches by equality, so any value of the column's type is a valid filter.
 fn filter_schema(c: &ColumnView) -> Value {
     match c.ty {
-        "integer" => json!({ "type": "integer", "format": "int64" }),
-        "float" => json!({ "type": "number", "format": "double" }),
-        "bool" => json!({ "type": "boolean" }),
-        "uuid" => json!({ "type": "string", "format": "uuid" }),
-        "date" => json!({ "type": "string", "format": "date" }),
-        "enum" => json!({ "type": "string", "enum": c.values }),
-        _ => json!({ "type": "string", "pattern": NO_NUL }),
+        FieldType::Integer => json!({ "type": "integer", "format": "int64" }),
+        FieldType::Float => json!({ "type": "number", "format": "double" }),
+        FieldType::Bool => json!({ "type": "boolean" }),
+        FieldType::Uuid => json!({ "type": "string", "format": "uuid" }),
+        FieldType::Date => json!({ "type": "string", "format": "date" }),
+        FieldType::Enum => json!({ "type": "string", "enum": c.values }),
+        FieldType::String
+        | FieldType::Text
+        | FieldType::Email
+        | FieldType::Url
+        | FieldType::Decimal
+        | FieldType::Datetime
+        | FieldType::Json => json!({ "type": "string", "pattern": NO_NUL }),
     }
 }
 

@@ -21,6 +21,8 @@ pub struct View {
     pub entities_by_depth: Vec<EntityView>,
     pub versions: std::collections::BTreeMap<&'static str, &'static str>,
     pub generator_version: &'static str,
+    /// The format validators of `src/validate.rs` (`formats.rs` states them once).
+    pub format_rules: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -91,10 +93,45 @@ pub struct ParentView {
     pub required: bool,
 }
 
+/// The value a create uses when the body omits a field, as the templates render it
+/// (`templates/src/macros.rs.j2`, `default_value`): `literal` is a Rust literal — a number,
+/// `true`/`false`, or an escaped string.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", content = "literal", rename_all = "snake_case")]
+pub enum DefaultValue {
+    Integer(String),
+    Float(String),
+    Bool(bool),
+    /// The current time (datetime).
+    Now,
+    /// The current date (date).
+    Today,
+    /// A date `YYYY-MM-DD` as a string literal.
+    Date(String),
+    /// An RFC 3339 time as a string literal.
+    Datetime(String),
+    /// A UUID as a string literal.
+    Uuid(String),
+    /// Text (string, text, email, url, enum, decimal) as a string literal.
+    Text(String),
+    /// JSON text as a string literal, parsed when used.
+    Json(String),
+}
+
+impl DefaultValue {
+    /// Whether the value is a constant of a `Copy` type, so `unwrap_or` can take it as is.
+    pub fn is_constant(&self) -> bool {
+        matches!(
+            self,
+            DefaultValue::Integer(_) | DefaultValue::Float(_) | DefaultValue::Bool(_)
+        )
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ColumnView {
     pub name: String,
-    pub ty: &'static str,
+    pub ty: FieldType,
     /// Rust type of the value (without Option).
     pub rust_type: String,
     /// Rust type used in query strings for filters.
@@ -105,8 +142,10 @@ pub struct ColumnView {
     pub unique: bool,
     pub sql_type: String,
     pub sql_check: Option<String>,
-    /// Rust expression producing the default when a create omits the field.
-    pub default_expr: Option<String>,
+    /// The value used when a create omits the field.
+    pub default: Option<DefaultValue>,
+    /// `default` is a constant (`unwrap_or`) rather than computed (`unwrap_or_else`).
+    pub default_is_constant: bool,
     pub min_length: Option<u32>,
     pub max_length: Option<u32>,
     pub min: Option<String>,
@@ -125,21 +164,10 @@ pub struct ColumnView {
     pub description: String,
     /// Rust type accepted in request bodies (without Option).
     pub input_type: String,
-    /// Expression binding the value on create (moves out of `input`).
-    pub create_bind: String,
-    /// Expression binding the value on update (moves out of `input` and `existing`).
-    pub update_bind: String,
     /// Rust expression of a valid JSON value for test sample `n: u32`.
     pub sample_expr: String,
     /// The value type is `Copy`.
     pub is_copy: bool,
-    /// Pattern binding `value` from the input field (`Some(value)` or `Some(Some(value))`).
-    pub some_pat: String,
-    /// Type of the input field: `Option<T>` (absent or a value; null is refused) or
-    /// `Option<Option<T>>` for nullable columns (absent, null or a value).
-    pub input_field_type: String,
-    /// The serde helper that gives null its meaning for this field.
-    pub input_deserializer: String,
 }
 
 fn module_name(snake: &str) -> String {
@@ -244,21 +272,37 @@ fn number_literal(v: f64, ty: FieldType) -> String {
     }
 }
 
-fn default_expr(field: &ectus_spec::Field) -> Option<String> {
+/// The default of a field, typed; `None` when it has none (or one of the wrong type, which
+/// validation refuses before generation).
+fn default_value(field: &ectus_spec::Field) -> Option<DefaultValue> {
     use serde_json::Value;
     let value = field.default.as_ref()?;
+    let text = |s: &str| format!("{s:?}");
     Some(match (field.ty, value) {
-        (FieldType::Integer, Value::Number(n)) => format!("{}_i64", n.as_i64().unwrap_or_default()),
-        (FieldType::Float, Value::Number(n)) => format!("{}_f64", number_literal(n.as_f64().unwrap_or_default(), FieldType::Float)),
-        (FieldType::Decimal, Value::Number(n)) => format!("{:?}.to_owned()", n.to_string()),
-        (FieldType::Bool, Value::Bool(b)) => b.to_string(),
-        (FieldType::Date, Value::String(s)) if s == "now" => "chrono::Utc::now().date_naive()".into(),
-        (FieldType::Datetime, Value::String(s)) if s == "now" => "chrono::Utc::now()".into(),
-        (FieldType::Date, Value::String(s)) => format!("chrono::NaiveDate::parse_from_str({s:?}, \"%Y-%m-%d\").unwrap_or_default()"),
-        (FieldType::Datetime, Value::String(s)) => format!("chrono::DateTime::parse_from_rfc3339({s:?}).map(|t| t.with_timezone(&chrono::Utc)).unwrap_or_default()"),
-        (FieldType::Uuid, Value::String(s)) => format!("uuid::Uuid::parse_str({s:?}).unwrap_or_default()"),
-        (FieldType::Json, v) => format!("sqlx::types::Json(serde_json::json!({v}))"),
-        (_, Value::String(s)) => format!("{s:?}.to_owned()"),
+        (FieldType::Integer, Value::Number(n)) => {
+            DefaultValue::Integer(n.as_i64().unwrap_or_default().to_string())
+        }
+        (FieldType::Float, Value::Number(n)) => DefaultValue::Float(number_literal(
+            n.as_f64().unwrap_or_default(),
+            FieldType::Float,
+        )),
+        (FieldType::Decimal, Value::Number(n)) => DefaultValue::Text(text(&n.to_string())),
+        (FieldType::Bool, Value::Bool(b)) => DefaultValue::Bool(*b),
+        (FieldType::Date, Value::String(s)) if s == "now" => DefaultValue::Today,
+        (FieldType::Datetime, Value::String(s)) if s == "now" => DefaultValue::Now,
+        (FieldType::Date, Value::String(s)) => DefaultValue::Date(text(s)),
+        (FieldType::Datetime, Value::String(s)) => DefaultValue::Datetime(text(s)),
+        (FieldType::Uuid, Value::String(s)) => DefaultValue::Uuid(text(s)),
+        (FieldType::Json, v) => DefaultValue::Json(text(&v.to_string())),
+        (
+            FieldType::String
+            | FieldType::Text
+            | FieldType::Email
+            | FieldType::Url
+            | FieldType::Enum
+            | FieldType::Decimal,
+            Value::String(s),
+        ) => DefaultValue::Text(text(s)),
         _ => return None,
     })
 }
@@ -274,10 +318,11 @@ fn sql_check(field: &ectus_spec::Field) -> Option<String> {
 
 fn column(field: &ectus_spec::Field, db: Database) -> ColumnView {
     let ty = field.ty;
-    let has_default = field.default.is_some();
+    let default = default_value(field);
+    let has_default = default.is_some();
     ColumnView {
         name: field.name.clone(),
-        ty: ty.as_str(),
+        ty,
         rust_type: rust_type(ty).to_owned(),
         filter_type: match ty {
             FieldType::Integer => "i64".into(),
@@ -292,7 +337,8 @@ fn column(field: &ectus_spec::Field, db: Database) -> ColumnView {
         unique: field.unique,
         sql_type: sql_type(ty, db).to_owned(),
         sql_check: sql_check(field),
-        default_expr: default_expr(field),
+        default_is_constant: default.as_ref().is_some_and(DefaultValue::is_constant),
+        default,
         min_length: field.min_length,
         max_length: field
             .max_length
@@ -315,12 +361,7 @@ fn column(field: &ectus_spec::Field, db: Database) -> ColumnView {
             FieldType::Json => "serde_json::Value".to_owned(),
             other => rust_type(other).to_owned(),
         },
-        create_bind: String::new(),
-        update_bind: String::new(),
-        sample_expr: String::new(),
-        some_pat: String::new(),
-        input_field_type: String::new(),
-        input_deserializer: String::new(),
+        sample_expr: crate::samples::expr(field),
         is_copy: matches!(
             ty,
             FieldType::Integer
@@ -337,7 +378,7 @@ fn fk_column(rel: &ectus_spec::Relation, db: Database) -> ColumnView {
     let target_snake = snake(&rel.target);
     ColumnView {
         name: rel.foreign_key(),
-        ty: "integer",
+        ty: FieldType::Integer,
         rust_type: "i64".into(),
         filter_type: "i64".into(),
         nullable: !rel.required,
@@ -349,7 +390,8 @@ fn fk_column(rel: &ectus_spec::Relation, db: Database) -> ColumnView {
             "INTEGER".into()
         },
         sql_check: None,
-        default_expr: None,
+        default: None,
+        default_is_constant: false,
         min_length: None,
         max_length: None,
         min: None,
@@ -367,12 +409,7 @@ fn fk_column(rel: &ectus_spec::Relation, db: Database) -> ColumnView {
         is_json: false,
         description: format!("Id of the {} this belongs to.", rel.target),
         input_type: "i64".into(),
-        create_bind: String::new(),
-        update_bind: String::new(),
-        sample_expr: String::new(),
-        some_pat: String::new(),
-        input_field_type: String::new(),
-        input_deserializer: String::new(),
+        sample_expr: "serde_json::Value::Null".to_owned(),
         is_copy: true,
     }
 }
@@ -410,18 +447,14 @@ fn entity_view(spec: &Spec, entity: &Entity) -> EntityView {
     let db = spec.database;
     let snake_name = snake(&entity.name);
     let plural_name = plural(&snake_name);
-    let mut columns: Vec<ColumnView> = entity
-        .fields
-        .iter()
-        .map(|f| finish_column(column(f, db), Some(f)))
-        .collect();
+    let mut columns: Vec<ColumnView> = entity.fields.iter().map(|f| column(f, db)).collect();
     let mut parents = Vec::new();
     for rel in entity
         .relations
         .iter()
         .filter(|r| r.kind == RelationKind::BelongsTo)
     {
-        columns.push(finish_column(fk_column(rel, db), None));
+        columns.push(fk_column(rel, db));
         let target_snake = snake(&rel.target);
         parents.push(ParentView {
             fk: rel.foreign_key(),
@@ -434,7 +467,7 @@ fn entity_view(spec: &Spec, entity: &Entity) -> EntityView {
     }
     let default_filters: Vec<String> = columns
         .iter()
-        .filter(|c| c.is_fk || c.is_enum || c.ty == "bool" || (c.unique && !c.is_json))
+        .filter(|c| c.is_fk || c.is_enum || c.ty == FieldType::Bool || (c.unique && !c.is_json))
         .map(|c| c.name.clone())
         .collect();
     let filter_names = entity.list.filters.clone().unwrap_or(default_filters);
@@ -544,50 +577,6 @@ fn methods(calls: &[(bool, &str)]) -> String {
         .join(".")
 }
 
-/// Fills the bind expressions and test samples of a column.
-fn finish_column(mut c: ColumnView, field: Option<&ectus_spec::Field>) -> ColumnView {
-    // JSON Schema counts 3.0 as an integer, so integer columns accept whole-number floats.
-    let integer = if c.ty == "integer" { "_integer" } else { "" };
-    if c.nullable {
-        c.some_pat = "Some(Some(value))".to_owned();
-        c.input_field_type = format!("Option<Option<{}>>", c.input_type);
-        c.input_deserializer = format!("crate::validate::nullable{integer}");
-    } else {
-        c.some_pat = "Some(value)".to_owned();
-        c.input_field_type = format!("Option<{}>", c.input_type);
-        c.input_deserializer = format!("crate::validate::non_null{integer}");
-    }
-    let n = &c.name;
-    let wrap = if c.is_json {
-        ".map(sqlx::types::Json)"
-    } else {
-        ""
-    };
-    c.create_bind = match (&c.default_expr, field.and_then(|f| f.default.as_ref())) {
-        (Some(_), Some(serde_json::Value::String(s))) if s == "now" && c.ty == "datetime" => {
-            format!("input.{n}{wrap}.unwrap_or_else(chrono::Utc::now)")
-        }
-        (Some(expr), _) if c.is_copy && !expr.contains('(') => {
-            format!("input.{n}{wrap}.unwrap_or({expr})")
-        }
-        (Some(expr), _) => format!("input.{n}{wrap}.unwrap_or_else(|| {expr})"),
-        (None, _) if c.nullable => format!("input.{n}.flatten(){wrap}"),
-        (None, _) => format!("input.{n}{wrap}"),
-    };
-    c.update_bind = if c.nullable && c.is_json {
-        format!("input.{n}.map_or(existing.{n}, |value| value{wrap})")
-    } else if c.nullable {
-        format!("input.{n}.unwrap_or(existing.{n})")
-    } else {
-        format!("input.{n}{wrap}.unwrap_or(existing.{n})")
-    };
-    c.sample_expr = match field {
-        Some(f) => crate::samples::expr(f),
-        None => "serde_json::Value::Null".to_owned(),
-    };
-    c
-}
-
 /// Builds the view of a validated spec.
 pub fn build(spec: &Spec) -> View {
     let entities: Vec<EntityView> = spec.entities.iter().map(|e| entity_view(spec, e)).collect();
@@ -624,5 +613,6 @@ pub fn build(spec: &Spec) -> View {
         entities,
         versions: crate::versions::as_map(),
         generator_version: env!("CARGO_PKG_VERSION"),
+        format_rules: crate::formats::RULES_SOURCE,
     }
 }

@@ -58,7 +58,9 @@ impl JobContext {
             Ok(false) => {
                 tracing::debug!(job_id = %self.job.id, "progress after the lease was lost")
             }
-            Err(error) => tracing::warn!(job_id = %self.job.id, %error, "cannot record progress"),
+            Err(error) => {
+                tracing::warn!(job_id = %self.job.id, error = %ectus_telemetry::chain(&error), "cannot record progress")
+            }
         }
     }
 }

@@ -174,7 +174,9 @@ impl Worker {
                         )
                     }
                     Ok(_) => {}
-                    Err(error) => warn!(%error, "cannot reap expired leases"),
+                    Err(error) => {
+                        warn!(error = %ectus_telemetry::chain(&error), "cannot reap expired leases")
+                    }
                 }
             }
             let lease_ms = i64::try_from(self.options.lease.as_millis()).unwrap_or(i64::MAX);
@@ -187,7 +189,7 @@ impl Worker {
                 }
                 Ok(None) => self.options.poll_interval,
                 Err(error) => {
-                    warn!(%error, "cannot claim a job");
+                    warn!(error = %ectus_telemetry::chain(&error), "cannot claim a job");
                     self.options.poll_interval.max(Duration::from_secs(1))
                 }
             };
@@ -245,7 +247,7 @@ impl Worker {
                             execution.abort();
                             break JobOutcome::Stopped;
                         }
-                        Err(error) => warn!(%error, "cannot renew the job lease; will retry"),
+                        Err(error) => warn!(error = %ectus_telemetry::chain(&error), "cannot renew the job lease; will retry"),
                     }
                 }
                 _ = self.shutdown.cancelled(), if reason.is_none() => {
@@ -286,20 +288,26 @@ impl Worker {
                 match self.store.complete_job(&job.id, &self.owner, &result).await {
                     Ok(true) => info!(elapsed_ms, "job succeeded"),
                     Ok(false) => warn!("job finished after its lease was lost; result dropped"),
-                    Err(error) => warn!(%error, "cannot record job success"),
+                    Err(error) => {
+                        warn!(error = %ectus_telemetry::chain(&error), "cannot record job success")
+                    }
                 }
             }
             (JobOutcome::Failed(error), _) => self.record_failure(&job, &error).await,
             (JobOutcome::Stopped, Some(StopReason::CancelRequested)) => {
                 match self.store.finish_cancelled(&job.id, &self.owner).await {
                     Ok(_) => info!(elapsed_ms, "job cancelled"),
-                    Err(error) => warn!(%error, "cannot record job cancellation"),
+                    Err(error) => {
+                        warn!(error = %ectus_telemetry::chain(&error), "cannot record job cancellation")
+                    }
                 }
             }
             (JobOutcome::Stopped, Some(StopReason::Shutdown)) => {
                 match self.store.release_job(&job.id, &self.owner).await {
                     Ok(_) => info!(elapsed_ms, "job released back to the queue at shutdown"),
-                    Err(error) => warn!(%error, "cannot release job; its lease will expire"),
+                    Err(error) => {
+                        warn!(error = %ectus_telemetry::chain(&error), "cannot release job; its lease will expire")
+                    }
                 }
             }
             (JobOutcome::Stopped, None) => {
@@ -334,7 +342,9 @@ impl Worker {
             }
             Ok(Some(_)) => warn!(%error, "job attempt ended"),
             Ok(None) => warn!(%error, "job failed after its lease was lost"),
-            Err(store_error) => warn!(%error, %store_error, "cannot record job failure"),
+            Err(store_error) => {
+                warn!(%error, store_error = %ectus_telemetry::chain(&store_error), "cannot record job failure")
+            }
         }
     }
 }

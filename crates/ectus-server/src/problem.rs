@@ -104,8 +104,8 @@ impl ApiError {
         ApiError::new(StatusCode::CONFLICT, "conflict", detail)
     }
 
-    pub fn internal(error: &dyn std::fmt::Display) -> ApiError {
-        tracing::error!(%error, "request failed");
+    pub fn internal(error: &(dyn std::error::Error + 'static)) -> ApiError {
+        tracing::error!(error = %ectus_telemetry::chain(error), "request failed");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",

@@ -237,7 +237,7 @@ impl Store {
                 )
                 .await
             {
-                tracing::warn!(%error, key_prefix = %key.prefix, "cannot record the key's last use");
+                tracing::warn!(error = %ectus_telemetry::chain(&error), key_prefix = %key.prefix, "cannot record the key's last use");
             }
         }
         Ok(Ok(Principal {

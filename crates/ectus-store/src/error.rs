@@ -102,3 +102,9 @@ impl<T> Found<T> for Option<T> {
         self.ok_or(StoreError::NotFound(what))
     }
 }
+
+/// A JSON column read back; text that is not JSON is [`StoreError::Corrupt`] naming the record
+/// and the column.
+pub(crate) fn json_column(text: &str, record: &str, column: &str) -> Result<serde_json::Value> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{record} {column}: {e}")))
+}

@@ -3,7 +3,7 @@
 use ectus_spec::InputKind;
 use serde::Serialize;
 
-use crate::error::{Found as _, Resource, Result, StoreError};
+use crate::error::{json_column, Found as _, Resource, Result, StoreError};
 use crate::text_enum::text_enum;
 use crate::{new_id, Store, Timestamp};
 
@@ -79,10 +79,7 @@ struct GenerationRow {
 impl GenerationRow {
     fn into_generation(self) -> Result<Generation> {
         let record = format!("generation {}", self.id);
-        let json = |text: &str, what: &str| {
-            serde_json::from_str(text)
-                .map_err(|e| StoreError::Corrupt(format!("{record} {what}: {e}")))
-        };
+        let json = |text: &str, column: &str| json_column(text, &record, column);
         Ok(Generation {
             input_kind: InputKind::parse(&self.input_kind).ok_or_else(|| {
                 StoreError::Corrupt(format!("{record} has input kind {:?}", self.input_kind))

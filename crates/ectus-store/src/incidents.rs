@@ -8,7 +8,7 @@ use base64::Engine as _;
 use serde::Serialize;
 
 use crate::clock::now_ms;
-use crate::error::{Found as _, Resource, Result, StoreError};
+use crate::error::{json_column, Found as _, Resource, Result, StoreError};
 use crate::sql::{Param, SqlBuilder};
 use crate::text_enum::text_enum;
 use crate::{new_id, Page, Store, Timestamp};
@@ -80,10 +80,7 @@ struct IncidentRow {
 impl IncidentRow {
     fn into_incident(self) -> Result<Incident> {
         let record = format!("incident {}", self.id);
-        let json = |text: &str, what: &str| {
-            serde_json::from_str(text)
-                .map_err(|e| StoreError::Corrupt(format!("{record} {what}: {e}")))
-        };
+        let json = |text: &str, column: &str| json_column(text, &record, column);
         Ok(Incident {
             labels: json(&self.labels, "labels")?,
             annotations: json(&self.annotations, "annotations")?,

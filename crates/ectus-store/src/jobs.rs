@@ -15,7 +15,7 @@
 use serde::Serialize;
 
 use crate::clock::now_ms;
-use crate::error::{Found as _, Resource, Result, StoreError};
+use crate::error::{json_column, Found as _, Resource, Result, StoreError};
 use crate::sql::{Param, SqlBuilder};
 use crate::text_enum::text_enum;
 use crate::{new_id, Backend, Page, Store, Timestamp};
@@ -101,10 +101,7 @@ struct JobRow {
 impl JobRow {
     fn into_job(self) -> Result<Job> {
         let record = format!("job {}", self.id);
-        let json = |text: &str, what: &str| {
-            serde_json::from_str(text)
-                .map_err(|e| StoreError::Corrupt(format!("{record} {what}: {e}")))
-        };
+        let json = |text: &str, column: &str| json_column(text, &record, column);
         let at = |ms: Option<i64>| ms.map(Timestamp::from_millis);
         Ok(Job {
             payload: json(&self.payload, "payload")?,

@@ -8,6 +8,11 @@
 //!
 //! Every query that touches tenant data takes the tenant id and filters on it, so callers
 //! cannot forget tenant scoping: there is no "get by id" without a tenant.
+//!
+//! What the store hands out speaks the domain: states and roles are enums stored as text
+//! (one macro, `text_enum`), times are [`Timestamp`]s, JSON documents are values, flags are
+//! `bool`s, and a missing record is [`StoreError::NotFound`] naming its [`Resource`]. Each
+//! module reads rows into a private row struct and converts it.
 
 mod clock;
 mod db;

@@ -7,6 +7,7 @@
 //! `http_route`, `http_response_status_code`). Every label set is bounded: routes are
 //! templates, never raw paths. docs/observability.md lists every metric with its buckets.
 
+mod chain;
 pub mod filter;
 pub mod install;
 pub mod logs;
@@ -24,6 +25,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::{Registry, Unit};
 
+pub use chain::{chain, Chain};
 pub use process::{refresh_filesystem_metrics, refresh_process_metrics};
 
 /// A label set carrying its hash, computed once when the set is built: a family's map then
