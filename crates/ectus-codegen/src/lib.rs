@@ -6,9 +6,11 @@
 //! disk until [`write_project`], which applies the provenance rules of [`manifest`]. The same
 //! spec always yields byte-identical files.
 
+mod escape;
 mod formats;
 pub mod manifest;
 mod openapi;
+mod probe_plan;
 mod samples;
 pub mod versions;
 pub mod view;
@@ -21,6 +23,9 @@ use ectus_spec::Spec;
 use minijinja::Environment;
 
 pub use manifest::{write_project, Manifest, WriteError, WriteReport};
+
+/// Where a generated project keeps the plan of QA's probe phase.
+pub const PROBE_PLAN_PATH: &str = ".ectus/probe-plan.json";
 
 /// The generator's version, recorded in every manifest.
 pub const GENERATOR_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -179,11 +184,17 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
         "tests/api.rs",
         include_str!("../templates/tests/api.rs.j2"),
     ),
+    (
+        "tests/security.rs",
+        "tests/security.rs",
+        include_str!("../templates/tests/security.rs.j2"),
+    ),
 ];
 
 const AUTH_TEMPLATE: &str = include_str!("../templates/src/auth.rs.j2");
 const ENTITY_TEMPLATE: &str = include_str!("../templates/src/routes/entity.rs.j2");
 const MACROS_TEMPLATE: &str = include_str!("../templates/src/macros.rs.j2");
+const IDENTITY_TEMPLATE: &str = include_str!("../templates/src/routes/identity.rs.j2");
 
 fn environment() -> Result<Environment<'static>, CodegenError> {
     let mut env = Environment::new();
@@ -191,6 +202,10 @@ fn environment() -> Result<Environment<'static>, CodegenError> {
     env.set_lstrip_blocks(true);
     env.set_keep_trailing_newline(true);
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.add_filter("toml_str", |v: &str| escape::toml_str(v));
+    env.add_filter("rust_str", |v: &str| escape::rust_str(v));
+    env.add_filter("doc_line", |v: &str| escape::doc_line(v));
+    env.add_filter("yaml_str", |v: &str| escape::yaml_str(v));
     let mut add = |name: &'static str, source: &'static str| {
         env.add_template(name, source)
             .map_err(|source| CodegenError::Template {
@@ -204,6 +219,7 @@ fn environment() -> Result<Environment<'static>, CodegenError> {
     add("auth.rs", AUTH_TEMPLATE)?;
     add("entity.rs", ENTITY_TEMPLATE)?;
     add("macros.rs", MACROS_TEMPLATE)?;
+    add("identity.rs", IDENTITY_TEMPLATE)?;
     Ok(env)
 }
 
@@ -233,7 +249,7 @@ pub fn generate(spec: &Spec) -> Result<Project, CodegenError> {
             render(&env, name, ctx.clone())?.into_bytes(),
         );
     }
-    if view.auth_mode != "none" {
+    if view.jwt || view.api_key {
         files.insert(
             "src/auth.rs".to_owned(),
             render(&env, "auth.rs", ctx.clone())?.into_bytes(),
@@ -252,6 +268,10 @@ pub fn generate(spec: &Spec) -> Result<Project, CodegenError> {
         openapi::document(&view).into_bytes(),
     );
     files.insert("ectus.yaml".to_owned(), spec.to_yaml().into_bytes());
+    files.insert(
+        PROBE_PLAN_PATH.to_owned(),
+        probe_plan::render(&view).into_bytes(),
+    );
     let mut notes = Vec::new();
     format_rust(&mut files, &mut notes);
     Ok(Project {

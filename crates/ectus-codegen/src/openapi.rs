@@ -157,6 +157,15 @@ fn ok(description: &str, schema_ref: &str) -> Value {
     })
 }
 
+/// Responses of every operation that takes a JSON body.
+fn body_responses(responses: &mut Map<String, Value>) {
+    responses.insert("413".into(), problem("The body is larger than the limit"));
+    responses.insert(
+        "415".into(),
+        problem("The body is not sent as application/json"),
+    );
+}
+
 fn operation(
     view: &View,
     summary: String,
@@ -167,6 +176,10 @@ fn operation(
     let mut op = Map::new();
     op.insert("summary".into(), json!(summary));
     op.insert("operationId".into(), json!(id));
+    responses.insert(
+        "503".into(),
+        problem("The database is busy or unreachable, or the request took too long; retry after Retry-After seconds"),
+    );
     if protected {
         let scheme = if view.auth_mode == "jwt" {
             "bearer"
@@ -225,8 +238,12 @@ fn entity_paths(view: &View, e: &EntityView, paths: &mut Map<String, Value>) {
             ok(&format!("The created {}", e.name), &e.name),
         );
         responses.insert("400".into(), problem("Malformed body"));
-        responses.insert("409".into(), problem("A unique value is taken"));
+        responses.insert(
+            "409".into(),
+            problem("A unique value is taken, or a referenced row does not exist"),
+        );
         responses.insert("422".into(), problem("Invalid fields"));
+        body_responses(&mut responses);
         let mut op = operation(
             view,
             format!("Create a {}", e.name),
@@ -264,8 +281,20 @@ fn entity_paths(view: &View, e: &EntityView, paths: &mut Map<String, Value>) {
         );
         responses.insert("400".into(), problem("Malformed body"));
         responses.insert("404".into(), problem("No such id"));
-        responses.insert("409".into(), problem("A unique value is taken"));
+        responses.insert(
+            "409".into(),
+            problem(
+                "A unique value is taken, a referenced row does not exist, or it changed meanwhile",
+            ),
+        );
         responses.insert("422".into(), problem("Invalid fields"));
+        body_responses(&mut responses);
+        if e.ownership_checked {
+            responses.insert(
+                "403".into(),
+                problem("Only its owner or an admin may change it"),
+            );
+        }
         let mut op = operation(
             view,
             format!("Update a {}", e.name),
@@ -281,6 +310,12 @@ fn entity_paths(view: &View, e: &EntityView, paths: &mut Map<String, Value>) {
         responses.insert("204".into(), json!({ "description": "Deleted" }));
         responses.insert("404".into(), problem("No such id"));
         responses.insert("409".into(), problem("Other rows still reference it"));
+        if e.ownership_checked {
+            responses.insert(
+                "403".into(),
+                problem("Only its owner or an admin may delete it"),
+            );
+        }
         item.insert(
             "delete".into(),
             Value::Object(operation(
@@ -296,6 +331,81 @@ fn entity_paths(view: &View, e: &EntityView, paths: &mut Map<String, Value>) {
         item.insert("parameters".into(), json!([id_param()]));
         paths.insert(format!("{}/{{id}}", e.route), Value::Object(item));
     }
+}
+
+/// `/auth/register`, `/auth/login` and `/auth/me` with their schemas.
+fn identity_paths(
+    view: &View,
+    e: &EntityView,
+    schemas: &mut Map<String, Value>,
+    paths: &mut Map<String, Value>,
+) {
+    let mut register = schemas
+        .get(&format!("{}Create", e.name))
+        .cloned()
+        .unwrap_or_else(|| json!({ "type": "object", "properties": {} }));
+    register["properties"]["password"] = json!({ "type": "string", "minLength": 8, "maxLength": 128, "pattern": NO_NUL, "writeOnly": true });
+    if let Some(required) = register["required"].as_array_mut() {
+        required.push(json!("password"));
+    }
+    schemas.insert(format!("{}Register", e.name), register);
+    schemas.insert(
+        "Login".into(),
+        json!({ "type": "object", "properties": { "email": { "type": "string" }, "password": { "type": "string", "writeOnly": true } }, "required": ["email", "password"], "additionalProperties": false }),
+    );
+    schemas.insert(
+        "Token".into(),
+        json!({ "type": "object", "properties": { "token": { "type": "string" }, "token_type": { "type": "string", "enum": ["Bearer"] }, "expires_in": { "type": "integer", "minimum": 0 } }, "required": ["token", "token_type", "expires_in"] }),
+    );
+    schemas.insert(
+        "Registered".into(),
+        json!({ "type": "object", "properties": { "account": { "$ref": format!("#/components/schemas/{}", e.name) }, "token": { "type": "string" }, "token_type": { "type": "string", "enum": ["Bearer"] }, "expires_in": { "type": "integer", "minimum": 0 } }, "required": ["account", "token", "token_type", "expires_in"] }),
+    );
+    let mut responses = Map::new();
+    responses.insert(
+        "201".into(),
+        ok(&format!("The new {} and a token", e.name), "Registered"),
+    );
+    responses.insert("400".into(), problem("Malformed body"));
+    responses.insert("403".into(), problem("Registration is closed"));
+    responses.insert("409".into(), problem("The email is taken"));
+    responses.insert("422".into(), problem("Invalid fields"));
+    body_responses(&mut responses);
+    let mut op = operation(
+        view,
+        format!("Register a {}", e.name),
+        "register".into(),
+        false,
+        responses,
+    );
+    op.insert("requestBody".into(), body(&format!("{}Register", e.name)));
+    paths.insert(
+        "/auth/register".into(),
+        json!({ "post": Value::Object(op) }),
+    );
+    let mut responses = Map::new();
+    responses.insert("200".into(), ok("A token", "Token"));
+    responses.insert("400".into(), problem("Malformed body"));
+    responses.insert("401".into(), problem("The email or the password is wrong"));
+    responses.insert("422".into(), problem("Invalid fields"));
+    body_responses(&mut responses);
+    let mut op = operation(view, "Log in".into(), "login".into(), false, responses);
+    op.insert("requestBody".into(), body("Login"));
+    paths.insert("/auth/login".into(), json!({ "post": Value::Object(op) }));
+    let mut responses = Map::new();
+    responses.insert(
+        "200".into(),
+        ok(&format!("The caller's {}", e.name), &e.name),
+    );
+    responses.insert("404".into(), problem("The account was deleted"));
+    let op = operation(
+        view,
+        "The caller's own account".into(),
+        "me".into(),
+        true,
+        responses,
+    );
+    paths.insert("/auth/me".into(), json!({ "get": Value::Object(op) }));
 }
 
 /// The document as pretty JSON.
@@ -319,6 +429,9 @@ pub fn document(view: &View) -> String {
     for e in &view.entities {
         entity_schemas(e, &mut schemas);
         entity_paths(view, e, &mut paths);
+        if e.is_identity {
+            identity_paths(view, e, &mut schemas, &mut paths);
+        }
     }
     let mut components = Map::new();
     components.insert("schemas".into(), Value::Object(schemas));

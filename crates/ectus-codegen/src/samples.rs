@@ -130,13 +130,13 @@ pub fn expr(field: &Field) -> String {
     let lo = field.min.map(|v| v.ceil() as i64).unwrap_or(1);
     let hi = field.max.map(|v| v.floor() as i64).unwrap_or(i64::MAX / 4);
     match field.ty {
-        FieldType::String => format!("serde_json::json!(common::fit(&format!(\"{name} {{n}}\"), {min_len}, {max_len}))"),
-        FieldType::Text => format!("serde_json::json!(common::fit(&format!(\"Some {name} text {{n}}.\"), {min_len}, {max_len}))"),
+        FieldType::String => format!("serde_json::json!(crate::common::fit(&format!(\"{name} {{n}}\"), {min_len}, {max_len}))"),
+        FieldType::Text => format!("serde_json::json!(crate::common::fit(&format!(\"Some {name} text {{n}}.\"), {min_len}, {max_len}))"),
         FieldType::Email => "serde_json::json!(format!(\"user{n}@example.com\"))".to_owned(),
         FieldType::Url => format!("serde_json::json!(format!(\"https://example.com/{name}/{{n}}\"))"),
-        FieldType::Integer => format!("serde_json::json!(common::bounded(n, {lo}, {hi}))"),
-        FieldType::Float => format!("serde_json::json!(common::bounded(n, {lo}, {hi}) as f64)"),
-        FieldType::Decimal => format!("serde_json::json!(format!(\"{{}}.25\", common::bounded(n, {lo}, {})))", if field.max.is_some() { hi - 1 } else { hi }),
+        FieldType::Integer => format!("serde_json::json!(crate::common::bounded(n, {lo}, {hi}))"),
+        FieldType::Float => format!("serde_json::json!(crate::common::bounded(n, {lo}, {hi}) as f64)"),
+        FieldType::Decimal => format!("serde_json::json!(format!(\"{{}}.25\", crate::common::bounded(n, {lo}, {})))", if field.max.is_some() { hi - 1 } else { hi }),
         FieldType::Bool => "serde_json::json!(n % 2 == 1)".to_owned(),
         FieldType::Date => "serde_json::json!(format!(\"2024-01-{:02}\", n % 28 + 1))".to_owned(),
         FieldType::Datetime => "serde_json::json!(format!(\"2024-01-{:02}T10:30:00Z\", n % 28 + 1))".to_owned(),

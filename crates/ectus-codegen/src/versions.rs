@@ -5,6 +5,7 @@
 
 /// (crate, version) pairs rendered into generated `Cargo.toml` files.
 pub const VERSIONS: &[(&str, &str)] = &[
+    ("argon2", "0.5.3"),
     ("axum", "0.8.6"),
     ("chrono", "0.4.42"),
     ("http-body-util", "0.1.5"),
@@ -12,6 +13,7 @@ pub const VERSIONS: &[(&str, &str)] = &[
     ("prometheus-client", "0.23.1"),
     ("serde", "1.0.228"),
     ("serde_json", "1.0.145"),
+    ("sha2", "0.10.9"),
     ("sqlx", "0.8.6"),
     ("tokio", "1.47.1"),
     ("tower", "0.5.2"),

@@ -13,16 +13,42 @@ pub struct View {
     pub database: &'static str,
     pub postgres: bool,
     pub auth_mode: &'static str,
+    pub jwt: bool,
+    pub api_key: bool,
+    /// `jwt`: the entity callers register and log in as.
+    pub identity: Option<IdentityView>,
     pub uses_uuid: bool,
     pub uses_json: bool,
     pub any_protected: bool,
     pub entities: Vec<EntityView>,
     /// Entities ordered so that every referenced table comes first.
     pub entities_by_depth: Vec<EntityView>,
+    /// The collection route of the first entity with a create operation (for tests of what
+    /// every write refuses).
+    pub create_route: Option<String>,
     pub versions: std::collections::BTreeMap<&'static str, &'static str>,
     pub generator_version: &'static str,
     /// The format validators of `src/validate.rs` (`formats.rs` states them once).
     pub format_rules: &'static str,
+}
+
+/// The identity of a `jwt` service: where its accounts live.
+#[derive(Debug, Clone, Serialize)]
+pub struct IdentityView {
+    pub entity: String,
+    pub snake: String,
+    pub table: String,
+    pub module: String,
+}
+
+/// The relation naming the owner of each row of an entity.
+#[derive(Debug, Clone, Serialize)]
+pub struct OwnerView {
+    /// The foreign key column, e.g. `author_id`.
+    pub fk: String,
+    pub stem: String,
+    /// The column is `NOT NULL` (an optional owner is read as `Option<i64>`).
+    pub required: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -58,6 +84,8 @@ pub struct EntityView {
     pub max_page_size: u32,
     /// Entities that must exist before one of this is created (in creation order for tests).
     pub parents: Vec<ParentView>,
+    /// The parents a request names itself: all but the owner, which comes from the token.
+    pub given_parents: Vec<ParentView>,
     pub has_required_fields: bool,
     /// A test body for create and one for update (JSON text), given parent ids `__<fk>__`.
     pub sample_create: String,
@@ -75,6 +103,13 @@ pub struct EntityView {
     /// Method router of the item route, e.g. `get(fetch).patch(update).delete(remove)`.
     pub item_methods: String,
     pub any_protected: bool,
+    /// The entity callers register and log in as (`jwt`): created through `/auth/register`,
+    /// changed and deleted only by itself or an admin.
+    pub is_identity: bool,
+    /// `jwt`: the relation naming each row's owner, set from the caller's token.
+    pub owner: Option<OwnerView>,
+    /// Update and delete check who may change the row (owned entities and the identity).
+    pub ownership_checked: bool,
     /// `get`, `{get, post}`…: the routing functions the router calls.
     pub routing_imports: String,
     /// Some column must be given on create.
@@ -494,15 +529,45 @@ fn entity_view(spec: &Spec, entity: &Entity) -> EntityView {
         sorts.insert(0, "id".to_owned());
     }
     let samples = samples::for_entity(entity);
+    let is_identity = spec.identity().is_some_and(|i| i.name == entity.name);
+    let owner = spec.owner_relation(entity).map(|r| OwnerView {
+        fk: r.foreign_key(),
+        stem: r.stem(),
+        required: r.required,
+    });
+    let creatable = entity.operations.contains(&Operation::Create) && !is_identity;
+    if let Some(owner) = &owner {
+        // The owner comes from the token: a body need not (and cannot) set it.
+        if let Some(column) = columns.iter_mut().find(|c| c.name == owner.fk) {
+            column.required = false;
+            column.description = format!(
+                "The {} that owns it: set from the caller's token; a value sent is ignored.",
+                column.fk_entity
+            );
+        }
+    }
     EntityView {
+        ownership_checked: is_identity || owner.is_some(),
+        given_parents: parents
+            .iter()
+            .filter(|p| owner.as_ref().is_none_or(|o| o.fk != p.fk))
+            .cloned()
+            .collect(),
+        is_identity,
+        owner,
         name: entity.name.clone(),
         module: module_name(&snake_name),
         route: format!("/{}", plural_name.replace('_', "-")),
         table: plural_name.clone(),
         plural: plural_name,
         snake: snake_name,
-        ops: ops(&entity.operations, |_| true),
-        protected: ops(&entity.operations, |op| spec.is_protected(op)),
+        ops: ops(&entity.operations, |op| {
+            op != Operation::Create || !is_identity
+        }),
+        // Accounts are personal: with JWT, reading them needs a signed-in caller too.
+        protected: ops(&entity.operations, |op| {
+            (spec.is_protected(op) || is_identity) && !(is_identity && op == Operation::Create)
+        }),
         has_required_fields: columns.iter().any(|c| c.required && !c.is_fk),
         columns,
         filters,
@@ -519,10 +584,7 @@ fn entity_view(spec: &Spec, entity: &Entity) -> EntityView {
         depth: depth(spec, entity, &mut Vec::new()),
         collection_methods: methods(&[
             (entity.operations.contains(&Operation::List), "get(list)"),
-            (
-                entity.operations.contains(&Operation::Create),
-                "post(create)",
-            ),
+            (creatable, "post(create)"),
         ]),
         item_methods: methods(&[
             (entity.operations.contains(&Operation::Get), "get(fetch)"),
@@ -535,7 +597,7 @@ fn entity_view(spec: &Spec, entity: &Entity) -> EntityView {
                 "delete(remove)",
             ),
         ]),
-        any_protected: entity.operations.iter().any(|op| spec.is_protected(*op)),
+        any_protected: is_identity || entity.operations.iter().any(|op| spec.is_protected(*op)),
         routing_imports: String::new(),
         has_required_columns: false,
         null_probe: None,
@@ -552,7 +614,9 @@ impl EntityView {
             .collect();
         functions.sort_unstable();
         functions.dedup();
-        self.routing_imports = if functions.len() == 1 {
+        self.routing_imports = if functions.is_empty() {
+            String::new()
+        } else if functions.len() == 1 {
             functions[0].to_owned()
         } else {
             format!("{{{}}}", functions.join(", "))
@@ -598,6 +662,17 @@ pub fn build(spec: &Spec) -> View {
         database: spec.database.as_str(),
         postgres: spec.database == Database::Postgres,
         auth_mode: spec.auth.mode.as_str(),
+        jwt: spec.auth.mode == AuthMode::Jwt,
+        api_key: spec.auth.mode == AuthMode::ApiKey,
+        identity: spec.identity().map(|e| {
+            let snake_name = snake(&e.name);
+            IdentityView {
+                entity: e.name.clone(),
+                module: module_name(&snake_name),
+                table: plural(&snake_name),
+                snake: snake_name,
+            }
+        }),
         uses_uuid: any(FieldType::Uuid),
         uses_json: any(FieldType::Json),
         any_protected: spec.auth.mode != AuthMode::None
@@ -605,6 +680,10 @@ pub fn build(spec: &Spec) -> View {
                 let p = &e.protected;
                 p.list || p.get || p.create || p.update || p.delete
             }),
+        create_route: entities
+            .iter()
+            .find(|e| e.ops.create)
+            .map(|e| e.route.clone()),
         entities_by_depth: {
             let mut sorted = entities.clone();
             sorted.sort_by_key(|e| e.depth);

@@ -75,9 +75,10 @@ impl JobHandler for GenerateJob {
 fn percent(phase: Phase, done: bool) -> u8 {
     let (start, end) = match phase {
         Phase::Fetch => (10, 20),
-        Phase::Build => (20, 60),
-        Phase::Test => (60, 80),
-        Phase::Lint => (80, 95),
+        Phase::Build => (20, 55),
+        Phase::Test => (55, 75),
+        Phase::Lint => (75, 88),
+        Phase::Probe => (88, 95),
     };
     if done {
         end

@@ -9,6 +9,7 @@
 //!
 //! [`report`] holds the report model and the parsers of cargo's output.
 
+pub mod probe;
 pub mod report;
 mod sandbox;
 
@@ -30,6 +31,8 @@ pub struct QaOptions {
     pub test_database_url: Option<String>,
     /// Run clippy with `-D warnings`.
     pub lint: bool,
+    /// Start the built service and attack it (projects that ship a probe plan).
+    pub probe: bool,
 }
 
 impl QaOptions {
@@ -41,8 +44,33 @@ impl QaOptions {
             memory_limit: Some(8 << 30),
             test_database_url: None,
             lint: true,
+            probe: true,
         }
     }
+}
+
+/// What went wrong in a probe, for the phase's detail: the setup error or the failed attempts.
+fn probe_detail(findings: &probe::ProbeReport) -> String {
+    if let Some(error) = &findings.setup_error {
+        return error.clone();
+    }
+    findings
+        .attempts
+        .iter()
+        .filter(|a| a.outcome == probe::AttemptOutcome::Failed)
+        .take(40)
+        .map(|a| {
+            format!(
+                "{} {}: {} answered {} ({:?} was due)",
+                a.category.name(),
+                a.operation,
+                a.input,
+                a.observed,
+                a.expected
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Runs QA on the project in `dir`, calling `progress` when each phase starts and ends.
@@ -57,6 +85,9 @@ pub async fn run(
     if options.lint {
         phases.push(Phase::Lint);
     }
+    if options.probe && probe::has_plan(dir) {
+        phases.push(Phase::Probe);
+    }
     let mut failed = false;
     for phase in phases {
         if failed {
@@ -66,8 +97,26 @@ pub async fn run(
             continue;
         }
         progress(phase, None);
-        let outcome = sandbox::run_phase(dir, options, phase).await;
-        let phase_report = report.absorb(phase, outcome);
+        let phase_report = if phase == Phase::Probe {
+            let started = Instant::now();
+            let findings = probe::run(dir, options).await;
+            let phase_report = PhaseReport {
+                phase,
+                status: if findings.passed() {
+                    PhaseStatus::Passed
+                } else {
+                    PhaseStatus::Failed
+                },
+                duration_ms: started.elapsed().as_millis() as u64,
+                exit_code: None,
+                detail: probe_detail(&findings),
+            };
+            report.probe = Some(findings);
+            phase_report
+        } else {
+            let outcome = sandbox::run_phase(dir, options, phase).await;
+            report.absorb(phase, outcome)
+        };
         progress(phase, Some(&phase_report));
         failed = phase_report.status != PhaseStatus::Passed;
         report.phases.push(phase_report);

@@ -11,6 +11,8 @@ pub enum Phase {
     Build,
     Test,
     Lint,
+    /// The running service attacked black-box from its own OpenAPI document.
+    Probe,
 }
 
 impl Phase {
@@ -20,6 +22,7 @@ impl Phase {
             Phase::Build => "build",
             Phase::Test => "test",
             Phase::Lint => "lint",
+            Phase::Probe => "probe",
         }
     }
 }
@@ -96,6 +99,9 @@ pub struct QaReport {
     pub compiler_errors: CompilerErrors,
     pub warnings: u64,
     pub total_ms: u64,
+    /// Every attack of the probe phase and its outcome, when it ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<crate::probe::ProbeReport>,
 }
 
 /// What a phase's process did.

@@ -22,8 +22,10 @@ const PASSED_THROUGH: &[&str] = &[
     "USER",
 ];
 
-fn arguments(phase: Phase, dir: &Path) -> Vec<String> {
+/// The cargo arguments of a phase; `None` for the probe, which runs no cargo.
+fn arguments(phase: Phase, dir: &Path) -> Option<Vec<String>> {
     let args: &[&str] = match phase {
+        Phase::Probe => return None,
         Phase::Fetch => {
             if dir.join("Cargo.lock").is_file() {
                 &["fetch"]
@@ -56,14 +58,20 @@ fn arguments(phase: Phase, dir: &Path) -> Vec<String> {
             "warnings",
         ],
     };
-    args.iter().map(|s| (*s).to_owned()).collect()
+    Some(args.iter().map(|s| (*s).to_owned()).collect())
 }
 
 pub async fn run_phase(dir: &Path, options: &QaOptions, phase: Phase) -> Outcome {
     let started = Instant::now();
+    let Some(args) = arguments(phase, dir) else {
+        return Outcome {
+            stderr: format!("the {} phase does not run cargo", phase.name()),
+            ..Outcome::default()
+        };
+    };
     let mut command = Command::new("cargo");
     command
-        .args(arguments(phase, dir))
+        .args(args)
         .current_dir(dir)
         .env_clear()
         .env("CARGO_TARGET_DIR", &options.target_dir)

@@ -77,10 +77,7 @@ impl Input {
     pub fn derive(&self) -> Result<Derived, DeriveError> {
         match self {
             Input::Spec { text, format } => parse(text, *format)
-                .map(|spec| Derived {
-                    spec,
-                    assumptions: Vec::new(),
-                })
+                .and_then(crate::finish::finish_written)
                 .map_err(DeriveError::Spec),
             Input::OpenApi(text) => openapi::import(text).map_err(DeriveError::OpenApi),
             Input::Prompt(text) => analyzer::analyze(text).map_err(DeriveError::Prompt),

@@ -16,6 +16,7 @@ pub mod openapi;
 mod parse;
 mod validate;
 
+pub use finish::{settle_security, Writes, IDENTITY_RESERVED_FIELDS};
 pub use input::{DeriveError, Input, InputKind};
 pub use model::*;
 pub use parse::{parse, parse_path, Format};

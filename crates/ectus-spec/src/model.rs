@@ -56,9 +56,16 @@ pub struct Auth {
     /// `none` (default), `api_key` or `jwt`.
     #[serde(default)]
     pub mode: AuthMode,
-    /// Operations that need credentials (default: create, update, delete).
+    /// Operations that need credentials (default: create, update, delete). Deriving a spec
+    /// from a requirement or a spec file adds every write that is missing; an OpenAPI
+    /// document's own security decides for its operations.
     #[serde(default = "default_protected")]
     pub protect: Vec<Operation>,
+    /// `jwt`: the entity people sign up and log in as (its rows get an email and a password
+    /// hash). Default: the entity named User, Account or Member; the derivation adds a User
+    /// entity when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
 }
 
 impl Default for Auth {
@@ -66,9 +73,25 @@ impl Default for Auth {
         Auth {
             mode: AuthMode::None,
             protect: default_protected(),
+            identity: None,
         }
     }
 }
+
+/// Names of entities that serve as the identity when `auth.identity` names none.
+pub const IDENTITY_NAMES: [&str; 3] = ["User", "Account", "Member"];
+
+/// Relation names that mark the owner of a row, in order of preference.
+pub const OWNER_RELATION_NAMES: [&str; 8] = [
+    "owner",
+    "author",
+    "user",
+    "creator",
+    "created_by",
+    "account",
+    "member",
+    "poster",
+];
 
 fn default_protected() -> Vec<Operation> {
     vec![Operation::Create, Operation::Update, Operation::Delete]
@@ -111,6 +134,12 @@ pub struct Entity {
     pub operations: Vec<Operation>,
     #[serde(default)]
     pub list: ListOptions,
+    /// `jwt`: the belongs_to relation (by name) to the identity that owns each row. It is set
+    /// from the caller's token, never from the body, and only the owner or an admin may update
+    /// or delete the row. Default: the relation to the identity named owner, author, user,
+    /// creator… or the only relation to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 pub fn all_operations() -> Vec<Operation> {
@@ -334,6 +363,14 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// Create, update and delete: the operations that change data.
+    pub fn is_write(self) -> bool {
+        matches!(
+            self,
+            Operation::Create | Operation::Update | Operation::Delete
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Operation::List => "list",
@@ -416,8 +453,41 @@ impl Spec {
         serde_yaml_ng::to_string(self).unwrap_or_default()
     }
 
-    /// Whether an operation of an entity requires credentials.
+    /// Whether an operation requires credentials.
     pub fn is_protected(&self, op: Operation) -> bool {
         self.auth.mode != AuthMode::None && self.auth.protect.contains(&op)
+    }
+
+    /// `jwt`: the entity callers sign in as — `auth.identity`, else the first entity named
+    /// User, Account or Member.
+    pub fn identity(&self) -> Option<&Entity> {
+        if self.auth.mode != AuthMode::Jwt {
+            return None;
+        }
+        match &self.auth.identity {
+            Some(name) => self.entity(name),
+            None => IDENTITY_NAMES.iter().find_map(|name| self.entity(name)),
+        }
+    }
+
+    /// `jwt`: the belongs_to relation of `entity` naming its owner — `entity.owner`, else the
+    /// relation to the identity with an owner-like name, else the only relation to it.
+    pub fn owner_relation<'a>(&self, entity: &'a Entity) -> Option<&'a Relation> {
+        let identity = self.identity()?;
+        let to_identity: Vec<&Relation> = entity
+            .relations
+            .iter()
+            .filter(|r| r.kind == RelationKind::BelongsTo && r.target == identity.name)
+            .collect();
+        if let Some(name) = &entity.owner {
+            return to_identity.into_iter().find(|r| r.stem() == *name);
+        }
+        if entity.name == identity.name {
+            return None;
+        }
+        OWNER_RELATION_NAMES
+            .iter()
+            .find_map(|name| to_identity.iter().find(|r| r.stem() == *name).copied())
+            .or_else(|| (to_identity.len() == 1).then(|| to_identity[0]))
     }
 }

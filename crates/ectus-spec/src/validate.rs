@@ -105,10 +105,97 @@ pub fn validate(spec: &Spec) -> Result<(), SpecErrors> {
     if spec.auth.mode != AuthMode::None && spec.auth.protect.is_empty() {
         c.err("auth.protect", format!("authentication mode {} protects no operation; list at least one of list, get, create, update, delete, or use mode none", spec.auth.mode.as_str()));
     }
+    check_identity(&mut c, spec, &names);
     if c.errors.is_empty() {
         Ok(())
     } else {
         Err(SpecErrors(c.errors))
+    }
+}
+
+/// The identity of a `jwt` service and the owner relations pointing at it.
+fn check_identity(c: &mut Checker, spec: &Spec, names: &[&str]) {
+    if spec.auth.mode != AuthMode::Jwt {
+        if let Some(name) = &spec.auth.identity {
+            c.err("auth.identity", format!("{name:?} is an identity, which only authentication mode jwt has; remove it or use mode jwt"));
+        }
+        for (i, entity) in spec.entities.iter().enumerate() {
+            if entity.owner.is_some() {
+                c.err(format!("entities[{i}].owner"), format!("{} names an owner, which needs authentication mode jwt (people with accounts); remove it or use mode jwt", entity.name));
+            }
+        }
+        return;
+    }
+    if let Some(name) = &spec.auth.identity {
+        if spec.entity(name).is_none() {
+            let hint = did_you_mean(name, names)
+                .map(|s| format!("did you mean {s:?}? "))
+                .unwrap_or_default();
+            c.err(
+                "auth.identity",
+                format!(
+                    "{name:?} is not an entity of this spec; {hint}entities: {}",
+                    names.join(", ")
+                ),
+            );
+            return;
+        }
+    }
+    let Some(identity) = spec.identity() else {
+        c.err("auth.identity", "authentication mode jwt needs an identity: the entity people log in as (name it in auth.identity, or add an entity named User)");
+        return;
+    };
+    let index = spec
+        .entities
+        .iter()
+        .position(|e| e.name == identity.name)
+        .unwrap_or(0);
+    match identity.fields.iter().position(|f| f.name == "email") {
+        Some(j) => {
+            let email = &identity.fields[j];
+            if email.ty != FieldType::Email || !email.unique || !email.required {
+                c.err(format!("entities[{index}].fields[{j}]"), format!("{}.email is the login: make it type email, unique and required", identity.name));
+            }
+        }
+        None => c.err(format!("entities[{index}].fields"), format!("{} is the identity and needs an email field (type email, unique, required): people log in with it", identity.name)),
+    }
+    for (j, field) in identity.fields.iter().enumerate() {
+        if crate::finish::IDENTITY_RESERVED_FIELDS.contains(&field.name.as_str()) {
+            c.err(format!("entities[{index}].fields[{j}].name"), format!("{:?} belongs to the generated authentication (passwords are sent to /auth/register and stored hashed); remove it", field.name));
+        }
+    }
+    for (i, entity) in spec.entities.iter().enumerate() {
+        let Some(owner) = &entity.owner else { continue };
+        if entity.name == identity.name {
+            c.err(
+                format!("entities[{i}].owner"),
+                format!(
+                    "{} is the identity: each row is owned by itself; remove owner",
+                    entity.name
+                ),
+            );
+            continue;
+        }
+        let to_identity: Vec<String> = entity
+            .relations
+            .iter()
+            .filter(|r| r.kind == RelationKind::BelongsTo && r.target == identity.name)
+            .map(Relation::stem)
+            .collect();
+        if !to_identity.contains(owner) {
+            let allowed = if to_identity.is_empty() {
+                format!("{} has no belongs_to relation to the identity {}; add one (e.g. {{kind: belongs_to, target: {}, name: owner}}) or remove owner", entity.name, identity.name, identity.name)
+            } else {
+                format!("allowed: {}", to_identity.join(", "))
+            };
+            c.err(
+                format!("entities[{i}].owner"),
+                format!(
+                    "{owner:?} is not a belongs_to relation of {} to the identity {}; {allowed}",
+                    entity.name, identity.name
+                ),
+            );
+        }
     }
 }
 
@@ -213,7 +300,8 @@ fn check_entity(c: &mut Checker, spec: &Spec, entity: &Entity, path: &str, names
         }
     }
     let mut ops = HashSet::new();
-    if entity.operations.is_empty() {
+    let is_identity = spec.identity().is_some_and(|i| i.name == *name);
+    if entity.operations.is_empty() && !is_identity {
         c.err(
             format!("{path}.operations"),
             "list at least one of list, get, create, update, delete",

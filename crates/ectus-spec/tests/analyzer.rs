@@ -127,7 +127,17 @@ fn blog_prompt_yields_users_and_posts_written_by_users_on_postgres_with_jwt_for_
     );
     assert_eq!(s.database, Database::Postgres);
     assert_eq!(s.auth.mode, AuthMode::Jwt);
-    assert_eq!(s.auth.protect, [Operation::Create]);
+    assert_eq!(
+        s.auth.protect,
+        [Operation::Create, Operation::Update, Operation::Delete],
+        "every write is protected, not only the one named"
+    );
+    assert!(assumption_about(&derived, "auth.protect"));
+    assert_eq!(s.auth.identity.as_deref(), Some("User"));
+    assert_eq!(
+        s.entity("Post").and_then(|p| p.owner.as_deref()),
+        Some("author")
+    );
     let author = belongs_to(s, "Post", "User");
     assert_eq!(author.foreign_key(), "author_id");
     assert!(has_many(s, "User", "Post"));
@@ -339,9 +349,10 @@ fn events_with_generic_authentication_protect_the_named_operations_with_jwt() {
     assert_eq!(s.service.name, "events-api");
     assert_eq!(
         entity_names(s),
-        ["Attendee", "Event"],
-        "users are not an entity"
+        ["Attendee", "Event", "User"],
+        "users are the identity added for JWT, not a domain entity of the text"
     );
+    assert!(assumption_about(&derived, "User"));
     assert_eq!(ty(s, "Event", "end_date"), FieldType::Date);
     assert_eq!(ty(s, "Event", "ticket_price"), FieldType::Decimal);
     belongs_to(s, "Attendee", "Event");
@@ -445,7 +456,10 @@ fn british_authorisation_for_cancelling_protects_delete_only() {
     belongs_to(&s, "Animal", "Owner");
     belongs_to(&s, "Appointment", "Animal");
     assert_eq!(s.auth.mode, AuthMode::Jwt);
-    assert_eq!(s.auth.protect, [Operation::Delete]);
+    assert_eq!(
+        s.auth.protect,
+        [Operation::Create, Operation::Update, Operation::Delete]
+    );
 }
 
 #[test]
@@ -619,7 +633,10 @@ fn bearer_tokens_mean_jwt_and_deleting_is_the_protected_operation() {
     );
     assert_eq!(s.service.name, "events-api");
     assert_eq!(s.auth.mode, AuthMode::Jwt);
-    assert_eq!(s.auth.protect, [Operation::Delete]);
+    assert_eq!(
+        s.auth.protect,
+        [Operation::Create, Operation::Update, Operation::Delete]
+    );
 }
 
 #[test]
@@ -628,14 +645,17 @@ fn api_key_for_updating_and_deleting() {
         "Warehouses have a name and an address. Protect updating and deleting with an API key.",
     );
     assert_eq!(s.auth.mode, AuthMode::ApiKey);
-    assert_eq!(s.auth.protect, [Operation::Update, Operation::Delete]);
+    assert_eq!(
+        s.auth.protect,
+        [Operation::Create, Operation::Update, Operation::Delete]
+    );
 }
 
 #[test]
 fn login_without_operations_protects_writes_with_assumptions() {
     let derived = derive("Notes app. Notes have a title and content. Users must log in.");
     let s = &derived.spec;
-    assert_eq!(entity_names(s), ["Note"]);
+    assert_eq!(entity_names(s), ["Note", "User"]);
     assert_eq!(s.auth.mode, AuthMode::Jwt);
     assert_eq!(
         s.auth.protect,

@@ -329,7 +329,11 @@ fn one_of_nested_paths_and_other_constructs_are_reported_as_cannot_honour() {
 fn arrays_of_refs_become_has_many_with_a_belongs_to_added_on_the_target() {
     let derived = imported(UNSUPPORTED);
     let spec = &derived.spec;
-    assert_eq!(names(spec), ["Pet", "Owner"]);
+    assert_eq!(
+        names(spec),
+        ["Pet", "Owner", "User"],
+        "the bearer-protected service gets the identity it logs in with"
+    );
     let owner = entity(spec, "Owner");
     assert!(owner
         .relations

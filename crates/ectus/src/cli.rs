@@ -210,6 +210,9 @@ pub struct NewArgs {
     /// Skip clippy in QA.
     #[arg(long)]
     pub no_lint: bool,
+    /// Skip the probe (starting the built service and attacking it) in QA.
+    #[arg(long)]
+    pub no_probe: bool,
 }
 
 #[derive(Debug, Args)]

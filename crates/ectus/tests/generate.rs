@@ -76,7 +76,16 @@ fn verified(name: &str, input: &[&str], min_tests: u64) -> serde_json::Value {
         .iter()
         .filter_map(|p| p["phase"].as_str())
         .collect();
-    assert_eq!(phases, ["fetch", "build", "test", "lint"]);
+    assert_eq!(phases, ["fetch", "build", "test", "lint", "probe"]);
+    let probe = &qa["probe"];
+    assert_eq!(
+        probe["failed"], 0,
+        "{name}: the probe found a way in: {probe:#}"
+    );
+    assert!(
+        probe["attempts"].as_array().map_or(0, Vec::len) > 10,
+        "{name}: the probe attacked: {probe:#}"
+    );
     assert!(
         project.join("Cargo.lock").is_file(),
         "Cargo.lock is produced and shipped"

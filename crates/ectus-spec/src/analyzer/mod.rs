@@ -107,7 +107,7 @@ pub fn analyze(text: &str) -> Result<Derived, AnalyzeError> {
         auth,
         entities: model.entities,
     };
-    crate::finish::finish(spec, notes).map_err(|errors| AnalyzeError {
+    crate::finish::finish(spec, notes, crate::finish::Writes::AlwaysProtected).map_err(|errors| AnalyzeError {
         message: format!(
             "The requirement was read, but the derived spec is not valid:\n{errors}\nRephrase the requirement; Try: \"{EXAMPLE_PROMPT}\""
         ),

@@ -93,6 +93,7 @@ impl Model {
             relations: Vec::new(),
             operations: all_operations(),
             list: ListOptions::default(),
+            owner: None,
         });
         Some(self.entities.len() - 1)
     }

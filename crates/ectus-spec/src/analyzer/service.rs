@@ -357,5 +357,9 @@ pub(super) fn auth_of(sentences: &[Sentence], notes: &mut Vec<Assumption>) -> Au
             ),
         ));
     }
-    Auth { mode, protect }
+    Auth {
+        mode,
+        protect,
+        identity: None,
+    }
 }

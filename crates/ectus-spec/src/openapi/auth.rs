@@ -113,6 +113,7 @@ impl<'a> Importer<'a> {
         Auth {
             mode,
             protect: protected.into_keys().collect(),
+            identity: None,
         }
     }
 

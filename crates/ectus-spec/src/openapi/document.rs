@@ -216,6 +216,7 @@ pub(super) fn default_is_valid(field: &Field) -> bool {
         relations: Vec::new(),
         operations: all_operations(),
         list: ListOptions::default(),
+        owner: None,
     });
     match crate::validate(&spec) {
         Ok(()) => true,

@@ -48,6 +48,7 @@ impl<'a> Importer<'a> {
                 relations: draft.relations,
                 operations,
                 list: ListOptions::default(),
+                owner: None,
             });
         }
         entities

@@ -220,7 +220,7 @@ impl<'a> Importer<'a> {
             auth,
             entities,
         };
-        crate::finish::finish(spec, self.notes).map_err(|errors| {
+        crate::finish::finish(spec, self.notes, crate::finish::Writes::AsDeclared).map_err(|errors| {
             ImportError::new(format!(
                 "the document imports to a spec that is not valid; fix the OpenAPI document where these point:\n{errors}"
             ))

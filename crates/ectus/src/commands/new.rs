@@ -91,6 +91,43 @@ fn status_word(status: PhaseStatus) -> &'static str {
     }
 }
 
+/// The probe's findings in a few lines: attempts and failures by category, then every failure.
+fn print_probe(probe: &ectus_qa::probe::ProbeReport) {
+    if let Some(error) = &probe.setup_error {
+        println!("  probe: could not attack the service: {error}");
+        return;
+    }
+    let summary: Vec<String> = probe
+        .by_category
+        .iter()
+        .map(|(category, counts)| {
+            format!(
+                "{category} {}/{}",
+                counts.attempts - counts.failed,
+                counts.attempts
+            )
+        })
+        .collect();
+    println!(
+        "  probe: {} attacks held ({})",
+        probe.attempts.len() as u64 - probe.failed,
+        summary.join(", ")
+    );
+    for attempt in probe
+        .attempts
+        .iter()
+        .filter(|a| a.outcome == ectus_qa::probe::AttemptOutcome::Failed)
+    {
+        println!(
+            "    FAILED {} {}: {} answered {}",
+            attempt.category.name(),
+            attempt.operation,
+            attempt.input,
+            attempt.observed
+        );
+    }
+}
+
 pub async fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
     let phase_timeout = humantime::parse_duration(&args.phase_timeout).with_context(|| {
         format!(
@@ -130,6 +167,7 @@ pub async fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
                         .then_some(args.memory_limit_mib << 20),
                     test_database_url: args.test_database_url.clone(),
                     lint: !args.no_lint,
+                    probe: !args.no_probe,
                 })
             })
             .transpose()?,
@@ -204,6 +242,9 @@ fn print_summary(report: &NewReport) {
                 "  tests: {} passed, {} failed, {} ignored",
                 qa.tests.passed, qa.tests.failed, qa.tests.ignored
             );
+            if let Some(probe) = &qa.probe {
+                print_probe(probe);
+            }
             for name in &qa.tests.failing {
                 println!("    failing: {name}");
             }

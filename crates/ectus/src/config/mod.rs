@@ -115,6 +115,8 @@ pub struct GenerationConfig {
     pub memory_limit_mib: u64,
     /// Run clippy with `-D warnings` in QA.
     pub lint: bool,
+    /// Start the built service and attack it in QA (the probe phase).
+    pub probe: bool,
     /// For PostgreSQL services: an admin URL where their tests may create databases.
     pub test_database_url: Option<DatabaseUrl>,
 }
@@ -127,6 +129,7 @@ impl Default for GenerationConfig {
             phase_timeout: Duration::from_secs(20 * 60),
             memory_limit_mib: 8192,
             lint: true,
+            probe: true,
             test_database_url: None,
         }
     }
@@ -467,6 +470,7 @@ impl Config {
                 .as_ref()
                 .map(|url| url.expose().to_owned()),
             lint: g.lint,
+            probe: g.probe,
         }
     }
 
