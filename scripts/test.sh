@@ -85,6 +85,17 @@ if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null \
   done
 fi
 
+# kubernetes-validate checks the generated services' Kubernetes manifests against the schemas
+# (offline).
+if [ -z "${ECTUS_KUBERNETES_VALIDATE:-}" ]; then
+  scripts_dir=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
+  if [ ! -x "$scripts_dir/kubernetes-validate" ]; then
+    log "installing kubernetes-validate (PyPI)"
+    python3 -m pip install --quiet --disable-pip-version-check "kubernetes-validate==1.34.1"
+  fi
+  export ECTUS_KUBERNETES_VALIDATE="$scripts_dir/kubernetes-validate"
+fi
+
 # Schemathesis checks one generated service against its own OpenAPI document.
 if [ -z "${ECTUS_SCHEMATHESIS:-}" ]; then
   scripts_dir=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')

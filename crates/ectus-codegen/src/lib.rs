@@ -105,6 +105,26 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
         include_str!("../templates/k8s/hpa.yaml.j2"),
     ),
     (
+        "k8s/secret.yaml",
+        "k8s/secret.yaml",
+        include_str!("../templates/k8s/secret.yaml.j2"),
+    ),
+    (
+        "k8s/pvc.yaml",
+        "k8s/pvc.yaml",
+        include_str!("../templates/k8s/pvc.yaml.j2"),
+    ),
+    (
+        "deploy/prometheus/prometheus.yml",
+        "prometheus.yml",
+        include_str!("../templates/deploy/prometheus.yml.j2"),
+    ),
+    (
+        "deploy/prometheus/alerts.test.yml",
+        "alerts.test.yml",
+        include_str!("../templates/deploy/alerts.test.yml.j2"),
+    ),
+    (
         ".github/workflows/ci.yml",
         "ci.yml",
         include_str!("../templates/ci/ci.yml.j2"),
@@ -236,6 +256,17 @@ fn render(
         })
 }
 
+/// Whether a project-wide file belongs to this service: SQLite services keep their database on
+/// a volume claim and run one replica (no autoscaler); a Secret only when there are secrets.
+fn wanted(path: &str, view: &view::View) -> bool {
+    match path {
+        "k8s/hpa.yaml" => view.postgres,
+        "k8s/pvc.yaml" => !view.postgres,
+        "k8s/secret.yaml" => view.postgres || view.jwt || view.api_key,
+        _ => true,
+    }
+}
+
 /// Generates the project for `spec` (validated first).
 pub fn generate(spec: &Spec) -> Result<Project, CodegenError> {
     ectus_spec::validate(spec)?;
@@ -244,6 +275,9 @@ pub fn generate(spec: &Spec) -> Result<Project, CodegenError> {
     let ctx = minijinja::Value::from_serialize(&view);
     let mut files = BTreeMap::new();
     for (path, name, _) in TEMPLATES {
+        if !wanted(path, &view) {
+            continue;
+        }
         files.insert(
             (*path).to_owned(),
             render(&env, name, ctx.clone())?.into_bytes(),

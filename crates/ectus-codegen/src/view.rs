@@ -54,6 +54,8 @@ pub struct OwnerView {
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceView {
     pub name: String,
+    /// PascalCase prefix of the service's alert names, e.g. `BlogApi`.
+    pub alert_prefix: String,
     pub crate_name: String,
     pub description: String,
 }
@@ -651,6 +653,7 @@ pub fn build(spec: &Spec) -> View {
     };
     View {
         service: ServiceView {
+            alert_prefix: ectus_spec::naming::pascal(&spec.service.name),
             name: spec.service.name.clone(),
             crate_name: snake(&spec.service.name),
             description: if spec.service.description.is_empty() {

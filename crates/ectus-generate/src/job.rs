@@ -138,7 +138,8 @@ async fn run(
         std::fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
     }
     let run_settings = Settings {
-        qa: generation.qa.then(|| settings.qa.clone()),
+        qa: settings.qa.clone(),
+        verify: generation.qa,
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let pipeline = crate::pipeline::run(

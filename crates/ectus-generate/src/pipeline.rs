@@ -10,8 +10,10 @@ use serde::Serialize;
 /// How a run verifies what it generated.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// QA to run after writing the files; `None` writes them without verifying.
-    pub qa: Option<QaOptions>,
+    /// How QA runs (and where the lock file is resolved).
+    pub qa: QaOptions,
+    /// Build, test, lint and probe the project; without it only `Cargo.lock` is produced.
+    pub verify: bool,
 }
 
 /// Where the project is written.
@@ -79,6 +81,11 @@ pub enum GenerateError {
     },
     #[error(transparent)]
     Write(#[from] WriteError),
+    #[error("cannot produce Cargo.lock (cargo generate-lockfile {status}): {detail}")]
+    Lock {
+        status: &'static str,
+        detail: String,
+    },
 }
 
 /// Renders `spec`, writes it into `target` and, when `settings.qa` is set, verifies it.
@@ -98,9 +105,17 @@ pub async fn run(
         Ok((project, files))
     })?;
     progress(Event::Written(&files));
-    let qa = match &settings.qa {
-        None => None,
-        Some(options) => Some(verify(target.dir, options, &mut progress).await),
+    let qa = if settings.verify {
+        Some(verify(target.dir, &settings.qa, &mut progress).await)
+    } else {
+        let lock = ectus_qa::lock(target.dir, &settings.qa).await;
+        if lock.status != PhaseStatus::Passed {
+            return Err(GenerateError::Lock {
+                status: status_name(lock.status),
+                detail: lock.detail.lines().last().unwrap_or_default().to_owned(),
+            });
+        }
+        None
     };
     let status = match &qa {
         None => Status::Generated,

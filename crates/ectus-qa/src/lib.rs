@@ -49,6 +49,13 @@ impl QaOptions {
     }
 }
 
+/// Produces the project's `Cargo.lock` (the fetch phase alone), for projects written without
+/// QA: the lock file ships with every project.
+pub async fn lock(dir: &Path, options: &QaOptions) -> PhaseReport {
+    let outcome = sandbox::run_phase(dir, options, Phase::Fetch).await;
+    QaReport::default().absorb(Phase::Fetch, outcome)
+}
+
 /// What went wrong in a probe, for the phase's detail: the setup error or the failed attempts.
 fn probe_detail(findings: &probe::ProbeReport) -> String {
     if let Some(error) = &findings.setup_error {

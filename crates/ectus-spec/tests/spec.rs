@@ -125,3 +125,98 @@ fn committed_json_schema_matches_the_model() {
         "schema/spec.schema.json is stale: regenerate it with `cargo run -- spec --schema > crates/ectus-spec/schema/spec.schema.json`"
     );
 }
+
+/// Derives a spec file's spec the way every caller does.
+fn derived(yaml: &str) -> ectus_spec::Derived {
+    ectus_spec::Input::Spec {
+        text: yaml.to_owned(),
+        format: Format::Yaml,
+    }
+    .derive()
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn every_write_is_protected_and_the_assumptions_say_so() {
+    let d = derived("spec_version: 1\nservice: {name: notes}\nauth: {mode: api_key, protect: [create]}\nentities:\n  - name: Note\n    fields: [{name: title, type: string}]\n");
+    assert_eq!(
+        d.spec.auth.protect,
+        [
+            ectus_spec::Operation::Create,
+            ectus_spec::Operation::Update,
+            ectus_spec::Operation::Delete
+        ]
+    );
+    assert!(
+        d.assumptions.iter().any(|a| a.subject == "auth.protect"),
+        "{:?}",
+        d.assumptions
+    );
+}
+
+#[test]
+fn a_service_without_authentication_says_plainly_that_everything_is_public() {
+    let d = derived("spec_version: 1\nservice: {name: notes}\nentities:\n  - name: Note\n    fields: [{name: title, type: string}]\n");
+    assert!(
+        d.assumptions.iter().any(|a| a.subject == "auth"
+            && a.message
+                .contains("every operation of the service is public")),
+        "{:?}",
+        d.assumptions
+    );
+}
+
+#[test]
+fn jwt_gets_an_identity_with_a_unique_email_and_owners_from_relations() {
+    let d = derived("spec_version: 1\nservice: {name: blog}\nauth: {mode: jwt}\nentities:\n  - name: User\n    fields: [{name: name, type: string}]\n  - name: Post\n    fields: [{name: title, type: string}]\n    relations: [{kind: belongs_to, target: User, name: author}]\n  - name: Tag\n    fields: [{name: label, type: string}]\n");
+    assert_eq!(d.spec.auth.identity.as_deref(), Some("User"));
+    let user = d.spec.entity("User").expect("user");
+    let email = user
+        .fields
+        .iter()
+        .find(|f| f.name == "email")
+        .expect("email added");
+    assert!(email.unique && email.required);
+    assert_eq!(
+        d.spec.entity("Post").and_then(|p| p.owner.as_deref()),
+        Some("author")
+    );
+    assert!(d.assumptions.iter().any(|a| a.subject == "Post.author"));
+    assert!(
+        d.assumptions
+            .iter()
+            .any(|a| a.message.contains("Tag belong to no User")),
+        "{:?}",
+        d.assumptions
+    );
+
+    let without = derived("spec_version: 1\nservice: {name: shop}\nauth: {mode: jwt}\nentities:\n  - name: Product\n    fields: [{name: title, type: string}]\n");
+    let added = without.spec.entity("User").expect("an identity is added");
+    assert!(added.operations.is_empty(), "only /auth/* reach it");
+}
+
+#[test]
+fn ownership_without_a_relation_to_the_identity_names_the_entity() {
+    let error = ectus_spec::Input::Spec {
+        text: "spec_version: 1\nservice: {name: blog}\nauth: {mode: jwt}\nentities:\n  - name: User\n    fields: [{name: email, type: email, unique: true, required: true}]\n  - name: Comment\n    fields: [{name: body, type: text}]\n    owner: author\n".to_owned(),
+        format: Format::Yaml,
+    }
+    .derive()
+    .expect_err("no path to the identity");
+    let text = error.to_string();
+    assert!(
+        text.contains("entities[1].owner")
+            && text.contains("Comment has no belongs_to relation to the identity User"),
+        "{text}"
+    );
+    let error = ectus_spec::Input::Spec {
+        text: "spec_version: 1\nservice: {name: blog}\nauth: {mode: api_key}\nentities:\n  - name: Note\n    fields: [{name: body, type: text}]\n    owner: author\n".to_owned(),
+        format: Format::Yaml,
+    }
+    .derive()
+    .expect_err("owner needs jwt");
+    assert!(
+        error.to_string().contains("needs authentication mode jwt"),
+        "{error}"
+    );
+}

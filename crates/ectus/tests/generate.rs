@@ -139,7 +139,7 @@ fn spec_with_every_field_type_is_verified() {
 }
 
 #[test]
-fn every_corpus_case_generates_byte_identical_projects() {
+fn every_corpus_case_generates_byte_identical_projects_with_their_lock_file() {
     let dir = tempfile::tempdir().expect("dir");
     let mut cases: Vec<(String, Vec<String>)> =
         ["blog", "bookstore", "bugs", "petclinic", "rooms", "todo"]
@@ -186,6 +186,10 @@ fn every_corpus_case_generates_byte_identical_projects() {
         };
         let (fa, fb) = (files(&a), files(&b));
         assert!(fa.len() > 20, "{name}: {} files", fa.len());
+        assert!(
+            a.join("Cargo.lock").is_file(),
+            "{name}: Cargo.lock ships also without QA (the Dockerfile and CI build --locked)"
+        );
         assert_eq!(fa, fb, "{name}: two generations differ");
     }
 }

@@ -158,19 +158,15 @@ pub async fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
         progress.line(&format!("  assumed: {assumption}"));
     }
     let settings = Settings {
-        qa: (!args.no_qa)
-            .then(|| -> anyhow::Result<QaOptions> {
-                Ok(QaOptions {
-                    target_dir: absolute(&args.target_dir)?,
-                    phase_timeout,
-                    memory_limit: (args.memory_limit_mib > 0)
-                        .then_some(args.memory_limit_mib << 20),
-                    test_database_url: args.test_database_url.clone(),
-                    lint: !args.no_lint,
-                    probe: !args.no_probe,
-                })
-            })
-            .transpose()?,
+        qa: QaOptions {
+            target_dir: absolute(&args.target_dir)?,
+            phase_timeout,
+            memory_limit: (args.memory_limit_mib > 0).then_some(args.memory_limit_mib << 20),
+            test_database_url: args.test_database_url.clone(),
+            lint: !args.no_lint,
+            probe: !args.no_probe,
+        },
+        verify: !args.no_qa,
     };
     let target = Target {
         dir: &args.dir,
@@ -228,7 +224,9 @@ fn absolute(path: &Path) -> anyhow::Result<std::path::PathBuf> {
 fn print_summary(report: &NewReport) {
     println!("{} → {}", report.service, report.dir);
     match &report.qa {
-        None => println!("QA skipped (--no-qa): the files are written but not verified"),
+        None => {
+            println!("QA skipped (--no-qa): the files and Cargo.lock are written but not verified")
+        }
         Some(qa) => {
             for phase in &qa.phases {
                 println!(
