@@ -2,7 +2,7 @@
 //! plain-English requirement — and the one [`Input::derive`] that every caller (CLI and API)
 //! goes through.
 
-use crate::{analyzer, openapi, parse, Derived, Format, SpecErrors};
+use crate::{analyzer, openapi, Derived, Format, SpecErrors};
 
 /// Which kind of input a spec came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -76,7 +76,7 @@ impl Input {
     /// Derives the validated spec and everything assumed on the way.
     pub fn derive(&self) -> Result<Derived, DeriveError> {
         match self {
-            Input::Spec { text, format } => parse(text, *format)
+            Input::Spec { text, format } => crate::parse::read(text, *format)
                 .and_then(crate::finish::finish_written)
                 .map_err(DeriveError::Spec),
             Input::OpenApi(text) => openapi::import(text).map_err(DeriveError::OpenApi),

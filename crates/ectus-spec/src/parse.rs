@@ -16,6 +16,14 @@ pub enum Format {
 
 /// Parses, normalises and validates a spec.
 pub fn parse(text: &str, format: Format) -> Result<Spec, SpecErrors> {
+    let spec = read(text, format)?;
+    validate(&spec)?;
+    Ok(spec)
+}
+
+/// Parses and normalises a spec without validating it (the finishing pass does, after it has
+/// made the spec's security explicit).
+pub(crate) fn read(text: &str, format: Format) -> Result<Spec, SpecErrors> {
     let raw: Spec = match format {
         Format::Json => {
             let mut de = serde_json::Deserializer::from_str(text);
@@ -32,9 +40,7 @@ pub fn parse(text: &str, format: Format) -> Result<Spec, SpecErrors> {
             })?
         }
     };
-    let spec = normalize(raw);
-    validate(&spec)?;
-    Ok(spec)
+    Ok(normalize(raw))
 }
 
 /// Reads a spec file; `.json` is JSON, anything else YAML.
