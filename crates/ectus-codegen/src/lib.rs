@@ -12,6 +12,7 @@ pub mod manifest;
 mod openapi;
 mod probe_plan;
 mod samples;
+pub mod schema;
 pub mod versions;
 pub mod view;
 
@@ -37,12 +38,16 @@ pub struct Project {
     pub spec_hash: String,
     /// Non-fatal notes (e.g. rustfmt unavailable).
     pub notes: Vec<String>,
+    /// Every migration of the project with the schema after it (kept in the manifest).
+    pub migrations: Vec<schema::MigrationRecord>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum CodegenError {
     #[error("the spec is invalid:\n{0}")]
     InvalidSpec(ectus_spec::SpecErrors),
+    #[error("the spec change needs destructive schema steps; nothing was written. Pass --allow-destructive to apply them:\n  - {}", .0.join("\n  - "))]
+    Destructive(Vec<String>),
     #[error("template {name} failed to render")]
     Template {
         name: String,
@@ -138,11 +143,6 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
         "docs/runbook.md",
         "runbook.md",
         include_str!("../templates/docs/runbook.md.j2"),
-    ),
-    (
-        "migrations/0001_init.sql",
-        "migration.sql",
-        include_str!("../templates/migration.sql.j2"),
     ),
     (
         "src/main.rs",
@@ -267,8 +267,19 @@ fn wanted(path: &str, view: &view::View) -> bool {
     }
 }
 
-/// Generates the project for `spec` (validated first).
+/// Generates the project for `spec` (validated first), as a new project.
 pub fn generate(spec: &Spec) -> Result<Project, CodegenError> {
+    generate_after(spec, &[], false)
+}
+
+/// Generates the project for `spec` after the migrations a previous generation made (from
+/// its manifest): those stay as they are and, when the schema changed, the next one is added.
+/// Destructive steps fail unless `allow_destructive`.
+pub fn generate_after(
+    spec: &Spec,
+    previous: &[schema::MigrationRecord],
+    allow_destructive: bool,
+) -> Result<Project, CodegenError> {
     ectus_spec::validate(spec)?;
     let view = view::build(spec);
     let env = environment()?;
@@ -301,6 +312,16 @@ pub fn generate(spec: &Spec) -> Result<Project, CodegenError> {
         "openapi.json".to_owned(),
         openapi::document(&view).into_bytes(),
     );
+    let migrations = schema::migrations(
+        &schema::Schema::of(&view),
+        spec.database,
+        previous,
+        allow_destructive,
+    )
+    .map_err(|schema::Destructive(steps)| CodegenError::Destructive(steps))?;
+    for migration in &migrations {
+        files.insert(migration.file.clone(), migration.sql.clone().into_bytes());
+    }
     files.insert("ectus.yaml".to_owned(), spec.to_yaml().into_bytes());
     files.insert(
         PROBE_PLAN_PATH.to_owned(),
@@ -312,6 +333,7 @@ pub fn generate(spec: &Spec) -> Result<Project, CodegenError> {
         files,
         spec_hash: spec.hash(),
         notes,
+        migrations,
     })
 }
 

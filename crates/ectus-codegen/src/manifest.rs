@@ -26,6 +26,10 @@ pub struct Manifest {
     pub spec_hash: String,
     /// Relative path → SHA-256 (hex) of the generated contents.
     pub files: BTreeMap<String, String>,
+    /// Every migration with its SQL and the schema after it, oldest first: the next
+    /// generation adds to them and never edits one.
+    #[serde(default)]
+    pub migrations: Vec<crate::schema::MigrationRecord>,
 }
 
 impl Manifest {
@@ -40,6 +44,7 @@ impl Manifest {
                 .iter()
                 .map(|(path, contents)| (path.clone(), sha256(contents)))
                 .collect(),
+            migrations: project.migrations.clone(),
         }
     }
 

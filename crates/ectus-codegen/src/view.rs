@@ -179,6 +179,10 @@ pub struct ColumnView {
     pub unique: bool,
     pub sql_type: String,
     pub sql_check: Option<String>,
+    /// The default as a SQL literal, for rows that exist when the column is added.
+    pub sql_default: Option<String>,
+    /// The column's previous name (a renamed field).
+    pub renamed_from: Option<String>,
     /// The value used when a create omits the field.
     pub default: Option<DefaultValue>,
     /// `default` is a constant (`unwrap_or`) rather than computed (`unwrap_or_else`).
@@ -344,6 +348,32 @@ fn default_value(field: &ectus_spec::Field) -> Option<DefaultValue> {
     })
 }
 
+/// The default of a field as a SQL literal of its column type, when it is a constant the
+/// database can hold (not `now`, not a UUID on SQLite).
+fn sql_default(field: &ectus_spec::Field, db: Database) -> Option<String> {
+    use serde_json::Value;
+    let quoted = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let pg = db == Database::Postgres;
+    Some(match (field.ty, field.default.as_ref()?) {
+        (FieldType::Integer | FieldType::Float, Value::Number(n)) => n.to_string(),
+        (FieldType::Decimal, Value::Number(n)) => quoted(&n.to_string()),
+        (FieldType::Bool, Value::Bool(b)) => match (pg, b) {
+            (true, true) => "TRUE".into(),
+            (true, false) => "FALSE".into(),
+            (false, true) => "1".into(),
+            (false, false) => "0".into(),
+        },
+        (FieldType::Date | FieldType::Datetime, Value::String(s)) if s == "now" => return None,
+        (FieldType::Datetime, _) => return None,
+        (FieldType::Uuid, Value::String(s)) if pg => quoted(s),
+        (FieldType::Uuid, _) => return None,
+        (FieldType::Json, v) if pg => format!("{}::jsonb", quoted(&v.to_string())),
+        (FieldType::Json, v) => quoted(&v.to_string()),
+        (_, Value::String(s)) => quoted(s),
+        _ => return None,
+    })
+}
+
 fn sql_check(field: &ectus_spec::Field) -> Option<String> {
     let col = &field.name;
     if field.ty == FieldType::Enum {
@@ -374,6 +404,8 @@ fn column(field: &ectus_spec::Field, db: Database) -> ColumnView {
         unique: field.unique,
         sql_type: sql_type(ty, db).to_owned(),
         sql_check: sql_check(field),
+        sql_default: sql_default(field, db),
+        renamed_from: field.renamed_from.clone(),
         default_is_constant: default.as_ref().is_some_and(DefaultValue::is_constant),
         default,
         min_length: field.min_length,
@@ -427,6 +459,8 @@ fn fk_column(rel: &ectus_spec::Relation, db: Database) -> ColumnView {
             "INTEGER".into()
         },
         sql_check: None,
+        sql_default: None,
+        renamed_from: None,
         default: None,
         default_is_constant: false,
         min_length: None,

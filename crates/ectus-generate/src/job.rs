@@ -147,6 +147,7 @@ async fn run(
         Target {
             dir: &dir,
             force: false,
+            allow_destructive: false,
         },
         &run_settings,
         move |event| {

@@ -22,6 +22,8 @@ pub struct Target<'a> {
     pub dir: &'a Path,
     /// Write into a non-empty directory that is not an Ectus-R project.
     pub force: bool,
+    /// Let the next migration drop tables or columns, narrow types and the like.
+    pub allow_destructive: bool,
 }
 
 /// What a run reports while it works.
@@ -96,7 +98,11 @@ pub async fn run(
     mut progress: impl FnMut(Event<'_>),
 ) -> Result<Outcome, GenerateError> {
     let (project, files) = phase_span("render").in_scope(|| -> Result<_, GenerateError> {
-        let project = ectus_codegen::generate(spec)?;
+        // A project generated before keeps its migrations; a changed schema adds the next.
+        let previous = ectus_codegen::Manifest::read(target.dir)
+            .map(|m| m.migrations)
+            .unwrap_or_default();
+        let project = ectus_codegen::generate_after(spec, &previous, target.allow_destructive)?;
         std::fs::create_dir_all(target.dir).map_err(|source| GenerateError::CreateDir {
             path: target.dir.to_owned(),
             source,

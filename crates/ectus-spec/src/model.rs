@@ -185,6 +185,10 @@ pub struct Field {
     pub values: Vec<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// The field's name in the previous version of the spec, when it was renamed: the
+    /// next migration renames the column and keeps its data instead of dropping it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
 }
 
 impl Field {
@@ -202,6 +206,7 @@ impl Field {
             max: None,
             values: Vec::new(),
             description: String::new(),
+            renamed_from: None,
         }
     }
 }

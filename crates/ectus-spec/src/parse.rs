@@ -134,6 +134,7 @@ pub(crate) fn normalize(mut spec: Spec) -> Spec {
         entity.name = pascal(&entity.name);
         for field in &mut entity.fields {
             field.name = snake(&field.name);
+            field.renamed_from = field.renamed_from.as_deref().map(snake);
         }
         for relation in &mut entity.relations {
             relation.target = pascal(&relation.target);

@@ -190,6 +190,10 @@ pub struct NewArgs {
     /// Write into a non-empty directory that is not an Ectus-R project.
     #[arg(long)]
     pub force: bool,
+    /// Regenerating: let the next migration drop tables or columns, narrow types or add
+    /// required columns without a default (refused otherwise, with the steps listed).
+    #[arg(long)]
+    pub allow_destructive: bool,
     /// Build cache shared by every generated project.
     #[arg(
         long,

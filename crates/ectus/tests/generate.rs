@@ -537,3 +537,190 @@ fn schemathesis_finds_no_failure_in_a_generated_service() {
             .join("\n")
     );
 }
+
+/// A spec of the evolution test, version `v` (1, 2 or 3), on `database`.
+fn evolving_spec(v: u32, database: &str) -> String {
+    let note = match v {
+        1 => "      - {name: title, type: string, required: true}\n      - {name: status, type: enum, values: [open, closed], default: open}\n",
+        2 => "      - {name: headline, type: string, required: true, renamed_from: title}\n      - {name: status, type: enum, values: [open, closed, archived], default: open}\n      - {name: body, type: text}\n      - {name: priority, type: integer, required: true, default: 1}\n",
+        _ => "      - {name: headline, type: string, required: true}\n      - {name: status, type: enum, values: [open, closed, archived], default: open}\n      - {name: priority, type: integer, required: true, default: 1}\n",
+    };
+    let tag = if v >= 2 {
+        "  - name: Tag\n    fields:\n      - {name: label, type: string, required: true}\n    relations:\n      - {kind: belongs_to, target: Note}\n"
+    } else {
+        ""
+    };
+    format!("spec_version: 1\nservice: {{name: evolving-{database}}}\ndatabase: {database}\nentities:\n  - name: Note\n    fields:\n{note}{tag}")
+}
+
+/// The generated service's own binary on `database_url`, answering on a free port.
+async fn start_generated(binary: &Path, database_url: &str) -> (common::KillOnDrop, String) {
+    let port = common::free_port();
+    let child = Command::new(binary)
+        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the generated service");
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while reqwest::get(format!("{base}/health")).await.is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the generated service did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    (common::KillOnDrop(child), base)
+}
+
+fn tree(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut all = Vec::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                all.push((path.clone(), std::fs::read(&path).expect("read")));
+            }
+        }
+    }
+    all.sort();
+    all
+}
+
+#[test]
+fn a_changed_spec_adds_a_migration_that_keeps_the_rows_on_sqlite_and_postgresql() {
+    let _serial = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    for backend in [
+        ectus_testkit::TestBackend::Sqlite,
+        ectus_testkit::TestBackend::Postgres,
+    ] {
+        runtime.block_on(evolve(backend));
+    }
+}
+
+async fn evolve(backend: ectus_testkit::TestBackend) {
+    let database = match backend {
+        ectus_testkit::TestBackend::Sqlite => "sqlite",
+        ectus_testkit::TestBackend::Postgres => "postgres",
+    };
+    let db = ectus_testkit::TestDb::new(backend).await;
+    let url = if database == "sqlite" {
+        format!("{}?mode=rwc", db.url)
+    } else {
+        db.url.clone()
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let project = dir.path().join("service");
+    let spec = dir.path().join("spec.yaml");
+    let binary = cache().join("debug").join(format!("evolving-{database}"));
+    let qa = ["--no-lint", "--no-probe"];
+
+    std::fs::write(&spec, evolving_spec(1, database)).expect("v1");
+    let out = ectus_new(&project, &["--spec", spec.to_str().expect("path")], &qa);
+    assert!(
+        out.status.success(),
+        "{database} v1: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let first_migration = std::fs::read(project.join("migrations/0001_init.sql")).expect("0001");
+    let client = reqwest::Client::new();
+    {
+        let (_service, base) = start_generated(&binary, &url).await;
+        for (title, status) in [("first note", "open"), ("second note", "closed")] {
+            let created = client
+                .post(format!("{base}/notes"))
+                .json(&serde_json::json!({"title": title, "status": status}))
+                .send()
+                .await
+                .expect("post");
+            assert_eq!(created.status(), 201, "{database} v1 row");
+        }
+    }
+
+    std::fs::write(&spec, evolving_spec(2, database)).expect("v2");
+    let out = ectus_new(&project, &["--spec", spec.to_str().expect("path")], &qa);
+    assert!(
+        out.status.success(),
+        "{database} v2: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(
+        std::fs::read(project.join("migrations/0001_init.sql")).expect("0001"),
+        first_migration,
+        "{database}: the applied migration is never edited"
+    );
+    let added: Vec<String> = std::fs::read_dir(project.join("migrations"))
+        .expect("migrations")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("0002_"))
+        .collect();
+    assert_eq!(
+        added.len(),
+        1,
+        "{database}: the next numbered migration: {added:?}"
+    );
+    {
+        let (_service, base) = start_generated(&binary, &url).await;
+        let page: serde_json::Value = client
+            .get(format!("{base}/notes?sort=id"))
+            .send()
+            .await
+            .expect("list")
+            .json()
+            .await
+            .expect("json");
+        let items = page["items"].as_array().expect("items");
+        assert_eq!(items.len(), 2, "{database}: the rows survived: {page}");
+        assert_eq!(
+            items[0]["headline"], "first note",
+            "{database}: the renamed column kept its data"
+        );
+        assert_eq!(items[1]["status"], "closed");
+        assert_eq!(
+            items[0]["priority"], 1,
+            "{database}: the new required column was filled in"
+        );
+        assert!(items[0]["body"].is_null());
+        let changed = client
+            .patch(format!("{base}/notes/{}", items[1]["id"]))
+            .json(&serde_json::json!({"status": "archived", "body": "now with a body"}))
+            .send()
+            .await
+            .expect("patch");
+        assert_eq!(
+            changed.status(),
+            200,
+            "{database}: the new enum value and field work"
+        );
+        let tag = client
+            .post(format!("{base}/tags"))
+            .json(&serde_json::json!({"label": "new table", "note_id": items[0]["id"]}))
+            .send()
+            .await
+            .expect("tag");
+        assert_eq!(tag.status(), 201, "{database}: the new table works");
+    }
+
+    // Dropping a field loses data: refused, listed, nothing written.
+    let before = tree(&project);
+    std::fs::write(&spec, evolving_spec(3, database)).expect("v3");
+    let out = ectus_new(&project, &["--spec", spec.to_str().expect("path")], &qa);
+    assert!(
+        !out.status.success(),
+        "{database}: a destructive step needs --allow-destructive"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("notes.body is dropped") && stderr.contains("--allow-destructive"),
+        "{stderr}"
+    );
+    assert_eq!(tree(&project), before, "{database}: nothing was written");
+}

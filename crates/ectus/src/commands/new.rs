@@ -171,6 +171,7 @@ pub async fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
     let target = Target {
         dir: &args.dir,
         force: args.force,
+        allow_destructive: args.allow_destructive,
     };
     let outcome = ectus_generate::run(&derived.spec, target, &settings, |event| match event {
         Event::Written(files) => {
