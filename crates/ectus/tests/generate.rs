@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 mod common;
 
 use common::{Launcher, BIN};
+use opentelemetry_proto::tonic::trace::v1::Span;
 
 /// Builds share one cache and two cores: run them one at a time.
 static BUILDS: Mutex<()> = Mutex::new(());
@@ -133,9 +134,155 @@ fn petstore_openapi_document_is_verified() {
 }
 
 #[test]
-fn spec_with_every_field_type_is_verified() {
+fn spec_with_every_field_type_is_verified_and_its_service_continues_the_callers_trace() {
     let spec = examples().join("inventory.yaml");
     verified("inventory", &["--spec", spec.to_str().expect("path")], 20);
+    let binary = cache().join("debug").join("inventory-api");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(traced_requests(&binary));
+}
+
+/// A request that carries a `traceparent` is exported as a server span of the caller's trace,
+/// with a span per query under it, answered with the span's own `traceparent`, and logged
+/// with the trace id; without an endpoint nothing is exported and the logs still carry it.
+async fn traced_requests(binary: &Path) {
+    const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const CALLER_SPAN: &str = "00f067aa0ba902b7";
+    let dir = tempfile::tempdir().expect("dir");
+    let database = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("db.sqlite").display()
+    );
+    let (endpoint, received) = common::otlp_receiver().await;
+    let log_path = dir.path().join("stdout.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let hashes = "0".repeat(64);
+    let client = reqwest::Client::new();
+    {
+        let (mut service, base) = start_generated_with(
+            binary,
+            &database,
+            &[
+                ("RUST_LOG", "info"),
+                ("API_KEY_HASHES", &hashes),
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+                ("OTEL_BSP_SCHEDULE_DELAY", "50"),
+            ],
+            Stdio::from(log),
+        )
+        .await;
+        let response = client
+            .get(format!("{base}/warehouses?page=1"))
+            .header("traceparent", format!("00-{TRACE}-{CALLER_SPAN}-01"))
+            .send()
+            .await
+            .expect("list");
+        assert_eq!(response.status(), 200);
+        let answered = response
+            .headers()
+            .get("traceparent")
+            .and_then(|v| v.to_str().ok())
+            .expect("the response names its span in a traceparent")
+            .to_owned();
+        let parts: Vec<&str> = answered.split('-').collect();
+        assert_eq!(parts.len(), 4, "{answered}");
+        assert_eq!(parts[1], TRACE, "the caller's trace continues: {answered}");
+        assert_ne!(parts[2], CALLER_SPAN, "the service's span is a new one");
+        let server_span = parts[2].to_owned();
+
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let spans = loop {
+            let spans = received.lock().expect("lock").clone();
+            let queries = spans
+                .iter()
+                .filter(|s| common::hex(&s.parent_span_id) == server_span)
+                .count();
+            let served = spans.iter().any(|s| common::hex(&s.span_id) == server_span);
+            if (served && queries >= 2) || Instant::now() > deadline {
+                break spans;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let request = spans
+            .iter()
+            .find(|s| common::hex(&s.span_id) == server_span)
+            .unwrap_or_else(|| panic!("the server span was exported: {spans:#?}"));
+        assert_eq!(common::hex(&request.trace_id), TRACE);
+        assert_eq!(common::hex(&request.parent_span_id), CALLER_SPAN);
+        assert_eq!(request.name, "GET /warehouses", "named after the route");
+        assert_eq!(request.kind, 2, "SPAN_KIND_SERVER");
+        let attribute = |span: &Span, key: &str| {
+            span.attributes
+                .iter()
+                .find(|a| a.key == key)
+                .and_then(|a| a.value.as_ref())
+                .map(|v| format!("{:?}", v.value))
+        };
+        assert!(
+            attribute(request, "http.response.status_code").is_some_and(|v| v.contains("200")),
+            "{request:#?}"
+        );
+        let queries: Vec<&Span> = spans
+            .iter()
+            .filter(|s| common::hex(&s.parent_span_id) == server_span)
+            .collect();
+        assert_eq!(
+            queries.len(),
+            2,
+            "a span per query (count, page): {queries:#?}"
+        );
+        for query in &queries {
+            assert_eq!(query.name, "SELECT warehouses");
+            assert_eq!(query.kind, 3, "SPAN_KIND_CLIENT");
+            assert!(attribute(query, "db.system.name").is_some_and(|v| v.contains("sqlite")));
+        }
+        service.0.kill().expect("stop");
+        let _ = service.0.wait();
+    }
+    let lines = std::fs::read_to_string(&log_path).expect("log");
+    let line = lines
+        .lines()
+        .find(|l| l.contains("\"path\":\"/warehouses\""))
+        .unwrap_or_else(|| panic!("a request log line: {lines}"));
+    assert!(
+        line.contains(TRACE),
+        "the log line carries the trace id: {line}"
+    );
+
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let (_service, base) = start_generated_with(
+        binary,
+        &database,
+        &[("RUST_LOG", "info"), ("API_KEY_HASHES", &hashes)],
+        Stdio::from(log),
+    )
+    .await;
+    let response = client
+        .get(format!("{base}/warehouses"))
+        .header("traceparent", format!("00-{TRACE}-{CALLER_SPAN}-01"))
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers().get("traceparent").is_none(),
+        "no exporter, no span of its own"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let lines = std::fs::read_to_string(&log_path).expect("log");
+        if lines
+            .lines()
+            .any(|l| l.contains("\"path\":\"/warehouses\"") && l.contains(TRACE))
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "without an exporter the log line still carries the caller's trace id: {lines}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[test]
@@ -555,13 +702,23 @@ fn evolving_spec(v: u32, database: &str) -> String {
 
 /// The generated service's own binary on `database_url`, answering on a free port.
 async fn start_generated(binary: &Path, database_url: &str) -> (common::KillOnDrop, String) {
+    start_generated_with(binary, database_url, &[("RUST_LOG", "warn")], Stdio::null()).await
+}
+
+/// [`start_generated`] with more environment variables and its standard output sent to `stdout`.
+async fn start_generated_with(
+    binary: &Path,
+    database_url: &str,
+    env: &[(&str, &str)],
+    stdout: Stdio,
+) -> (common::KillOnDrop, String) {
     let port = common::free_port();
     let child = Command::new(binary)
         .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
         .env("DATABASE_URL", database_url)
-        .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(stdout)
         .stderr(Stdio::null())
         .spawn()
         .expect("start the generated service");
