@@ -714,7 +714,77 @@ async fn large_responses_are_compressed_on_request(backend: TestBackend) {
     assert_eq!(response.headers()["content-encoding"], "gzip");
 }
 
+async fn a_requirement_generation_carries_its_coverage_and_strict_refuses_gaps(
+    backend: TestBackend,
+) {
+    const CLINIC: &str = "A clinic API. Patients have a name. A visit records which patient saw which doctor and a diagnosis. It must be reliable.";
+    let app = TestApp::spawn(backend).await;
+    let t = app.tenant("t").await;
+    let project = app.create_project(&t.member, "clinic").await;
+    let path = format!(
+        "/api/v1/projects/{}/generations",
+        project["id"].as_str().expect("id")
+    );
+    let refused = app
+        .post(
+            &path,
+            &t.member,
+            &serde_json::json!({"prompt": CLINIC, "qa": false, "strict": true}),
+        )
+        .await;
+    let body = expect_problem(refused, 422).await;
+    assert_eq!(body["errors"][0]["field"], "prompt[36..99]", "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("A visit records which patient")),
+        "{body}"
+    );
+    let listed = app.get_json(&path, &t.member).await;
+    assert_eq!(
+        listed.as_array().map(Vec::len),
+        Some(0),
+        "nothing queued"
+    );
+
+    let accepted = app
+        .post(
+            &path,
+            &t.member,
+            &serde_json::json!({"prompt": CLINIC, "qa": false}),
+        )
+        .await;
+    assert_eq!(accepted.status(), 202);
+    let generation: serde_json::Value = accepted.json().await.expect("json");
+    let coverage = &generation["coverage"];
+    assert!(
+        coverage["not_understood"][0]["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("A visit records")),
+        "{generation:#}"
+    );
+    assert_eq!(coverage["ignored"][0]["text"], "It must be reliable.");
+    let read = app
+        .get_json(
+            &format!("{path}/{}", generation["id"].as_str().expect("id")),
+            &t.member,
+        )
+        .await;
+    assert_eq!(&read["coverage"], coverage, "stored and read back");
+
+    let spec = app
+        .post(
+            &path,
+            &t.member,
+            &serde_json::json!({"spec": {"spec_version": 1, "service": {"name": "x"}, "entities": [{"name": "Thing", "fields": [{"name": "a", "type": "string"}]}]}, "qa": false}),
+        )
+        .await;
+    let spec: serde_json::Value = spec.json().await.expect("json");
+    assert!(spec["coverage"].is_null(), "no coverage for a spec file");
+}
+
 backend_tests!(
+    a_requirement_generation_carries_its_coverage_and_strict_refuses_gaps,
     every_api_route_rejects_missing_malformed_revoked_and_expired_keys,
     tenant_b_cannot_see_or_change_anything_of_tenant_a,
     invalid_requests_get_problems_naming_what_to_fix,

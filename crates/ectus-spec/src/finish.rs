@@ -79,14 +79,22 @@ pub(crate) fn finish(
     add_inverse_has_many(&mut spec.entities);
     assumptions.extend(settle_security(&mut spec, writes));
     validate(&spec)?;
-    Ok(Derived { spec, assumptions })
+    Ok(Derived {
+        spec,
+        assumptions,
+        coverage: Default::default(),
+    })
 }
 
 /// The last steps for a spec written by hand: its security made explicit, validation.
 pub(crate) fn finish_written(mut spec: Spec) -> Result<Derived, SpecErrors> {
     let assumptions = settle_security(&mut spec, Writes::AlwaysProtected);
     validate(&spec)?;
-    Ok(Derived { spec, assumptions })
+    Ok(Derived {
+        spec,
+        assumptions,
+        coverage: Default::default(),
+    })
 }
 
 fn note(subject: impl Into<String>, message: impl Into<String>) -> Assumption {

@@ -8,6 +8,7 @@
 //! what is allowed.
 
 pub mod analyzer;
+pub mod coverage;
 mod finish;
 mod input;
 mod model;
@@ -46,4 +47,6 @@ impl std::fmt::Display for Assumption {
 pub struct Derived {
     pub spec: Spec,
     pub assumptions: Vec<Assumption>,
+    /// What each passage of a plain-English requirement contributed (empty for other inputs).
+    pub coverage: coverage::Coverage,
 }

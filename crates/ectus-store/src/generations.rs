@@ -45,6 +45,8 @@ pub struct Generation {
     pub spec_hash: String,
     /// What the analyzer or importer assumed (a JSON array).
     pub assumptions: serde_json::Value,
+    /// A requirement's account: what each passage contributed and what was not understood.
+    pub coverage: Option<serde_json::Value>,
     pub status: GenerationStatus,
     /// Whether QA runs, or only files are generated.
     pub qa: bool,
@@ -66,6 +68,7 @@ struct GenerationRow {
     spec: String,
     spec_hash: String,
     assumptions: String,
+    coverage: Option<String>,
     status: String,
     qa: i64,
     qa_report: Option<String>,
@@ -86,6 +89,11 @@ impl GenerationRow {
             })?,
             spec: json(&self.spec, "spec")?,
             assumptions: json(&self.assumptions, "assumptions")?,
+            coverage: self
+                .coverage
+                .as_deref()
+                .map(|c| json(c, "coverage"))
+                .transpose()?,
             qa_report: self
                 .qa_report
                 .as_deref()
@@ -125,13 +133,14 @@ pub struct NewGeneration<'a> {
     pub spec: &'a serde_json::Value,
     pub spec_hash: &'a str,
     pub assumptions: &'a serde_json::Value,
+    pub coverage: Option<&'a serde_json::Value>,
     pub qa: bool,
 }
 
 /// The generation's own columns, with status and error completed from its job: a job that
 /// ended as failed or cancelled before the handler recorded an outcome decides them.
 const SELECT: &str = "SELECT g.id, g.tenant_id, g.project_id, g.job_id, g.input_kind, g.input, g.spec, \
-    g.spec_hash, g.assumptions, \
+    g.spec_hash, g.assumptions, g.coverage, \
     CASE WHEN g.status IN ('queued', 'running') AND j.state IN ('failed', 'cancelled') THEN j.state \
          ELSE g.status END AS status, \
     g.qa, g.qa_report, \
@@ -170,8 +179,8 @@ impl Store {
         let job_id = crate::jobs::insert_job(&mut *tx, tenant_id, &job, trace_parent).await?;
         sqlx::query(
             "INSERT INTO generations (id, tenant_id, project_id, job_id, input_kind, input, spec, spec_hash, \
-             assumptions, status, qa, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'queued', $10, $11, $11)",
+             assumptions, coverage, status, qa, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $11, $12, $12)",
         )
         .bind(&id)
         .bind(tenant_id)
@@ -182,6 +191,7 @@ impl Store {
         .bind(new.spec.to_string())
         .bind(new.spec_hash)
         .bind(new.assumptions.to_string())
+        .bind(new.coverage.map(|c| c.to_string()))
         .bind(i64::from(new.qa))
         .bind(now)
         .execute(&mut *tx)

@@ -311,12 +311,14 @@ async fn a_generation_follows_its_job_and_refuses_writes_without_the_lease(backe
     let t = store.create_tenant("t").await.expect("tenant");
     let p = store.create_project(&t.id, "p", "").await.expect("project");
     let (spec, assumptions) = (serde_json::json!({}), serde_json::json!([]));
+    let coverage = serde_json::json!({"not_understood": [{"text": "Boats float.", "reason": "r"}]});
     let new = NewGeneration {
         input_kind: ectus_spec::InputKind::Spec,
         input: "{}",
         spec: &spec,
         spec_hash: "h",
         assumptions: &assumptions,
+        coverage: Some(&coverage),
         qa: false,
     };
     let job_for = |id: &str| NewJob {
@@ -335,6 +337,11 @@ async fn a_generation_follows_its_job_and_refuses_writes_without_the_lease(backe
         .await
         .expect("create");
     assert_eq!(generation.job_id.as_deref(), Some(job.id.as_str()));
+    assert_eq!(
+        generation.coverage.as_ref(),
+        Some(&coverage),
+        "the coverage is kept"
+    );
     assert_eq!(
         job.trace_parent.as_deref(),
         Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")

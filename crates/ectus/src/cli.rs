@@ -170,9 +170,12 @@ pub struct InputArgs {
     /// An OpenAPI 3.0 or 3.1 document (YAML or JSON).
     #[arg(long, value_name = "FILE")]
     pub openapi: Option<PathBuf>,
-    /// A plain-English requirement.
+    /// A plain-English requirement (`-` reads it from standard input).
     #[arg(long, value_name = "TEXT")]
     pub prompt: Option<String>,
+    /// A plain-English requirement in a file (Markdown or text).
+    #[arg(long, value_name = "FILE")]
+    pub prompt_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -217,23 +220,32 @@ pub struct NewArgs {
     /// Skip the probe (starting the built service and attacking it) in QA.
     #[arg(long)]
     pub no_probe: bool,
+    /// Stop before writing anything when part of the requirement is not understood.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("source").required(true).args(["file", "openapi", "prompt", "schema"])))]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["file", "openapi", "prompt", "prompt_file", "schema"])))]
 pub struct SpecArgs {
     /// A spec file to validate and print normalised.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["openapi", "prompt", "schema"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["openapi", "prompt", "prompt_file", "schema"])]
     pub file: Option<PathBuf>,
     /// An OpenAPI 3.0 or 3.1 document.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["prompt", "schema"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["prompt", "prompt_file", "schema"])]
     pub openapi: Option<PathBuf>,
-    /// A plain-English requirement.
-    #[arg(long, value_name = "TEXT", conflicts_with = "schema")]
+    /// A plain-English requirement (`-` reads it from standard input).
+    #[arg(long, value_name = "TEXT", conflicts_with_all = ["prompt_file", "schema"])]
     pub prompt: Option<String>,
+    /// A plain-English requirement in a file (Markdown or text).
+    #[arg(long, value_name = "FILE", conflicts_with = "schema")]
+    pub prompt_file: Option<PathBuf>,
     /// Print the JSON Schema of spec files.
     #[arg(long)]
     pub schema: bool,
+    /// Exit with an error when part of the requirement is not understood.
+    #[arg(long)]
+    pub strict: bool,
     /// Print JSON ({"spec": …, "assumptions": […]}) instead of YAML.
     #[arg(long)]
     pub json: bool,

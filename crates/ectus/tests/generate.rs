@@ -380,6 +380,85 @@ fn unusable_input_is_refused_and_nothing_is_written() {
 }
 
 #[test]
+fn a_partly_understood_requirement_lists_what_was_not_understood_and_strict_writes_nothing() {
+    const CLINIC: &str = "A clinic API. Patients have a name. Doctors have a name. A visit records which patient saw which doctor, the visit date and a diagnosis. It must be reliable and well documented.";
+    const LOST: &str = "A visit records which patient saw which doctor";
+    let dir = tempfile::tempdir().expect("dir");
+    let requirement = dir.path().join("clinic.md");
+    std::fs::write(&requirement, CLINIC).expect("write");
+
+    // --strict: refused, the passage named with its place, nothing written.
+    let target = dir.path().join("strict");
+    let out = ectus_new(
+        &target,
+        &["--prompt-file", requirement.to_str().expect("path")],
+        &["--no-qa", "--strict"],
+    );
+    assert!(!out.status.success(), "--strict refuses");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(LOST), "{stderr}");
+    assert!(stderr.contains("NOT UNDERSTOOD (bytes 57.."), "{stderr}");
+    assert!(!target.exists(), "nothing written");
+
+    // Without it: the service for what was understood, and the report says what is missing.
+    let target = dir.path().join("lenient");
+    let out = ectus_new(
+        &target,
+        &["--prompt-file", requirement.to_str().expect("path")],
+        &["--no-qa"],
+    );
+    assert!(out.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report");
+    let coverage = &report["coverage"];
+    let missing = coverage["not_understood"]
+        .as_array()
+        .expect("not understood");
+    assert_eq!(missing.len(), 1, "{coverage:#}");
+    assert!(missing[0]["text"]
+        .as_str()
+        .is_some_and(|t| t.starts_with(LOST)));
+    let span = &missing[0]["span"];
+    let (start, end) = (
+        span["start"].as_u64().expect("start") as usize,
+        span["end"].as_u64().expect("end") as usize,
+    );
+    assert!(
+        CLINIC[start..end].starts_with(LOST),
+        "the span points at the passage"
+    );
+    assert_eq!(
+        coverage["ignored"][0]["text"], "It must be reliable and well documented.",
+        "noise is listed as ignored"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("NOT UNDERSTOOD"));
+
+    // `ectus spec --prompt -` reads standard input and lists the same passage.
+    let mut child = Command::new(BIN)
+        .args(["spec", "--prompt", "-", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(CLINIC.as_bytes()).expect("write stdin");
+    }
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success());
+    let derived: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(derived["coverage"]["not_understood"][0]["text"]
+        .as_str()
+        .is_some_and(|t| t.starts_with(LOST)));
+    let strict = Command::new(BIN)
+        .args(["spec", "--strict", "--prompt", CLINIC])
+        .output()
+        .expect("spec --strict");
+    assert!(!strict.status.success(), "spec --strict fails too");
+}
+
+#[test]
 fn a_broken_build_fails_qa_with_compiler_errors_and_a_hang_is_a_timeout() {
     let _serial = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().expect("dir");

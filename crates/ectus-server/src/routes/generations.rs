@@ -29,6 +29,9 @@ pub struct GenerateRequest {
     pub prompt: Option<String>,
     /// Build and test the generated project (default true).
     pub qa: Option<bool>,
+    /// Refuse (422) a requirement with any passage the analyzer could not place, instead of
+    /// generating what was understood (default false).
+    pub strict: Option<bool>,
 }
 
 /// The downloadable project.
@@ -56,6 +59,10 @@ pub struct GenerationView {
     pub spec_hash: String,
     /// What the analyzer or importer assumed, and what it could not honour.
     pub assumptions: serde_json::Value,
+    /// For a requirement: each passage with what it contributed (`understood`), passages read
+    /// as saying nothing about the data (`ignored`), and what the spec does not reflect
+    /// (`not_understood`).
+    pub coverage: Option<serde_json::Value>,
     pub qa: bool,
     /// Phases with durations, test counts and failing names, compiler errors by code.
     pub qa_report: Option<serde_json::Value>,
@@ -78,6 +85,7 @@ impl From<Generation> for GenerationView {
             }),
             spec: g.spec,
             assumptions: g.assumptions,
+            coverage: g.coverage,
             qa_report: g.qa_report,
             qa: g.qa,
             created_at: g.created_at.to_rfc3339(),
@@ -133,6 +141,23 @@ fn derive_problem(error: DeriveError) -> ApiError {
     }
 }
 
+/// `strict`: every passage of the requirement the analyzer could not place, as field errors.
+fn not_understood_problem(coverage: &ectus_spec::coverage::Coverage) -> ApiError {
+    ApiError::validation(
+        coverage
+            .not_understood
+            .iter()
+            .map(|p| FieldError {
+                field: match p.span {
+                    Some(span) => format!("prompt[{}..{}]", span.start, span.end),
+                    None => "prompt".into(),
+                },
+                message: format!("not understood: \"{}\" ({})", p.text, p.reason),
+            })
+            .collect(),
+    )
+}
+
 fn project_not_found(err: StoreError) -> ApiError {
     match err {
         StoreError::NotFound(_) => ApiError::not_found(Resource::Project.as_str()),
@@ -169,6 +194,15 @@ pub async fn create(
     let spec = serde_json::to_value(&derived.spec).map_err(|e| ApiError::internal(&e))?;
     let assumptions =
         serde_json::to_value(&derived.assumptions).map_err(|e| ApiError::internal(&e))?;
+    if body.strict.unwrap_or(false) && !derived.coverage.complete() {
+        return Err(not_understood_problem(&derived.coverage));
+    }
+    let coverage = match input.kind() {
+        InputKind::Prompt => {
+            Some(serde_json::to_value(&derived.coverage).map_err(|e| ApiError::internal(&e))?)
+        }
+        _ => None,
+    };
     let (generation, _job) = state
         .store
         .create_generation(
@@ -180,6 +214,7 @@ pub async fn create(
                 spec: &spec,
                 spec_hash: &derived.spec.hash(),
                 assumptions: &assumptions,
+                coverage: coverage.as_ref(),
                 qa: body.qa.unwrap_or(true),
             },
             |generation_id| {

@@ -6,8 +6,8 @@
 //! deterministic (no network, no model, no randomness; only ordered collections):
 //!
 //! The stages live in their own modules: [`text`] (1), [`statements`] (2), [`model`] with
-//! [`items`] and [`types`] (3), [`service`] and the shared [`crate::finish`] pass (4); the word
-//! lists are in [`words`].
+//! [`items`] and [`types`] (3), [`service`] and the shared [`crate::finish`] pass (4), the
+//! [`accounting`] of every sentence (5); the word lists are in [`words`].
 //!
 //! 1. **Sentences and clauses.** The text is split into sentences (`.`, `!`, `?`, bullets,
 //!    blank lines) and clauses (`;`); each clause is tokenised into lower-case words, commas,
@@ -24,9 +24,13 @@
 //! 4. **Defaults.** Entities without fields, the database, authentication and the service name
 //!    get defaults; reserved names are renamed; inverse has_many relations are added. Every
 //!    choice is recorded as an [`Assumption`] and the spec is checked with [`validate`].
+//! 5. **Accounting.** Every sentence is listed in the [`crate::coverage::Coverage`] with what it
+//!    contributed, as ignored (it says nothing about the data), or as not understood, with its
+//!    byte span in the text as given.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
+use crate::coverage::Contribution;
 use crate::finish::unreserved;
 use crate::naming::{
     kebab, pascal, plural, singular, snake, GENERATED_COLUMNS, RESERVED_TYPE_NAMES, RUST_KEYWORDS,
@@ -37,6 +41,7 @@ use crate::{
     ListOptions, OnDelete, Operation, Relation, RelationKind, Service, Spec, SPEC_VERSION,
 };
 
+mod accounting;
 mod items;
 mod model;
 mod service;
@@ -45,6 +50,7 @@ mod text;
 mod types;
 mod words;
 
+use accounting::*;
 use items::*;
 use model::*;
 use service::*;
@@ -81,7 +87,15 @@ pub fn analyze(text: &str) -> Result<Derived, AnalyzeError> {
     if sentences.is_empty() {
         return Err(error_with_example("The requirement is empty."));
     }
-    let statements = statements_of(&sentences);
+    let per_sentence: Vec<Vec<Statement>> = sentences
+        .iter()
+        .map(|s| statements_of(std::slice::from_ref(s)))
+        .collect();
+    let statements: Vec<(usize, Statement)> = per_sentence
+        .iter()
+        .enumerate()
+        .flat_map(|(i, list)| list.iter().cloned().map(move |s| (i, s)))
+        .collect();
     let mut model = Model::default();
     model.collect_entities(&statements);
     if model.entities.is_empty() {
@@ -97,6 +111,7 @@ pub fn analyze(text: &str) -> Result<Derived, AnalyzeError> {
     let database = database_of(&all_words, &mut notes);
     let auth = auth_of(&sentences, &mut notes);
     notes.append(&mut model.notes);
+    let coverage = account(text, &sentences, &per_sentence, &model.contributed);
     let spec = Spec {
         spec_version: SPEC_VERSION,
         service: Service {
@@ -107,9 +122,11 @@ pub fn analyze(text: &str) -> Result<Derived, AnalyzeError> {
         auth,
         entities: model.entities,
     };
-    crate::finish::finish(spec, notes, crate::finish::Writes::AlwaysProtected).map_err(|errors| AnalyzeError {
+    let mut derived = crate::finish::finish(spec, notes, crate::finish::Writes::AlwaysProtected).map_err(|errors| AnalyzeError {
         message: format!(
             "The requirement was read, but the derived spec is not valid:\n{errors}\nRephrase the requirement; Try: \"{EXAMPLE_PROMPT}\""
         ),
-    })
+    })?;
+    derived.coverage = coverage;
+    Ok(derived)
 }

@@ -10,6 +10,10 @@ pub(super) struct Model {
     pub(super) notes: Vec<Assumption>,
     pub(super) context: Option<usize>,
     pub(super) fields_from_text: bool,
+    /// The sentence whose statements are being read.
+    pub(super) sentence: usize,
+    /// What each sentence contributed, by sentence index.
+    pub(super) contributed: BTreeMap<usize, Vec<Contribution>>,
 }
 
 pub(super) enum Reference {
@@ -41,6 +45,14 @@ pub(super) fn note(subject: impl Into<String>, message: impl Into<String>) -> As
 }
 
 impl Model {
+    /// Records what the current sentence gave the spec.
+    pub(super) fn contribute(&mut self, contribution: Contribution) {
+        let list = self.contributed.entry(self.sentence).or_default();
+        if !list.contains(&contribution) {
+            list.push(contribution);
+        }
+    }
+
     pub(super) fn find(&self, words: &[String]) -> Option<usize> {
         if words.is_empty() {
             return None;
@@ -86,6 +98,9 @@ impl Model {
             ));
         }
         self.keys.push(key);
+        self.contribute(Contribution::Entity {
+            entity: name.clone(),
+        });
         self.entities.push(Entity {
             name,
             description: String::new(),
@@ -116,8 +131,9 @@ impl Model {
     }
 
     /// Pass one: every entity the statements name, in the order they are first mentioned.
-    pub(super) fn collect_entities(&mut self, statements: &[Statement]) {
-        for statement in statements {
+    pub(super) fn collect_entities(&mut self, statements: &[(usize, Statement)]) {
+        for (sentence, statement) in statements {
+            self.sentence = *sentence;
             match statement {
                 Statement::Fields { subject, items } => {
                     self.ensure(subject);
@@ -144,8 +160,9 @@ impl Model {
     }
 
     /// Pass two: fields, relations and enum values, now that the entities are known.
-    pub(super) fn apply(&mut self, statements: &[Statement]) {
-        for statement in statements {
+    pub(super) fn apply(&mut self, statements: &[(usize, Statement)]) {
+        for (sentence, statement) in statements {
+            self.sentence = *sentence;
             match statement {
                 Statement::Fields { subject, items } => {
                     if let Some(e) = self.find(subject) {
@@ -179,6 +196,8 @@ impl Model {
         let owner = owner.as_ref().and_then(|o| self.find(&o.words));
         for (noun, items) in nouns {
             let Some(e) = self.find(noun) else { continue };
+            let entity = self.entities[e].name.clone();
+            self.contribute(Contribution::Entity { entity });
             if !items.is_empty() {
                 self.context = Some(e);
             }
@@ -302,6 +321,10 @@ impl Model {
         self.fields_from_text = true;
         if self.entities[e].fields.len() < MAX_FIELDS {
             self.entities[e].fields.push(field);
+            self.contribute(Contribution::Field {
+                entity,
+                field: name,
+            });
             return;
         }
         let cap = note(
@@ -388,6 +411,10 @@ impl Model {
         relation.name = name;
         relation.required = required && from != to;
         let stem = relation.stem();
+        self.contribute(Contribution::Relation {
+            entity: entity.clone(),
+            target: target.clone(),
+        });
         let exists = self.entities[from]
             .relations
             .iter()
@@ -430,6 +457,10 @@ impl Model {
             return;
         }
         let entity = self.entities[e].name.clone();
+        self.contribute(Contribution::EnumValues {
+            entity: entity.clone(),
+            field: name.clone(),
+        });
         self.notes.push(note(
             format!("{entity}.{name}"),
             format!("defaults to \"{}\", the first value", values[0]),

@@ -4,43 +4,58 @@
 
 use std::path::Path;
 
+use std::io::Read as _;
+
 use anyhow::Context as _;
+use ectus_spec::coverage::Coverage;
 use ectus_spec::{DeriveError, Derived, Format, Input};
 
+/// Where the command line says the input is: one of these is set.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Source<'a> {
+    pub spec: Option<&'a Path>,
+    pub openapi: Option<&'a Path>,
+    /// The requirement itself, or `-` for standard input.
+    pub prompt: Option<&'a str>,
+    pub prompt_file: Option<&'a Path>,
+}
+
 /// The one input given on the command line.
-pub fn input(
-    spec: Option<&Path>,
-    openapi: Option<&Path>,
-    prompt: Option<&str>,
-) -> anyhow::Result<Input> {
+pub fn input(source: Source<'_>) -> anyhow::Result<Input> {
     let read = |path: &Path, what: &str| {
         std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the {what} {}", path.display()))
     };
-    match (spec, openapi, prompt) {
-        (Some(path), None, None) => Ok(Input::Spec {
+    match (source.spec, source.openapi, source.prompt, source.prompt_file) {
+        (Some(path), None, None, None) => Ok(Input::Spec {
             text: read(path, "spec file")?,
             format: match path.extension().and_then(|e| e.to_str()) {
                 Some("json") => Format::Json,
                 _ => Format::Yaml,
             },
         }),
-        (None, Some(path), None) => Ok(Input::OpenApi(read(path, "OpenAPI document")?)),
-        (None, None, Some(text)) => Ok(Input::Prompt(text.to_owned())),
-        _ => anyhow::bail!("give one of --spec FILE, --openapi FILE or --prompt TEXT"),
+        (None, Some(path), None, None) => Ok(Input::OpenApi(read(path, "OpenAPI document")?)),
+        (None, None, Some("-"), None) => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("cannot read the requirement from standard input")?;
+            Ok(Input::Prompt(text))
+        }
+        (None, None, Some(text), None) => Ok(Input::Prompt(text.to_owned())),
+        (None, None, None, Some(path)) => Ok(Input::Prompt(read(path, "requirement file")?)),
+        _ => anyhow::bail!(
+            "give one of --spec FILE, --openapi FILE, --prompt TEXT (- for standard input) or --prompt-file FILE"
+        ),
     }
 }
 
 /// Derives the spec of the command line's input, naming the file when it is the problem.
-pub fn derive(
-    spec: Option<&Path>,
-    openapi: Option<&Path>,
-    prompt: Option<&str>,
-) -> anyhow::Result<(Input, Derived)> {
-    let input = input(spec, openapi, prompt)?;
+pub fn derive(source: Source<'_>) -> anyhow::Result<(Input, Derived)> {
+    let input = input(source)?;
     let derived = input
         .derive()
-        .map_err(|error| match (&error, spec, openapi) {
+        .map_err(|error| match (&error, source.spec, source.openapi) {
             (DeriveError::Spec(errors), Some(path), _) => {
                 anyhow::anyhow!("{} is not a valid spec:\n{errors}", path.display())
             }
@@ -50,6 +65,33 @@ pub fn derive(
             _ => anyhow::Error::new(error),
         })?;
     Ok((input, derived))
+}
+
+/// The passages of a requirement the spec does not reflect, one line each, for stderr.
+pub fn not_understood_lines(coverage: &Coverage) -> Vec<String> {
+    coverage
+        .not_understood
+        .iter()
+        .map(|p| match p.span {
+            Some(span) => format!(
+                "  NOT UNDERSTOOD (bytes {}..{}): \"{}\" — {}",
+                span.start, span.end, p.text, p.reason
+            ),
+            None => format!("  NOT UNDERSTOOD: \"{}\" — {}", p.text, p.reason),
+        })
+        .collect()
+}
+
+/// The error of `--strict` when part of the requirement is not understood.
+pub fn strict_refusal(coverage: &Coverage) -> anyhow::Error {
+    anyhow::anyhow!(
+        "--strict: {} of the requirement not understood, nothing written:\n{}\nRephrase them (e.g. \"Visits have a date and a diagnosis, and each visit belongs to a patient.\") or drop --strict to generate what was understood",
+        match coverage.not_understood.len() {
+            1 => "1 passage is".to_owned(),
+            n => format!("{n} passages are"),
+        },
+        not_understood_lines(coverage).join("\n")
+    )
 }
 
 /// The spec as YAML with the assumptions as comments on top, ready to edit and reuse.
@@ -62,6 +104,26 @@ pub fn commented_yaml(derived: &Derived) -> String {
         for assumption in &derived.assumptions {
             out.push_str(&format!("# - {assumption}\n"));
         }
+    }
+    let not_understood = &derived.coverage.not_understood;
+    if !not_understood.is_empty() {
+        out.push_str(
+            "# NOT UNDERSTOOD — this spec does not reflect these passages of the requirement:\n",
+        );
+        for passage in not_understood {
+            out.push_str(&format!(
+                "# - \"{}\" ({})\n",
+                passage.text.replace('\n', " "),
+                passage.reason
+            ));
+        }
+    }
+    for passage in &derived.coverage.ignored {
+        out.push_str(&format!(
+            "# ignored: \"{}\" ({})\n",
+            passage.text.replace('\n', " "),
+            passage.reason
+        ));
     }
     out.push_str(&derived.spec.to_yaml());
     out

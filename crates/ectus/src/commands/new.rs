@@ -12,7 +12,7 @@ use ectus_spec::InputKind;
 use serde::Serialize;
 
 use crate::cli::NewArgs;
-use crate::commands::derive::derive;
+use crate::commands::derive::{derive, not_understood_lines, strict_refusal, Source};
 
 /// The machine-readable outcome of `ectus new --json`.
 #[derive(Debug, Serialize)]
@@ -22,6 +22,9 @@ pub struct NewReport {
     pub service: String,
     pub spec_hash: String,
     pub assumptions: Vec<ectus_spec::Assumption>,
+    /// For a requirement: what each passage contributed and what was not understood.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<ectus_spec::coverage::Coverage>,
     pub files: ectus_codegen::WriteReport,
     pub notes: Vec<String>,
     pub qa: Option<QaReport>,
@@ -135,11 +138,15 @@ pub async fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
             args.phase_timeout
         )
     })?;
-    let (input, derived) = derive(
-        args.input.spec.as_deref(),
-        args.input.openapi.as_deref(),
-        args.input.prompt.as_deref(),
-    )?;
+    let (input, derived) = derive(Source {
+        spec: args.input.spec.as_deref(),
+        openapi: args.input.openapi.as_deref(),
+        prompt: args.input.prompt.as_deref(),
+        prompt_file: args.input.prompt_file.as_deref(),
+    })?;
+    if args.strict && !derived.coverage.complete() {
+        return Err(strict_refusal(&derived.coverage));
+    }
     let progress = Progress::new(args.json);
     progress.line(&format!(
         "spec from {}: service {} with {} entit{} ({}, auth {})",
@@ -156,6 +163,9 @@ pub async fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
     ));
     for assumption in &derived.assumptions {
         progress.line(&format!("  assumed: {assumption}"));
+    }
+    for line in not_understood_lines(&derived.coverage) {
+        progress.line(&line);
     }
     let settings = Settings {
         qa: QaOptions {
@@ -196,6 +206,7 @@ pub async fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
         service: derived.spec.service.name.clone(),
         spec_hash: outcome.spec_hash,
         assumptions: derived.assumptions,
+        coverage: (input.kind() == InputKind::Prompt).then_some(derived.coverage),
         files: outcome.files,
         notes: outcome.notes,
         verdict: outcome.status,
@@ -278,6 +289,16 @@ fn print_summary(report: &NewReport) {
                 },
                 qa.total_ms as f64 / 1000.0
             );
+        }
+    }
+    if let Some(coverage) = report.coverage.as_ref().filter(|c| !c.complete()) {
+        println!(
+            "NOT UNDERSTOOD: the service does not do what these {} passage{} of the requirement ask (rephrase them, or use --strict to stop on them):",
+            coverage.not_understood.len(),
+            if coverage.not_understood.len() == 1 { "" } else { "s" }
+        );
+        for line in not_understood_lines(coverage) {
+            println!("{line}");
         }
     }
 }
