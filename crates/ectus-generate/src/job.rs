@@ -179,7 +179,9 @@ async fn run(
     let status = match outcome.status {
         Status::Generated => GenerationStatus::Generated,
         Status::Passed => GenerationStatus::Passed,
-        Status::Failed => GenerationStatus::Failed,
+        // The generation is not verified: stored as failed, the QA report's verdict
+        // (`not_verified`) and its `not_verified` line say why.
+        Status::Failed | Status::NotVerified => GenerationStatus::Failed,
     };
     let report = outcome.qa.as_ref().map(serde_json::to_value).transpose()?;
     let recorded = store

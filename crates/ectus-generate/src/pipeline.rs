@@ -47,6 +47,8 @@ pub enum Status {
     Passed,
     /// QA ran and a phase did not pass.
     Failed,
+    /// QA built the project but could not run its tests (no database server to test against).
+    NotVerified,
 }
 
 impl Status {
@@ -55,6 +57,7 @@ impl Status {
             Status::Generated => "generated",
             Status::Passed => "passed",
             Status::Failed => "failed",
+            Status::NotVerified => "not_verified",
         }
     }
 }
@@ -126,6 +129,7 @@ pub async fn run(
     let status = match &qa {
         None => Status::Generated,
         Some(report) if report.verdict == Verdict::Passed => Status::Passed,
+        Some(report) if report.verdict == Verdict::NotVerified => Status::NotVerified,
         Some(_) => Status::Failed,
     };
     Ok(Outcome {

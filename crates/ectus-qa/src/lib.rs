@@ -7,8 +7,13 @@
 //! the phase is reported as `timed_out`, never left hanging. All projects share one
 //! `CARGO_TARGET_DIR`, so the second project only compiles its own crate.
 //!
+//! A PostgreSQL service with no test database configured gets a throwaway server of its own
+//! ([`postgres`]); without server binaries its tests cannot run and the verdict is
+//! `not_verified`, with the one line saying what to install.
+//!
 //! [`report`] holds the report model and the parsers of cargo's output.
 
+pub mod postgres;
 pub mod probe;
 pub mod report;
 mod sandbox;
@@ -88,6 +93,25 @@ pub async fn run(
 ) -> QaReport {
     let started = Instant::now();
     let mut report = QaReport::default();
+    let mut options = options.clone();
+    let needs_server = options.test_database_url.is_none()
+        && probe::plan_database(dir).as_deref() == Some("postgres");
+    // Kept until the end of the run: dropping it stops and deletes the cluster.
+    let _server = if needs_server {
+        match postgres::Throwaway::start().await {
+            Ok(server) => {
+                options.test_database_url = Some(server.url().to_owned());
+                Some(server)
+            }
+            Err(unavailable) => {
+                report.not_verified = Some(unavailable.line().to_owned());
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let options = &options;
     let mut phases = vec![Phase::Fetch, Phase::Build, Phase::Test];
     if options.lint {
         phases.push(Phase::Lint);
@@ -99,6 +123,19 @@ pub async fn run(
     for phase in phases {
         if failed {
             let skipped = PhaseReport::skipped(phase);
+            progress(phase, Some(&skipped));
+            report.phases.push(skipped);
+            continue;
+        }
+        if let Some(reason) = report
+            .not_verified
+            .clone()
+            .filter(|_| matches!(phase, Phase::Test | Phase::Probe))
+        {
+            let skipped = PhaseReport {
+                detail: reason,
+                ..PhaseReport::skipped(phase)
+            };
             progress(phase, Some(&skipped));
             report.phases.push(skipped);
             continue;
@@ -129,14 +166,18 @@ pub async fn run(
         report.phases.push(phase_report);
     }
     report.total_ms = started.elapsed().as_millis() as u64;
-    report.verdict = if report
-        .phases
-        .iter()
-        .all(|p| p.status == PhaseStatus::Passed)
-    {
-        Verdict::Passed
-    } else {
+    let ran_well = |p: &PhaseReport| {
+        p.status == PhaseStatus::Passed
+            || (report.not_verified.is_some()
+                && p.status == PhaseStatus::Skipped
+                && matches!(p.phase, Phase::Test | Phase::Probe))
+    };
+    report.verdict = if !report.phases.iter().all(ran_well) {
         Verdict::Failed
+    } else if report.not_verified.is_some() {
+        Verdict::NotVerified
+    } else {
+        Verdict::Passed
     };
     report
 }

@@ -46,6 +46,9 @@ pub enum Verdict {
     Passed,
     #[default]
     Failed,
+    /// Everything that ran passed, but the tests could not run: nothing to test against (the
+    /// report's `not_verified` says what to install or configure).
+    NotVerified,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,6 +105,9 @@ pub struct QaReport {
     /// Every attack of the probe phase and its outcome, when it ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probe: Option<crate::probe::ProbeReport>,
+    /// Why the tests could not run, in one line (with verdict `not_verified`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_verified: Option<String>,
 }
 
 /// What a phase's process did.

@@ -741,11 +741,7 @@ async fn a_requirement_generation_carries_its_coverage_and_strict_refuses_gaps(
         "{body}"
     );
     let listed = app.get_json(&path, &t.member).await;
-    assert_eq!(
-        listed.as_array().map(Vec::len),
-        Some(0),
-        "nothing queued"
-    );
+    assert_eq!(listed.as_array().map(Vec::len), Some(0), "nothing queued");
 
     let accepted = app
         .post(

@@ -22,7 +22,22 @@ fn cache() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("generated-cache")
 }
 
+/// What a PostgreSQL project's QA tests against.
+#[derive(Clone, Copy)]
+enum TestServer {
+    /// The suite's server (`ECTUS_TEST_POSTGRES_URL`), given as `--test-database-url`.
+    Suite,
+    /// None given: QA starts a throwaway server of its own.
+    Own,
+    /// None given and no server binaries to be found.
+    Missing,
+}
+
 fn ectus_new(dir: &Path, input: &[&str], extra: &[&str]) -> Output {
+    ectus_new_on(dir, input, extra, TestServer::Suite)
+}
+
+fn ectus_new_on(dir: &Path, input: &[&str], extra: &[&str], server: TestServer) -> Output {
     let mut cmd = Command::new(BIN);
     cmd.arg("new")
         .arg(dir)
@@ -30,8 +45,17 @@ fn ectus_new(dir: &Path, input: &[&str], extra: &[&str]) -> Output {
         .args(extra)
         .arg("--json");
     cmd.arg("--target-dir").arg(cache());
-    if let Ok(url) = std::env::var(ectus_testkit::POSTGRES_URL_ENV) {
-        cmd.arg("--test-database-url").arg(url);
+    cmd.env_remove("ECTUS_TEST_DATABASE_URL");
+    match server {
+        TestServer::Suite => {
+            if let Ok(url) = std::env::var(ectus_testkit::POSTGRES_URL_ENV) {
+                cmd.arg("--test-database-url").arg(url);
+            }
+        }
+        TestServer::Own => {}
+        TestServer::Missing => {
+            cmd.env(ectus_qa::postgres::BIN_DIR_ENV, "/nonexistent");
+        }
     }
     cmd.stdin(Stdio::null()).output().expect("run ectus new")
 }
@@ -42,11 +66,20 @@ fn prompt(name: &str) -> String {
 
 /// Runs a case through full QA and checks the verdict and the report.
 fn verified(name: &str, input: &[&str], min_tests: u64) -> serde_json::Value {
+    verified_on(name, input, min_tests, TestServer::Suite)
+}
+
+fn verified_on(
+    name: &str,
+    input: &[&str],
+    min_tests: u64,
+    server: TestServer,
+) -> serde_json::Value {
     let _serial = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().expect("dir");
     let project = dir.path().join(name);
     let started = Instant::now();
-    let out = ectus_new(&project, input, &[]);
+    let out = ectus_new_on(&project, input, &[], server);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
         panic!(
             "{name}: no JSON report; stderr:\n{}",
@@ -96,9 +129,46 @@ fn verified(name: &str, input: &[&str], min_tests: u64) -> serde_json::Value {
 }
 
 #[test]
-fn blog_prompt_becomes_a_verified_postgres_service_with_jwt() {
-    let report = verified("blog", &["--prompt", &prompt("blog")], 12);
+fn blog_prompt_becomes_a_postgres_service_verified_on_a_throwaway_server_without_a_url() {
+    let report = verified_on("blog", &["--prompt", &prompt("blog")], 12, TestServer::Own);
     assert_eq!(report["service"], "blog-api");
+    assert!(report["qa"]["not_verified"].is_null());
+}
+
+#[test]
+fn a_postgres_service_with_no_server_to_test_against_is_not_verified_and_says_why() {
+    let _serial = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().expect("dir");
+    let project = dir.path().join("blog");
+    let out = ectus_new_on(
+        &project,
+        &["--prompt", &prompt("blog")],
+        &["--no-lint"],
+        TestServer::Missing,
+    );
+    assert!(!out.status.success(), "not verified is not a success");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report");
+    assert_eq!(report["verdict"], "not_verified", "{report:#}");
+    let qa = &report["qa"];
+    assert_eq!(qa["verdict"], "not_verified");
+    let reason = qa["not_verified"].as_str().expect("one line of reason");
+    assert!(reason.contains("apt-get install postgresql"), "{reason}");
+    assert!(!reason.contains('\n'));
+    let status = |phase: &str| {
+        qa["phases"]
+            .as_array()
+            .expect("phases")
+            .iter()
+            .find(|p| p["phase"] == phase)
+            .map(|p| p["status"].clone())
+    };
+    assert_eq!(status("build"), Some("passed".into()), "it still builds");
+    assert_eq!(
+        status("test"),
+        Some("skipped".into()),
+        "no list of failing tests"
+    );
+    assert_eq!(qa["tests"]["failed"], 0);
 }
 
 #[test]

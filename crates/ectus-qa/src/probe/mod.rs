@@ -225,6 +225,13 @@ pub fn has_plan(dir: &Path) -> bool {
     dir.join(PLAN_PATH).is_file()
 }
 
+/// The database engine the project's probe plan names (`sqlite` or `postgres`).
+pub fn plan_database(dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join(PLAN_PATH)).ok()?;
+    let plan: serde_json::Value = serde_json::from_str(&text).ok()?;
+    plan.get("database")?.as_str().map(str::to_owned)
+}
+
 /// Starts the built service of `dir` and attacks it.
 pub async fn run(dir: &Path, options: &QaOptions) -> ProbeReport {
     let mut report = ProbeReport::default();

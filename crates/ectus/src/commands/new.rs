@@ -28,7 +28,8 @@ pub struct NewReport {
     pub files: ectus_codegen::WriteReport,
     pub notes: Vec<String>,
     pub qa: Option<QaReport>,
-    /// `generated` (no QA), `passed` or `failed`.
+    /// `generated` (no QA), `passed`, `failed` or `not_verified` (built, but nothing to test
+    /// against).
     pub verdict: Status,
 }
 
@@ -183,7 +184,7 @@ pub async fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
         force: args.force,
         allow_destructive: args.allow_destructive,
     };
-    let outcome = ectus_generate::run(&derived.spec, target, &settings, |event| match event {
+    let generation = ectus_generate::run(&derived.spec, target, &settings, |event| match event {
         Event::Written(files) => {
             progress.line(&format!(
                 "files: {} written, {} unchanged, {} kept (changed by you; new versions beside them)",
@@ -197,8 +198,15 @@ pub async fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
         }
         Event::PhaseStarted(phase) => progress.phase(phase, None),
         Event::PhaseFinished(report) => progress.phase(report.phase, Some(report)),
-    })
-    .await?;
+    });
+    // Ctrl-C drops the run: its processes are killed and a throwaway database is removed.
+    let outcome = tokio::select! {
+        outcome = generation => outcome?,
+        _ = tokio::signal::ctrl_c() => {
+            progress.finish();
+            anyhow::bail!("interrupted: QA stopped, its processes and scratch databases removed");
+        }
+    };
     progress.finish();
     let report = NewReport {
         dir: args.dir.display().to_string(),
@@ -217,10 +225,9 @@ pub async fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
     } else {
         print_summary(&report);
     }
-    Ok(if report.verdict == Status::Failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
+    Ok(match report.verdict {
+        Status::Failed | Status::NotVerified => ExitCode::FAILURE,
+        Status::Generated | Status::Passed => ExitCode::SUCCESS,
     })
 }
 
@@ -280,12 +287,15 @@ fn print_summary(report: &NewReport) {
                     println!("    {line}");
                 }
             }
+            if let Some(reason) = &qa.not_verified {
+                println!("  {reason}");
+            }
             println!(
                 "verdict: {} in {:.1}s",
-                if qa.verdict == Verdict::Passed {
-                    "PASSED"
-                } else {
-                    "FAILED"
+                match qa.verdict {
+                    Verdict::Passed => "PASSED",
+                    Verdict::Failed => "FAILED",
+                    Verdict::NotVerified => "NOT VERIFIED",
                 },
                 qa.total_ms as f64 / 1000.0
             );
