@@ -7,7 +7,8 @@ pub(super) fn parse_items(list: &[(Sep, Vec<Tok>)]) -> Vec<Item> {
     let mut out: Vec<Item> = Vec::new();
     let mut open: Option<usize> = None;
     let mut relation: Option<Option<Vec<String>>> = None;
-    for (sep, tokens) in list {
+    let list = split_at_which(list);
+    for (sep, tokens) in &list {
         if let (Some(subject), Some(target)) = (&relation, further_target(tokens)) {
             out.push(Item {
                 kind: ItemKind::BelongsTo {
@@ -41,6 +42,95 @@ pub(super) fn parse_items(list: &[(Sep, Vec<Tok>)]) -> Vec<Item> {
         }
     }
     out
+}
+
+/// "which customer took which vehicle from which depot": one item per "which" that refers to
+/// a thing ("which can be …" stays whole).
+fn split_at_which(list: &[(Sep, Vec<Tok>)]) -> Vec<(Sep, Vec<Tok>)> {
+    let mut out = Vec::new();
+    for (sep, tokens) in list {
+        let mut current: Vec<Tok> = Vec::new();
+        let mut current_sep = *sep;
+        for (i, tok) in tokens.iter().enumerate() {
+            let refers = word_at(tokens, i) == Some("which")
+                && word_at(tokens, i + 1).is_some_and(|next| !AFTER_WHICH.contains(&next));
+            if refers && !current.is_empty() {
+                out.push((current_sep, std::mem::take(&mut current)));
+                current_sep = Sep::And;
+            }
+            current.push(tok.clone());
+        }
+        if !current.is_empty() {
+            out.push((current_sep, current));
+        }
+    }
+    out
+}
+
+/// Words that end the noun after "which" ("which customer took", "which game was played").
+#[rustfmt::skip]
+const AFTER_WHICH: &[&str] = &[
+    "took", "take", "takes", "saw", "see", "sees", "won", "was", "were", "is", "are", "did",
+    "does", "made", "got", "gave", "went", "ran", "wrote", "paid", "sent", "left", "came",
+    "bought", "sold", "had", "has", "have", "used", "uses", "from", "to", "in", "on", "at", "by",
+    "for", "with", "and", "or", "the", "a", "an", "it", "they", "he", "she", "we", "you", "i",
+    "into", "out", "of", "will", "would", "can", "could", "should", "must", "may",
+];
+
+/// The thing "which X" refers to: the noun right after it, at most three words.
+fn which_target(words: &[&str]) -> Vec<String> {
+    words
+        .iter()
+        .take_while(|w| !AFTER_WHICH.contains(w) && !(w.len() > 4 && w.ends_with("ed")))
+        .take(3)
+        .map(|w| (*w).to_owned())
+        .collect()
+}
+
+/// "when it started" → `started_at`; "how many copies we own" → `copies`; "how much it cost"
+/// → `cost`: a field named by the clause a question word introduces.
+fn question_item(words: &[String], item: &mut Item) -> bool {
+    let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+    match refs.as_slice() {
+        ["which", rest @ ..] => {
+            let target = which_target(rest);
+            if target.is_empty() {
+                return false;
+            }
+            item.kind = ItemKind::BelongsTo {
+                subject: None,
+                target,
+            };
+            true
+        }
+        ["when", rest @ ..] => {
+            let Some(last) = rest
+                .iter()
+                .rev()
+                .find(|w| !["it", "they", "was", "were", "is", "did", "done"].contains(w))
+            else {
+                return false;
+            };
+            item.words = vec![format!("{last}_at")];
+            item.explicit = Some(FieldType::Datetime);
+            true
+        }
+        ["how", "many", rest @ ..] | ["how", "much", rest @ ..] => {
+            let much = refs[1] == "much";
+            let noun = rest
+                .iter()
+                .find(|w| !is_determiner(w) && !AFTER_WHICH.contains(w));
+            let Some(noun) = noun else { return false };
+            item.words = vec![(*noun).to_owned()];
+            item.explicit = Some(if much {
+                FieldType::Decimal
+            } else {
+                FieldType::Integer
+            });
+            true
+        }
+        _ => false,
+    }
 }
 
 /// "a driver" in "belong to a vehicle and a driver": an article and a noun phrase.
@@ -142,6 +232,9 @@ pub(super) fn read_words(words: Vec<String>, item: &mut Item) {
         .take_while(|x| LEADING_VERBS.contains(&x.as_str()))
         .count();
     w.drain(..lead);
+    if question_item(&w, item) {
+        return;
+    }
     if w.first()
         .is_some_and(|x| ["who", "which", "that", "whose", "where", "when"].contains(&x.as_str()))
     {

@@ -44,6 +44,7 @@ use crate::{
 mod accounting;
 mod items;
 mod model;
+mod rephrase;
 mod service;
 mod statements;
 mod text;
@@ -53,6 +54,7 @@ mod words;
 use accounting::*;
 use items::*;
 use model::*;
+use rephrase::*;
 use service::*;
 use statements::*;
 use text::*;

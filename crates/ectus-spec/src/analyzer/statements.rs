@@ -90,7 +90,7 @@ pub(super) fn colon_statement(tokens: &[Tok]) -> Option<Vec<Statement>> {
             _ => None,
         })
         .collect::<Option<_>>()?;
-    if find_pattern(&left, FIELD_VERBS, 0).is_some()
+    if find_pattern(&left, FIELD_VERBS, 1).is_some()
         || find_pattern(&left, RELATION_VERBS, 0).is_some()
     {
         return None;
@@ -153,7 +153,13 @@ pub(super) fn field_clause(tokens: &[Tok]) -> Option<Statement> {
                 None => continue,
             },
         };
-        let subject = noun_phrase(trim_modals(&words[start..j]))?;
+        // A verb with no subject before it ("Notes have …", "Track expenses: …") is not one.
+        let Some(subject) = noun_phrase(trim_modals(&words[start..j])) else {
+            if j == start {
+                continue;
+            }
+            return None;
+        };
         let mut rest: Vec<Tok> = tokens[j + len..].to_vec();
         if rest.first() == Some(&Tok::Colon) {
             rest.remove(0);

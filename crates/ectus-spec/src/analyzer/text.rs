@@ -32,7 +32,7 @@ pub(super) fn split_sentences(text: &str) -> Vec<Sentence> {
     flush_sentence(&mut raw, &mut current);
     raw.into_iter()
         .map(|text| Sentence {
-            tokens: normalize_phrases(tokenize(&text)),
+            tokens: rephrase(normalize_phrases(tokenize(&text))),
             text,
         })
         .filter(|s| !s.tokens.is_empty())

@@ -1,0 +1,356 @@
+//! Stage 1b, rephrasing: the ways people introduce a thing and what it holds, rewritten into
+//! the one form the statements stage reads ("<thing> has <items>"), on tokens:
+//!
+//! - user stories: "As a volunteer I want to log each walk: which dog, …" → "walk has which
+//!   dog, …"; "I want each meeting room to have a capacity" → "meeting room has a capacity";
+//!   the "so that …" reason is dropped;
+//! - "for every car we store the owner's name" → "car has the owner's name";
+//! - subjects with a place or a parent: "Animals in the shelter: …" → "animals: …"; "Treatments
+//!   per hive: the product, …" → "treatments: a hive, the product, …" (the parent becomes a
+//!   reference).
+
+use super::*;
+
+/// Verbs with which a user story or an instruction introduces the thing it records.
+#[rustfmt::skip]
+const ACTION_VERBS: &[&str] = &[
+    "log", "record", "add", "register", "book", "create", "keep", "track", "store", "save",
+    "upload", "schedule", "leave", "make", "note", "enter", "attach", "write", "submit", "post",
+    "file", "open", "raise", "report", "capture", "manage", "see", "view", "rate", "mark",
+    "publish", "send", "place", "list", "define", "set", "plan", "organise", "organize", "run",
+    "issue", "collect", "hold", "maintain", "describe", "catalogue", "catalog", "archive",
+    "assign", "invite", "follow", "join", "enrol", "enroll", "borrow", "lend", "rent", "order",
+    "buy", "sell", "request", "apply", "review", "sign", "mention", "flag", "tag", "store",
+];
+
+/// Words that end the noun phrase of a recorded thing.
+const PHRASE_ENDS: &[&str] = &[
+    "with",
+    "against",
+    "for",
+    "on",
+    "to",
+    "from",
+    "in",
+    "at",
+    "between",
+    "that",
+    "which",
+    "by",
+    "including",
+    "containing",
+    "showing",
+    "where",
+    "when",
+    "so",
+];
+
+/// Prepositions after a subject that name its parent ("inspections per hive").
+const PARENT_PREPOSITIONS: &[&[&str]] = &[
+    &["per"],
+    &["for", "each"],
+    &["for", "every"],
+    &["in", "each"],
+    &["in", "every"],
+    &["of", "each"],
+    &["of", "every"],
+    &["on", "each"],
+    &["on", "every"],
+    &["under", "each"],
+];
+
+/// Prepositions after a subject that only say where it lives ("animals in the shelter").
+const PLACE_PREPOSITIONS: &[&str] = &["in", "at", "of", "from", "within", "inside", "across"];
+
+fn word(tokens: &[Tok], i: usize) -> Option<&str> {
+    word_at(tokens, i)
+}
+
+fn words(list: &[&str]) -> Vec<Tok> {
+    list.iter().map(|w| Tok::Word((*w).to_owned())).collect()
+}
+
+/// Rewrites one sentence's tokens; anything not recognised is returned unchanged.
+pub(super) fn rephrase(tokens: Vec<Tok>) -> Vec<Tok> {
+    let tokens = user_story(tokens);
+    let tokens = for_every_we_store(tokens);
+    place_and_parent(tokens)
+}
+
+/// The position after "As a <role> I want to" (or "we need to", "I'd like to", …), if the
+/// sentence is a user story.
+fn story_prefix(tokens: &[Tok]) -> Option<usize> {
+    if word(tokens, 0) != Some("as") {
+        return None;
+    }
+    let limit = tokens.len().min(10);
+    let me = (1..limit).find(|&i| matches!(word(tokens, i), Some("i" | "we")))?;
+    let mut at = me + 1;
+    // "I want", "I'd like" (tokenised "id like"), "I would like", "I need", "I wish".
+    while let Some(w) = word(tokens, at) {
+        if [
+            "want", "need", "wish", "would", "like", "do", "dont", "don't", "also", "must",
+            "should", "can", "to", "be", "able",
+        ]
+        .contains(&w)
+        {
+            at += 1;
+        } else {
+            break;
+        }
+    }
+    (at > me + 1).then_some(at)
+}
+
+fn user_story(tokens: Vec<Tok>) -> Vec<Tok> {
+    let Some(at) = story_prefix(&tokens) else {
+        return tokens;
+    };
+    // Drop the reason: "so that I get told about new posts".
+    let end = (at..tokens.len())
+        .find(|&i| word(&tokens, i) == Some("so") && word(&tokens, i + 1) == Some("that"))
+        .unwrap_or(tokens.len());
+    let rest = &tokens[at..end];
+    // "each meeting room to have a capacity", "my profile to show my handle".
+    if let Some(k) = (1..rest.len().min(6)).find(|&k| {
+        word(rest, k) == Some("to")
+            && matches!(
+                word(rest, k + 1),
+                Some(
+                    "have"
+                        | "show"
+                        | "include"
+                        | "store"
+                        | "record"
+                        | "carry"
+                        | "list"
+                        | "hold"
+                        | "keep"
+                        | "contain"
+                )
+            )
+    }) {
+        let mut out = rest[..k].to_vec();
+        out.push(Tok::Word("has".into()));
+        out.extend_from_slice(&rest[k + 2..]);
+        return out;
+    }
+    // "log each walk: which dog, …", "log damage reports against a car, each with …".
+    match word(rest, 0) {
+        Some(verb) if ACTION_VERBS.contains(&verb) => {
+            recorded_thing(&rest[1..]).unwrap_or_else(|| rest.to_vec())
+        }
+        _ => rest.to_vec(),
+    }
+}
+
+/// "each walk: which dog, …" → "walk has which dog, …"; "damage reports against a car, each
+/// with a description" → "damage reports has a car, a description".
+fn recorded_thing(rest: &[Tok]) -> Option<Vec<Tok>> {
+    let mut i = 0;
+    while word(rest, i).is_some_and(|w| is_determiner(w) || w == "new" || w == "'s") {
+        i += 1;
+    }
+    let start = i;
+    while let Some(w) = word(rest, i) {
+        if PHRASE_ENDS.contains(&w) || i - start >= 3 {
+            break;
+        }
+        i += 1;
+    }
+    let noun: Vec<&str> = (start..i).filter_map(|k| word(rest, k)).collect();
+    noun_phrase(&noun)?;
+    let mut out: Vec<Tok> = rest[start..i].to_vec();
+    out.push(Tok::Word("has".into()));
+    let mut tail: Vec<Tok> = Vec::new();
+    let mut k = i;
+    while k < rest.len() {
+        match (&rest[k], word(rest, k)) {
+            // "each with a description": a new list of the same thing's items.
+            (_, Some("each")) if word(rest, k + 1) == Some("with") => {
+                k += 2;
+                continue;
+            }
+            (_, Some("with" | "against" | "for" | "on" | "to" | "including" | "containing")) => {
+                if !tail.is_empty() && tail.last() != Some(&Tok::Comma) {
+                    tail.push(Tok::Comma);
+                }
+            }
+            (Tok::Colon, _) => {}
+            (t, _) => tail.push(t.clone()),
+        }
+        k += 1;
+    }
+    while tail.first() == Some(&Tok::Comma) {
+        tail.remove(0);
+    }
+    if tail.is_empty() {
+        return None;
+    }
+    out.extend(tail);
+    Some(out)
+}
+
+/// "for every car we store the owner's name, …" → "car has the owner's name, …".
+fn for_every_we_store(tokens: Vec<Tok>) -> Vec<Tok> {
+    let Some(start) = (0..tokens.len().min(6)).find(|&i| {
+        word(&tokens, i) == Some("for")
+            && matches!(
+                word(&tokens, i + 1),
+                Some("every" | "each" | "all" | "a" | "an")
+            )
+    }) else {
+        return tokens;
+    };
+    let noun_start = start + 2;
+    let Some(we) = (noun_start + 1..tokens.len().min(noun_start + 5))
+        .find(|&i| word(&tokens, i) == Some("we"))
+    else {
+        return tokens;
+    };
+    let verb = word(&tokens, we + 1);
+    if !matches!(
+        verb,
+        Some(
+            "store"
+                | "keep"
+                | "track"
+                | "record"
+                | "need"
+                | "want"
+                | "hold"
+                | "log"
+                | "note"
+                | "save"
+                | "capture"
+                | "also"
+        )
+    ) {
+        return tokens;
+    }
+    let noun: Vec<&str> = (noun_start..we).filter_map(|k| word(&tokens, k)).collect();
+    if noun_phrase(&noun).is_none() {
+        return tokens;
+    }
+    let mut out = tokens[..start].to_vec();
+    out.extend_from_slice(&tokens[noun_start..we]);
+    out.push(Tok::Word("has".into()));
+    let mut after = we + 2;
+    if verb == Some("also") {
+        after += 1;
+    }
+    out.extend_from_slice(&tokens[after.min(tokens.len())..]);
+    out
+}
+
+/// "Animals in the shelter: …" → "animals: …"; "Treatments per hive: the product" →
+/// "treatments: which hive, the product" (a reference). Only before a colon, a group or a field verb, and only
+/// for a short subject.
+fn place_and_parent(tokens: Vec<Tok>) -> Vec<Tok> {
+    let lead = leading_words(&tokens);
+    let limit = lead.len().min(8);
+    let start = skip_determiners(&lead);
+    // Where the subject's introduction ends: a colon or a group right after the words, or a
+    // field verb.
+    let end =
+        if lead.len() < tokens.len() && matches!(tokens[lead.len()], Tok::Colon | Tok::Group(_)) {
+            lead.len()
+        } else if let Some((at, _)) = find_pattern(&lead, FIELD_VERBS, start + 1) {
+            at
+        } else {
+            return tokens;
+        };
+    if end > limit {
+        return tokens;
+    }
+    for i in start + 1..end {
+        if let Some(len) = match_at(&lead, i, PARENT_PREPOSITIONS) {
+            let parent: Vec<&str> = lead[i + len..end].to_vec();
+            let parent_start = skip_determiners(&parent);
+            if noun_phrase(&lead[start..i]).is_none()
+                || noun_phrase(&parent[parent_start..]).is_none()
+            {
+                return tokens;
+            }
+            let mut out = tokens[..i].to_vec();
+            let mut rest = tokens[end..].to_vec();
+            let reference: Vec<Tok> = std::iter::once(Tok::Word("which".into()))
+                .chain(
+                    parent[parent_start..]
+                        .iter()
+                        .map(|w| Tok::Word((*w).to_owned())),
+                )
+                .collect();
+            match rest.first() {
+                Some(Tok::Colon) => {
+                    out.push(Tok::Colon);
+                    out.extend(reference);
+                    out.push(Tok::Comma);
+                    out.extend(rest.drain(1..));
+                }
+                Some(Tok::Group(inner)) => {
+                    let mut inner = inner.clone();
+                    inner.splice(0..0, reference.into_iter().chain([Tok::Comma]));
+                    out.push(Tok::Group(inner));
+                    out.extend(rest.drain(1..));
+                }
+                _ => {
+                    // A field verb follows: "Treatments per hive have a product".
+                    let verb_len = match_at(&lead, end, FIELD_VERBS).unwrap_or(1);
+                    out.extend(rest.drain(..verb_len));
+                    out.extend(reference);
+                    out.push(Tok::Comma);
+                    out.extend(rest);
+                }
+            }
+            return out;
+        }
+        if PLACE_PREPOSITIONS.contains(&lead[i]) && noun_phrase(&lead[start..i]).is_some() {
+            let mut out = tokens[..i].to_vec();
+            out.extend_from_slice(&tokens[end..]);
+            return out;
+        }
+    }
+    tokens
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words_after(text: &str) -> String {
+        words_of(&rephrase(normalize_phrases(tokenize(text)))).join(" ")
+    }
+
+    #[test]
+    fn user_stories_become_what_they_record() {
+        assert_eq!(
+            words_after("As a volunteer I want to log each walk: which dog, which volunteer and when it started"),
+            "walk has which dog which volunteer and when it started"
+        );
+        assert_eq!(
+            words_after("As an admin I want each meeting room to have a capacity and a floor"),
+            "each meeting room has a capacity and a floor"
+        );
+        assert_eq!(
+            words_after("As a reader I want to subscribe with my email address so that I get told"),
+            "subscribe with my email address"
+        );
+    }
+
+    #[test]
+    fn subjects_lose_their_place_and_keep_their_parent() {
+        assert_eq!(
+            words_after("Animals in the shelter: name, species"),
+            "animals name species"
+        );
+        assert_eq!(
+            words_after("Treatments per hive: the product, the date"),
+            "treatments which hive the product the date"
+        );
+        assert_eq!(
+            words_after("for every car we store the owner's name"),
+            "car has the owner 's name"
+        );
+    }
+}
