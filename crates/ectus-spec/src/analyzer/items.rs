@@ -81,7 +81,7 @@ const AFTER_WHICH: &[&str] = &[
 fn which_target(words: &[&str]) -> Vec<String> {
     words
         .iter()
-        .take_while(|w| !AFTER_WHICH.contains(w) && !(w.len() > 4 && w.ends_with("ed")))
+        .take_while(|w| !(AFTER_WHICH.contains(w) || (w.len() > 4 && w.ends_with("ed"))))
         .take(3)
         .map(|w| (*w).to_owned())
         .collect()

@@ -66,10 +66,6 @@ fn word(tokens: &[Tok], i: usize) -> Option<&str> {
     word_at(tokens, i)
 }
 
-fn words(list: &[&str]) -> Vec<Tok> {
-    list.iter().map(|w| Tok::Word((*w).to_owned())).collect()
-}
-
 /// Rewrites one sentence's tokens; anything not recognised is returned unchanged.
 pub(super) fn rephrase(tokens: Vec<Tok>) -> Vec<Tok> {
     let tokens = user_story(tokens);
