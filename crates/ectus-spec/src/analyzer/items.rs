@@ -34,8 +34,11 @@ pub(super) fn parse_items(list: &[(Sep, Vec<Tok>)]) -> Vec<Item> {
         if item.open_enum {
             open = Some(out.len());
         }
+        // "belongs to a vehicle and a driver" continues; "which customer, the date" does not.
         if let ItemKind::BelongsTo { subject, .. } = &item.kind {
-            relation = Some(subject.clone());
+            if word_at(tokens, 0) != Some("which") {
+                relation = Some(subject.clone());
+            }
         }
         if item.kind != ItemKind::Field || !item.words.is_empty() {
             out.push(item);
@@ -226,6 +229,11 @@ pub(super) fn read_words(words: Vec<String>, item: &mut Item) {
         "has", "have", "with", "also", "plus", "includes", "including", "contains", "containing",
         "and",
     ];
+    item.possessor = words
+        .iter()
+        .position(|w| w == "'s")
+        .filter(|&k| k > 0)
+        .map(|k| words[k - 1].clone());
     let mut w: Vec<String> = words.into_iter().filter(|w| w != "'s").collect();
     let lead = w
         .iter()
@@ -334,6 +342,11 @@ pub(super) fn read_name(words: Vec<String>, item: &mut Item) {
         }
     }
     let refs = &refs[skip_determiners(&refs)..];
+    if refs.first() == Some(&"whether") && refs.len() > 1 {
+        item.explicit = Some(FieldType::Bool);
+        item.words = whether_name(&refs[1..]);
+        return;
+    }
     let mut name = cut_name(refs);
     let starts_list = name.len() > 2
         && ["list", "set", "collection", "array"].contains(&name[0].as_str())
@@ -367,6 +380,37 @@ pub(super) fn read_name(words: Vec<String>, item: &mut Item) {
         name.drain(..name.len() - 4);
     }
     item.words = name;
+}
+
+/// The name of a yes/no field from what "whether" introduces: "it's heated" → `heated`, "the
+/// purchase was verified" → `verified`, "it has a video screen" → `has_video_screen`.
+fn whether_name(words: &[&str]) -> Vec<String> {
+    const PRONOUNS: &[&str] = &[
+        "it", "they", "he", "she", "this", "that", "there", "we", "you", "i",
+    ];
+    const AUX: &[&str] = &[
+        "is", "are", "was", "were", "be", "been", "being", "gets", "got", "'s",
+    ];
+    let content: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|w| !PRONOUNS.contains(w) && !is_determiner(w) && *w != "or" && *w != "not")
+        .collect();
+    let name: Vec<&str> = if let Some(k) = content.iter().position(|w| AUX.contains(w)) {
+        content[k + 1..]
+            .iter()
+            .copied()
+            .filter(|w| !AUX.contains(w))
+            .collect()
+    } else if let Some(k) = content.iter().position(|w| *w == "has" || *w == "have") {
+        std::iter::once("has")
+            .chain(content[k + 1..].iter().copied())
+            .collect()
+    } else {
+        content
+    };
+    let name = cut_name(&name);
+    name.into_iter().take(4).collect()
 }
 
 pub(super) fn strip_type_hints(name: &mut Vec<String>, item: &mut Item) {

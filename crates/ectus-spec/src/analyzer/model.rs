@@ -286,8 +286,20 @@ impl Model {
                 None => {}
             }
         }
-        let raw = snake(&item.words.join(" "));
+        let mut raw = snake(&item.words.join(" "));
         let entity = self.entities[e].name.clone();
+        // "the kennel's size" on a Kennel is its `size`.
+        let own = format!("{}_", snake(&entity));
+        let possessed = item
+            .possessor
+            .as_deref()
+            .is_some_and(|p| own.ends_with(&format!("{}_", singular(p))));
+        if let Some(rest) = raw
+            .strip_prefix(&own)
+            .filter(|r| possessed && !r.is_empty())
+        {
+            raw = rest.to_owned();
+        }
         let Some(name) = self.usable_field_name(e, &raw) else {
             return;
         };

@@ -27,6 +27,8 @@ pub(super) struct Item {
     pub(super) explicit: Option<FieldType>,
     pub(super) open_enum: bool,
     pub(super) list_of: bool,
+    /// "the kennel's size": the word before the possessive.
+    pub(super) possessor: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

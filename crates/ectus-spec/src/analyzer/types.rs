@@ -9,9 +9,59 @@ pub(super) fn infer_type(name: &str) -> (FieldType, bool) {
     let first = parts.first().copied().unwrap_or_default();
     let has = |w: &str| parts.contains(&w);
     const DECIMAL: &[&str] = &[
-        "price", "amount", "total", "cost", "salary", "balance", "fee", "fees", "wage", "budget",
-        "revenue", "tax", "subtotal", "rent", "deposit", "fare", "income", "expense", "payment",
-        "discount", "rate", "pay",
+        "price",
+        "amount",
+        "total",
+        "cost",
+        "salary",
+        "balance",
+        "fee",
+        "fees",
+        "wage",
+        "budget",
+        "revenue",
+        "tax",
+        "subtotal",
+        "rent",
+        "deposit",
+        "fare",
+        "income",
+        "expense",
+        "payment",
+        "discount",
+        "rate",
+        "pay",
+        "estimate",
+        "raised",
+        "value",
+        "charge",
+        "charges",
+        "premium",
+        "limit",
+        "fine",
+        "tip",
+        "bonus",
+        "commission",
+        "refund",
+        "spend",
+        "spent",
+        "donation",
+        "pledge",
+        "worth",
+        "valuation",
+        "surcharge",
+        "excess",
+        "allowance",
+        "earnings",
+        "profit",
+        "deductible",
+        "msrp",
+        "rrp",
+        "wages",
+        "pledged",
+        "donated",
+        "owed",
+        "due",
     ];
     #[rustfmt::skip]
     const INTEGER: &[&str] = &[
@@ -19,13 +69,25 @@ pub(super) fn infer_type(name: &str) -> (FieldType, bool) {
         "duration", "minutes", "hours", "seconds", "reps", "sets", "floor", "level", "rank",
         "position", "calories", "servings", "population", "points", "votes", "likes", "views",
         "mileage", "stars", "size", "guests", "beds", "rooms", "attempts", "days", "priority",
-        "grade", "credits", "copies", "weeks", "months", "years",
+        "grade", "credits", "copies", "weeks", "months", "years", "players", "sold", "index",
+        "attendees", "participants", "members", "tickets", "laps", "goals", "wins", "losses",
+        "draws", "floors", "stops", "doors", "wheels", "bedrooms", "bathrooms", "nights",
+        "reminders", "retries", "tries", "frames", "units", "items", "pieces", "passengers",
+        "occupants", "adults", "employees", "headcount", "ms", "millis", "milliseconds", "secs",
+        "mins", "karma", "streak", "order", "sequence", "round", "week", "episode", "season",
+        "chapter", "tests", "passed", "failed", "skipped", "errors", "warnings", "bytes", "words",
+        "lines", "people", "kids", "children", "pets", "cars", "installs", "downloads", "clicks",
+        "impressions", "shares", "followers", "runs", "innings", "wickets", "overs", "times",
     ];
     #[rustfmt::skip]
     const FLOAT: &[&str] = &[
         "latitude", "longitude", "lat", "lng", "lon", "weight", "score", "height", "width",
         "distance", "temperature", "percentage", "percent", "ratio", "speed", "length", "depth",
-        "area", "volume", "bmi",
+        "area", "volume", "bmi", "aperture", "magnification", "mm", "cm", "kg", "grams", "litres",
+        "liters", "km", "miles", "elevation", "altitude", "diameter", "radius", "thickness",
+        "moisture", "humidity", "ph", "voltage", "pressure", "exposure", "gain", "magnitude",
+        "kilograms", "kilometres", "kilometers", "metres", "meters", "hectares", "acres",
+        "celsius", "fahrenheit", "degrees", "percentage", "coverage", "accuracy", "average",
     ];
     #[rustfmt::skip]
     const BOOL: &[&str] = &[
@@ -33,13 +95,19 @@ pub(super) fn infer_type(name: &str) -> (FieldType, bool) {
         "verified", "visible", "hidden", "deleted", "approved", "available", "featured",
         "confirmed", "public", "private", "pinned", "resolved", "locked", "blocked", "banned",
         "subscribed", "paid", "vaccinated", "neutered", "refundable", "cancelled", "canceled",
+        "vegan", "vegetarian", "remote", "heated", "accessible", "urgent", "signed", "insured",
+        "waived", "shared", "recurring", "internal", "caught", "succeeded", "won", "attended",
+        "returned", "read", "sent", "delivered", "settled", "flagged", "starred", "favourite",
+        "favorite", "online", "open", "closed", "outdoor", "indoor", "free", "taxable",
     ];
     #[rustfmt::skip]
     const TEXT: &[&str] = &[
         "description", "body", "notes", "note", "content", "contents", "bio", "summary", "comment",
         "comments", "text", "message", "details", "instructions", "abstract", "biography",
         "review", "feedback", "remarks", "synopsis", "lyrics", "diagnosis", "treatment", "answer",
-        "question", "excerpt", "overview",
+        "question", "excerpt", "overview", "report", "instruction", "reason", "explanation",
+        "story", "transcript", "observations", "findings", "recommendation", "recommendations",
+        "agenda", "minutes_text", "essay", "caption", "motivation", "rationale", "resolution",
     ];
     #[rustfmt::skip]
     const JSON: &[&str] = &[
@@ -79,6 +147,12 @@ pub(super) fn infer_type(name: &str) -> (FieldType, bool) {
     }
     if (last == "at" && parts.len() > 1) || ["time", "timestamp", "datetime"].contains(&last) {
         return (FieldType::Datetime, true);
+    }
+    if parts.len() > 1 && last == "only" {
+        return (FieldType::Bool, false);
+    }
+    if parts.len() == 1 && ["joined", "born", "hired", "founded", "established"].contains(&last) {
+        return (FieldType::Date, false);
     }
     if ["deadline", "expiry", "expires"].contains(&last) {
         return (FieldType::Datetime, false);
