@@ -101,6 +101,14 @@ pub(super) fn account(
             gave.push(Contribution::Service);
         }
         let text = sentence.text.clone();
+        if sentence.heading && gave.is_empty() {
+            coverage.ignored.push(Passage {
+                text,
+                span,
+                reason: "a heading: what it names is read from the lines under it".into(),
+            });
+            continue;
+        }
         if !gave.is_empty() {
             coverage.understood.push(Understood {
                 text,

@@ -62,6 +62,7 @@ pub(super) enum Statement {
 pub(super) fn statements_of(sentences: &[Sentence]) -> Vec<Statement> {
     sentences
         .iter()
+        .filter(|s| !s.section)
         .flat_map(|s| split_clauses(&s.tokens))
         .filter(|clause| auth_keyword(&words_of(clause)).is_none())
         .flat_map(|clause| classify(&clause))

@@ -16,27 +16,112 @@ pub(super) enum Tok {
 pub(super) struct Sentence {
     pub(super) text: String,
     pub(super) tokens: Vec<Tok>,
+    /// A Markdown heading: a section title, or the thing the bullets under it describe.
+    pub(super) heading: bool,
+    /// A heading that names a section ("Non-functional"), not a thing.
+    pub(super) section: bool,
 }
 
 pub(super) fn split_sentences(text: &str) -> Vec<Sentence> {
-    let mut raw = Vec::new();
+    let mut raw: Vec<(String, Option<String>)> = Vec::new();
+    let mut headings: Vec<(usize, bool)> = Vec::new();
     let mut current = String::new();
+    // The Markdown heading the current lines sit under, when it names a thing.
+    let mut heading: Option<String> = None;
+    // The heading the sentence being built lists fields of.
+    let mut under: Option<String> = None;
     for line in text.lines() {
         let trimmed = line.trim();
+        if let Some(title) = markdown_heading(trimmed) {
+            flush_sentence(&mut raw, &mut current, under.take());
+            heading = heading_subject(title);
+            headings.push((raw.len(), heading.is_none()));
+            raw.push((title.to_owned(), None));
+            continue;
+        }
         let bullet = strip_bullet(trimmed);
         if trimmed.is_empty() || bullet.is_some() {
-            flush_sentence(&mut raw, &mut current);
+            flush_sentence(&mut raw, &mut current, under.take());
         }
-        split_line_into(&mut raw, &mut current, bullet.unwrap_or(trimmed));
+        if let Some(item) = bullet {
+            under = heading.clone().filter(|_| !has_own_subject(item));
+        }
+        split_line_into(&mut raw, &mut current, bullet.unwrap_or(trimmed), &under);
     }
-    flush_sentence(&mut raw, &mut current);
+    flush_sentence(&mut raw, &mut current, under.take());
     raw.into_iter()
-        .map(|text| Sentence {
-            tokens: rephrase(normalize_phrases(tokenize(&text))),
-            text,
+        .enumerate()
+        .map(|(i, (text, under))| {
+            let mut tokens = normalize_phrases(tokenize(&text));
+            if let Some(subject) = under {
+                // "## Printers" then "- model": the bullet lists a printer's fields.
+                let mut prefixed = tokenize(&subject);
+                prefixed.push(Tok::Colon);
+                prefixed.append(&mut tokens);
+                tokens = prefixed;
+            }
+            let found = headings.iter().find(|(at, _)| *at == i);
+            let heading = found.is_some();
+            let section = found.is_some_and(|(_, section)| *section);
+            Sentence {
+                // A heading states nothing by itself; its bullets carry its name.
+                tokens: if heading { tokens } else { rephrase(tokens) },
+                text,
+                heading,
+                section,
+            }
         })
         .filter(|s| !s.tokens.is_empty())
         .collect()
+}
+
+/// The title of a Markdown heading line (`## Printers` → `Printers`).
+fn markdown_heading(line: &str) -> Option<&str> {
+    let hashes = line.chars().take_while(|c| *c == '#').count();
+    if hashes == 0 || hashes > 6 {
+        return None;
+    }
+    let title = line[hashes..].strip_prefix(' ')?.trim();
+    (!title.is_empty()).then_some(title)
+}
+
+/// A heading that names a thing ("Printers", "Filament spools"), not a section ("Entities",
+/// "Non-functional", "Background").
+fn heading_subject(title: &str) -> Option<String> {
+    #[rustfmt::skip]
+    const SECTIONS: &[&str] = &[
+        "entities", "entity", "model", "models", "data", "schema", "background", "overview",
+        "requirements", "requirement", "non-functional", "nonfunctional", "functional", "storage",
+        "misc", "miscellaneous", "notes", "auth", "authentication", "security", "api", "endpoints",
+        "deployment", "tech", "technology", "stack", "goals", "scope", "context", "summary",
+        "introduction", "intro", "features", "content", "checkout", "catalogue", "catalog",
+        "other", "extras", "constraints", "rules", "operations", "access", "permissions",
+        "glossary", "questions", "todo", "roadmap", "users and access", "general",
+    ];
+    let words: Vec<String> = words_of(&tokenize(title));
+    let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+    let phrase = noun_phrase(&refs)?;
+    if phrase.iter().any(|w| SECTIONS.contains(&w.as_str())) {
+        return None;
+    }
+    Some(title.to_owned())
+}
+
+/// Whether a bullet names its own subject ("Products: name, price", "Carts belong to a
+/// customer", "Categories (name, slug)") rather than listing fields of the heading's.
+fn has_own_subject(item: &str) -> bool {
+    let tokens = tokenize(item);
+    let lead = leading_words(&tokens);
+    if find_pattern(&lead, FIELD_VERBS, 1).is_some_and(|(at, _)| at <= 5)
+        || find_pattern(&lead, RELATION_VERBS, 1).is_some_and(|(at, _)| at <= 5)
+    {
+        return true;
+    }
+    let introduces = lead.len() < tokens.len()
+        && matches!(tokens[lead.len()], Tok::Colon | Tok::Group(_));
+    let start = skip_determiners(&lead);
+    introduces
+        && noun_phrase(&lead[start..]).is_some_and(|p| p.last().is_some_and(|w| is_plural(w)))
 }
 
 pub(super) fn strip_bullet(line: &str) -> Option<&str> {
@@ -57,15 +142,24 @@ pub(super) fn strip_bullet(line: &str) -> Option<&str> {
     None
 }
 
-pub(super) fn flush_sentence(raw: &mut Vec<String>, current: &mut String) {
+pub(super) fn flush_sentence(
+    raw: &mut Vec<(String, Option<String>)>,
+    current: &mut String,
+    under: Option<String>,
+) {
     let text = current.split_whitespace().collect::<Vec<_>>().join(" ");
     if !text.is_empty() {
-        raw.push(text);
+        raw.push((text, under));
     }
     current.clear();
 }
 
-pub(super) fn split_line_into(raw: &mut Vec<String>, current: &mut String, line: &str) {
+pub(super) fn split_line_into(
+    raw: &mut Vec<(String, Option<String>)>,
+    current: &mut String,
+    line: &str,
+    under: &Option<String>,
+) {
     let mut line = line.to_owned();
     for (from, to) in [
         ("e.g.", "eg"),
@@ -83,7 +177,7 @@ pub(super) fn split_line_into(raw: &mut Vec<String>, current: &mut String, line:
         let ends = matches!(c, '.' | '!' | '?')
             && chars.get(i + 1).is_none_or(|next| next.is_whitespace());
         if ends {
-            flush_sentence(raw, current);
+            flush_sentence(raw, current, under.clone());
         }
     }
 }
@@ -103,6 +197,14 @@ pub(super) fn tokenize(text: &str) -> Vec<Tok> {
             || (matches!(c, '\'' | '’')
                 && !word.is_empty()
                 && next.is_some_and(char::is_alphabetic));
+        let spaced_hyphen = c == '-'
+            && word.is_empty()
+            && (i == 0 || chars[i - 1].is_whitespace())
+            && next.is_none_or(char::is_whitespace);
+        if spaced_hyphen {
+            stack_top(&mut stack).push(Tok::Colon);
+            continue;
+        }
         if in_word {
             word.extend(c.to_lowercase());
             continue;
@@ -111,7 +213,9 @@ pub(super) fn tokenize(text: &str) -> Vec<Tok> {
         match c {
             ',' => stack_top(&mut stack).push(Tok::Comma),
             ':' => stack_top(&mut stack).push(Tok::Colon),
-            '/' => stack_top(&mut stack).push(Tok::Slash),
+            '/' | '|' => stack_top(&mut stack).push(Tok::Slash),
+            '—' | '–' => stack_top(&mut stack).push(Tok::Colon),
+            '→' => stack_top(&mut stack).push(Tok::Word("references".into())),
             ';' => stack_top(&mut stack).push(Tok::Semi),
             '&' | '+' => stack_top(&mut stack).push(Tok::Word("and".into())),
             '(' | '[' | '{' => stack.push(Vec::new()),
