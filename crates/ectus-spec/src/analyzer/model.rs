@@ -14,6 +14,8 @@ pub(super) struct Model {
     pub(super) sentence: usize,
     /// What each sentence contributed, by sentence index.
     pub(super) contributed: BTreeMap<usize, Vec<Contribution>>,
+    /// The join entity of each pair linked many-to-many (lower index first).
+    pub(super) joins: BTreeMap<(usize, usize), usize>,
 }
 
 pub(super) enum Reference {
@@ -155,6 +157,10 @@ impl Model {
                     }
                 }
                 Statement::Enum { .. } => {}
+                Statement::ManyToMany { left, right } => {
+                    self.ensure(left);
+                    self.ensure(right);
+                }
             }
         }
     }
@@ -184,8 +190,43 @@ impl Model {
                     field,
                     values,
                 } => self.apply_enum(entity.as_deref(), field, values),
+                Statement::ManyToMany { left, right } => self.add_join(left, right),
             }
         }
+    }
+
+    /// The join entity of two things linked many-to-many (`OrderProduct`), once per pair.
+    pub(super) fn add_join(&mut self, left: &[String], right: &[String]) {
+        let (Some(l), Some(r)) = (self.find(left), self.find(right)) else {
+            return;
+        };
+        let pair = if l <= r { (l, r) } else { (r, l) };
+        if let Some(&j) = self.joins.get(&pair) {
+            let entity = self.entities[j].name.clone();
+            self.contribute(Contribution::Entity { entity });
+            return;
+        }
+        let (first, second) = (
+            self.entities[pair.0].name.clone(),
+            self.entities[pair.1].name.clone(),
+        );
+        let words = vec![snake(&first), snake(&second)];
+        let Some(j) = self.ensure(&words) else { return };
+        self.joins.insert(pair, j);
+        self.add_belongs_to(j, pair.0, None, true);
+        if pair.0 == pair.1 {
+            self.add_belongs_to(j, pair.1, Some(format!("other_{}", snake(&second))), true);
+            if let Some(last) = self.entities[j].relations.last_mut() {
+                last.required = true;
+            }
+        } else {
+            self.add_belongs_to(j, pair.1, None, true);
+        }
+        let entity = self.entities[j].name.clone();
+        self.notes.push(note(
+            &entity,
+            format!("{first} and {second} are linked many-to-many: each {entity} joins one {first} to one {second}"),
+        ));
     }
 
     pub(super) fn apply_entity_list(
@@ -505,6 +546,7 @@ impl Model {
 
     /// Defaults, inverse relations, a stable order; run once after every statement.
     pub(super) fn finish(&mut self) {
+        self.drop_links_replaced_by_joins();
         self.add_default_fields();
         self.add_missing_authors();
         self.drop_fields_shadowing_relations();
@@ -517,9 +559,23 @@ impl Model {
         }
     }
 
+    /// Two things linked many-to-many do not also belong to one another.
+    pub(super) fn drop_links_replaced_by_joins(&mut self) {
+        let pairs: Vec<(usize, usize)> = self.joins.keys().copied().collect();
+        for (a, b) in pairs {
+            let (name_a, name_b) = (self.entities[a].name.clone(), self.entities[b].name.clone());
+            self.entities[a]
+                .relations
+                .retain(|r| !(r.kind == RelationKind::BelongsTo && r.target == name_b));
+            self.entities[b]
+                .relations
+                .retain(|r| !(r.kind == RelationKind::BelongsTo && r.target == name_a));
+        }
+    }
+
     pub(super) fn add_default_fields(&mut self) {
         for e in 0..self.entities.len() {
-            if !self.entities[e].fields.is_empty() {
+            if !self.entities[e].fields.is_empty() || self.joins.values().any(|&j| j == e) {
                 continue;
             }
             let last = snake(&self.keys[e])

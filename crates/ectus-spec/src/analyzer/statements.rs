@@ -57,6 +57,11 @@ pub(super) enum Statement {
         field: Vec<String>,
         values: Vec<String>,
     },
+    /// "Orders contain many products", "a member can be in many groups": a join entity.
+    ManyToMany {
+        left: Vec<String>,
+        right: Vec<String>,
+    },
 }
 
 pub(super) fn statements_of(sentences: &[Sentence]) -> Vec<Statement> {
@@ -70,6 +75,15 @@ pub(super) fn statements_of(sentences: &[Sentence]) -> Vec<Statement> {
 }
 
 pub(super) fn classify(tokens: &[Tok]) -> Vec<Statement> {
+    // A many-to-many link stands beside whatever else the clause states ("a list has a name
+    // and contains many targets"); the model drops the one-to-many it would otherwise read.
+    let mut joins = many_to_many(tokens);
+    let mut rest = classify_single(tokens);
+    joins.append(&mut rest);
+    joins
+}
+
+fn classify_single(tokens: &[Tok]) -> Vec<Statement> {
     if let Some(statements) = colon_statement(tokens) {
         return statements;
     }
@@ -354,4 +368,153 @@ pub(super) fn scan_entity_lists(tokens: &[Tok]) -> Vec<Statement> {
         }
     }
     out
+}
+
+/// Verbs that link two things many-to-many when followed by "many".
+#[rustfmt::skip]
+const LINK_VERBS: &[&str] = &[
+    "contain", "contains", "include", "includes", "enrol", "enrols", "enroll", "enrolls",
+    "attend", "attends", "join", "joins", "play", "plays", "appear", "appears", "star", "stars",
+    "take", "takes", "follow", "follows", "like", "likes", "belong", "belongs", "feature",
+    "features", "carry", "carries", "use", "uses", "cover", "covers", "tag", "tags", "teach",
+    "teaches", "speak", "speaks", "visit", "visits", "serve", "serves", "sell", "sells", "stock",
+    "stocks", "offer", "offers", "work", "works", "participate", "participates", "register",
+    "registers", "subscribe", "subscribes", "link", "links", "reference", "references", "tagged",
+    "attached", "linked", "assigned", "read", "reads", "write", "writes", "own", "owns", "share",
+    "shares", "support", "supports", "perform", "performs", "compete", "competes", "involve",
+    "involves", "require", "requires", "lead", "leads", "sponsor", "sponsors", "host", "hosts",
+    "study", "studies", "attack", "attacks", "apply", "applies", "save", "saves", "favourite",
+    "favourites", "bookmark", "bookmarks", "watch", "watches", "review", "reviews", "rate", "rates",
+    "in", "on", "to", "at", "for", "with", "into", "across",
+];
+
+/// Auxiliaries between a subject and its verb.
+const AUXILIARIES: &[&str] = &[
+    "can",
+    "may",
+    "could",
+    "might",
+    "will",
+    "would",
+    "should",
+    "must",
+    "is",
+    "are",
+    "be",
+    "been",
+    "also",
+    "often",
+    "usually",
+    "typically",
+    "each",
+    "obviously",
+    "then",
+    "do",
+    "does",
+];
+
+/// Things usually shared by many others: "posts have many tags" links them many-to-many.
+#[rustfmt::skip]
+const SHARED: &[&str] = &[
+    "tags", "labels", "categories", "amenities", "skills", "genres", "topics", "interests",
+    "keywords", "languages", "features", "badges", "allergens", "ingredients", "members",
+    "participants", "attendees", "students", "courses", "authors", "actors", "contacts",
+    "speakers", "instructors", "teachers", "players", "volunteers", "sponsors", "groups",
+];
+
+/// Words of a clause with commas kept as ",".
+fn flat_words(tokens: &[Tok]) -> Vec<String> {
+    tokens
+        .iter()
+        .filter_map(|t| match t {
+            Tok::Word(w) => Some(w.clone()),
+            Tok::Comma => Some(",".to_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// "Orders contain many products and a product can appear in many orders", "Users join many
+/// groups", "Tickets can have many tags": one statement per pair linked many-to-many.
+pub(super) fn many_to_many(tokens: &[Tok]) -> Vec<Statement> {
+    let words = flat_words(tokens);
+    // Sub-clauses: at commas, and at "and"/"but"/"while" before a new subject.
+    let mut parts: Vec<&[String]> = Vec::new();
+    let mut start = 0;
+    for i in 0..words.len() {
+        let boundary = words[i] == ","
+            || (["and", "but", "while", "whereas"].contains(&words[i].as_str())
+                && words.get(i + 1).is_some_and(|w| is_determiner(w)));
+        if boundary {
+            parts.push(&words[start..i]);
+            start = i + 1;
+        }
+    }
+    parts.push(&words[start..]);
+    let mut subject_of_sentence: Option<Vec<String>> = None;
+    let mut out = Vec::new();
+    for part in parts {
+        let refs: Vec<&str> = part.iter().map(String::as_str).collect();
+        let Some(m) = refs
+            .iter()
+            .position(|w| ["many", "multiple", "several"].contains(w))
+        else {
+            if subject_of_sentence.is_none() {
+                subject_of_sentence = leading_subject(&refs).map(|(s, _)| s);
+            }
+            continue;
+        };
+        let (subject, verb_at) = match leading_subject(&refs[..m]) {
+            Some(found) => found,
+            None => match &subject_of_sentence {
+                Some(s) => (s.clone(), 0),
+                None => continue,
+            },
+        };
+        if subject_of_sentence.is_none() {
+            subject_of_sentence = Some(subject.clone());
+        }
+        let verbs: Vec<&str> = refs[verb_at..m]
+            .iter()
+            .copied()
+            .filter(|w| !AUXILIARIES.contains(w) && !["other", "different"].contains(w))
+            .collect();
+        let object_words: Vec<&str> = refs[m + 1..]
+            .iter()
+            .copied()
+            .skip_while(|w| ["other", "different", "of", "the"].contains(w))
+            .take_while(|w| {
+                !["and", "or", "too", "as", "at", "in", "on", "with", "each"].contains(w)
+            })
+            .take(3)
+            .collect();
+        let Some(object) = noun_phrase(&object_words) else {
+            continue;
+        };
+        if !object.last().is_some_and(|w| is_plural(w)) {
+            continue;
+        }
+        let has = verbs.iter().all(|v| ["has", "have", "got"].contains(v));
+        let shared = object.last().is_some_and(|w| SHARED.contains(&w.as_str()));
+        let linking = !verbs.is_empty() && verbs.iter().all(|v| LINK_VERBS.contains(v));
+        if (has && shared) || (!has && linking) {
+            out.push(Statement::ManyToMany {
+                left: subject,
+                right: object,
+            });
+        }
+    }
+    out
+}
+
+/// The noun phrase a clause starts with and where its verb starts: "a product can appear" →
+/// (`product`, 2).
+fn leading_subject(words: &[&str]) -> Option<(Vec<String>, usize)> {
+    let start = skip_determiners(words);
+    let end = (start + 1..words.len().min(start + 4)).find(|&j| {
+        AUXILIARIES.contains(&words[j])
+            || LINK_VERBS.contains(&words[j])
+            || ["has", "have"].contains(&words[j])
+    })?;
+    noun_phrase(&words[start..end]).map(|s| (s, end))
 }

@@ -117,8 +117,8 @@ fn has_own_subject(item: &str) -> bool {
     {
         return true;
     }
-    let introduces = lead.len() < tokens.len()
-        && matches!(tokens[lead.len()], Tok::Colon | Tok::Group(_));
+    let introduces =
+        lead.len() < tokens.len() && matches!(tokens[lead.len()], Tok::Colon | Tok::Group(_));
     let start = skip_determiners(&lead);
     introduces
         && noun_phrase(&lead[start..]).is_some_and(|p| p.last().is_some_and(|w| is_plural(w)))
