@@ -984,3 +984,84 @@ fn the_example_in_the_error_message_is_itself_analyzable() {
     let s = spec(example);
     assert!(s.entity("Book").is_some() && s.entity("Author").is_some());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Things introduced inside other sentences: events, nested lists, link verbs, titles
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn an_event_sentence_makes_an_entity_with_a_reference_per_which() {
+    let s = spec("A clinic API. Patients have a name. Doctors have a name. A visit records which patient saw which doctor, the visit date and a diagnosis.");
+    assert_eq!(entity_names(&s), ["Doctor", "Patient", "Visit"]);
+    belongs_to(&s, "Visit", "Patient");
+    belongs_to(&s, "Visit", "Doctor");
+    assert_eq!(ty(&s, "Visit", "visit_date"), FieldType::Date);
+    assert!(has_field(&s, "Visit", "diagnosis"));
+}
+
+#[test]
+fn plural_things_with_their_own_list_inside_a_field_list_are_entities() {
+    let s = spec("Car rental. Cars have a plate and a model, and service records with the car, a date and a cost.");
+    assert_eq!(entity_names(&s), ["Car", "ServiceRecord"]);
+    belongs_to(&s, "ServiceRecord", "Car");
+    assert_eq!(ty(&s, "ServiceRecord", "cost"), FieldType::Decimal);
+    assert!(!has_field(&s, "Car", "cost"), "not merged into cars");
+}
+
+#[test]
+fn a_link_verb_relates_and_a_title_naming_the_same_thing_is_no_entity() {
+    let s = spec("Dental bookings. Patients have a name. Dentists have a name. Bookings link a patient and a dentist, have a time and a status that is pending, confirmed or missed.");
+    assert_eq!(entity_names(&s), ["Booking", "Dentist", "Patient"]);
+    belongs_to(&s, "Booking", "Patient");
+    belongs_to(&s, "Booking", "Dentist");
+    assert_eq!(
+        values(&s, "Booking", "status"),
+        ["pending", "confirmed", "missed"]
+    );
+    assert_eq!(ty(&s, "Booking", "time"), FieldType::Datetime);
+}
+
+#[test]
+fn many_to_many_links_become_join_entities() {
+    let s = spec("Orders contain many products and a product can appear in many orders. Products have a name and a price. Orders have an order date.");
+    let join = s
+        .entities
+        .iter()
+        .find(|e| {
+            let targets: Vec<&str> = e
+                .relations
+                .iter()
+                .filter(|r| r.kind == RelationKind::BelongsTo)
+                .map(|r| r.target.as_str())
+                .collect();
+            targets.contains(&"Order") && targets.contains(&"Product")
+        })
+        .unwrap_or_else(|| panic!("a join entity\n{}", s.to_yaml()));
+    assert!(
+        join.fields.is_empty(),
+        "a join holds the two references only"
+    );
+    assert!(
+        entity(&s, "Product")
+            .relations
+            .iter()
+            .all(|r| r.kind != RelationKind::BelongsTo),
+        "products do not belong to orders"
+    );
+}
+
+#[test]
+fn user_stories_and_markdown_headings_name_their_things() {
+    let s = spec("As a volunteer I want to log each walk: which dog, which volunteer, when it started and how many minutes it lasted.");
+    belongs_to(&s, "Walk", "Dog");
+    belongs_to(&s, "Walk", "Volunteer");
+    assert_eq!(ty(&s, "Walk", "started_at"), FieldType::Datetime);
+    assert_eq!(ty(&s, "Walk", "minutes"), FieldType::Integer);
+    let s = spec("# Print farm\n\n## Printers\n- name\n- model\n- status: idle, printing or offline\n\n## Spools\n- colour\n- remaining weight in grams\n");
+    assert_eq!(entity_names(&s), ["Printer", "Spool"]);
+    assert_eq!(
+        values(&s, "Printer", "status"),
+        ["idle", "printing", "offline"]
+    );
+    assert_eq!(ty(&s, "Spool", "remaining_weight"), FieldType::Float);
+}

@@ -477,6 +477,8 @@ struct Figures {
     relations: Tally,
     enums: Tally,
     silent_texts: usize,
+    /// Texts with nothing missed that still list a passage as not understood.
+    false_alarms: usize,
     refused: usize,
 }
 
@@ -495,6 +497,7 @@ fn measure(set: &str) -> Figures {
         relations: Tally::default(),
         enums: Tally::default(),
         silent_texts: 0,
+        false_alarms: 0,
         refused: 0,
     };
     let mut styles: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
@@ -515,6 +518,9 @@ fn measure(set: &str) -> Figures {
         }
         if !s.silent.is_empty() {
             f.silent_texts += 1;
+        }
+        if s.missed.is_empty() && s.passages.iter().any(|p| p.starts_with("not understood")) {
+            f.false_alarms += 1;
         }
         let style = styles.entry(case.style.as_str()).or_default();
         style.0 += 1;
@@ -543,7 +549,7 @@ fn measure(set: &str) -> Figures {
         }
     }
     eprintln!(
-        "{set}: {} texts over {} domains; entities recall {:.1} % precision {:.1} %; fields recall {:.1} % precision {:.1} %; relations recall {:.1} % precision {:.1} %; enums {:.1} %; texts with a silent loss: {}; refused: {}; noise reported {noise_reported}/{noise}; database and auth honoured {honoured}/{asked}",
+        "{set}: {} texts over {} domains; entities recall {:.1} % precision {:.1} %; fields recall {:.1} % precision {:.1} %; relations recall {:.1} % precision {:.1} %; enums {:.1} %; texts with a silent loss: {}; texts with nothing missed but a passage listed as not understood: {}; refused: {}; noise reported {noise_reported}/{noise}; database and auth honoured {honoured}/{asked}",
         f.texts,
         f.domains,
         100.0 * f.entities.recall(),
@@ -554,6 +560,7 @@ fn measure(set: &str) -> Figures {
         100.0 * f.relations.precision(),
         100.0 * f.enums.recall(),
         f.silent_texts,
+        f.false_alarms,
         f.refused,
     );
     for (style, (all, perfect)) in &styles {
@@ -564,8 +571,8 @@ fn measure(set: &str) -> Figures {
 
 /// Floors the figures must not fall below: a drop is a regression. The targets
 /// (entities 98 %, fields 95 %, relations 90 % on the tuning set) are printed beside them.
-const TUNING_FLOORS: (f64, f64, f64) = (0.66, 0.53, 0.43);
-const HOLDOUT_FLOORS: (f64, f64, f64) = (0.55, 0.36, 0.22);
+const TUNING_FLOORS: (f64, f64, f64) = (0.67, 0.53, 0.43);
+const HOLDOUT_FLOORS: (f64, f64, f64) = (0.56, 0.36, 0.23);
 
 #[test]
 fn the_requirement_corpus_is_analysed_with_its_recall_and_precision_printed() {

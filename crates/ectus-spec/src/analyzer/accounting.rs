@@ -35,6 +35,24 @@ const NOISE_WORDS: &[&str] = &[
     "questions", "question", "anyway", "btw", "fyi", "note", "also", "too", "as", "usual",
 ];
 
+/// Verbs and connectives of sentences that introduce things and their fields.
+#[rustfmt::skip]
+const CONNECTIVES: &[&str] = &[
+    "records", "record", "stores", "store", "holds", "hold", "tracks", "track", "keeps", "keep",
+    "logs", "log", "notes", "lists", "captures", "capture", "belongs", "belong", "linked",
+    "assigned", "attached", "owned", "called", "named", "known", "takes", "take", "exactly",
+    "least", "one", "two", "three", "four", "five", "which", "who", "whose", "whether", "when",
+    "how", "long", "much", "number", "whom", "each", "every", "either", "neither", "nor", "yes",
+    "no", "y", "n", "true", "false", "defaults", "default", "defaulting", "optional",
+    "optionally", "required", "unique", "contains", "contain", "includes", "include", "gets",
+    "get", "sets", "set", "gives", "give", "given", "comes", "come", "shows", "show", "part",
+    "type", "string", "text", "integer", "int", "float", "decimal", "bool", "boolean", "date",
+    "datetime", "timestamp", "uuid", "url", "json", "enum", "fk", "null", "nullable", "list",
+    "plus", "via", "did", "does", "done", "made", "make", "goes", "go", "went", "later", "it's",
+    "its", "there", "someone", "something", "kind", "sort", "both", "many", "several",
+    "multiple", "lot", "lots", "fine", "ok", "per",
+];
+
 /// Words that carry nothing whatever the sentence (determiners, pronouns, verbs of requests).
 fn empty_word(word: &str) -> bool {
     is_determiner(word)
@@ -69,13 +87,64 @@ fn mentions_database(words: &[String]) -> bool {
     })
 }
 
+/// The first letters of a word, to compare inflections ("vaccinations" and `vaccination`).
+fn stem(word: &str) -> String {
+    let singular = singular(word);
+    singular.chars().take(5).collect()
+}
+
+/// The words of a sentence that nothing it contributed accounts for.
+fn unplaced_words(words: &[String], gave: &[Contribution], entities: &[Entity]) -> Vec<String> {
+    let mut placed: BTreeSet<String> = BTreeSet::new();
+    let mut add = |name: &str| {
+        for part in snake(name).split('_') {
+            placed.insert(stem(part));
+        }
+    };
+    for contribution in gave {
+        match contribution {
+            Contribution::Entity { entity } => add(entity),
+            Contribution::Field { entity, field } | Contribution::EnumValues { entity, field } => {
+                add(field);
+                add(entity);
+                let values = entities
+                    .iter()
+                    .filter(|e| e.name == *entity)
+                    .flat_map(|e| e.fields.iter().filter(|f| f.name == *field))
+                    .flat_map(|f| f.values.iter());
+                for value in values {
+                    add(value);
+                }
+            }
+            Contribution::Relation { entity, target } => {
+                add(entity);
+                add(target);
+            }
+            Contribution::Auth | Contribution::Database | Contribution::Service => {}
+        }
+    }
+    let mut out: Vec<String> = Vec::new();
+    for w in words {
+        let plain = w.trim_matches('\'');
+        if empty_word(plain) || CONNECTIVES.contains(&plain) || placed.contains(&stem(plain)) {
+            continue;
+        }
+        if !out.contains(&plain.to_owned()) {
+            out.push(plain.to_owned());
+        }
+    }
+    out
+}
+
 /// The account of `text`, split into `sentences` whose statements are `statements` (one list
-/// per sentence) and whose contributions the model recorded in `contributed`.
+/// per sentence) and whose contributions the model recorded in `contributed`; `entities` are
+/// the entities derived, for the values of their enums.
 pub(super) fn account(
     text: &str,
     sentences: &[Sentence],
     statements: &[Vec<Statement>],
     contributed: &BTreeMap<usize, Vec<Contribution>>,
+    entities: &[Entity],
 ) -> Coverage {
     let mut coverage = Coverage::default();
     let mut cursor = 0;
@@ -110,6 +179,22 @@ pub(super) fn account(
             continue;
         }
         if !gave.is_empty() {
+            let unplaced = unplaced_words(&words, &gave, entities);
+            let titled = gave.contains(&Contribution::Service);
+            if unplaced.len() >= 2 && !titled {
+                coverage.not_understood.push(Passage {
+                    text: text.clone(),
+                    span,
+                    reason: format!(
+                        "only partly read: nothing in the spec stands for {}",
+                        unplaced
+                            .iter()
+                            .map(|w| format!("\"{w}\""))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
+            }
             coverage.understood.push(Understood {
                 text,
                 span,

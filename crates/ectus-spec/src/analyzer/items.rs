@@ -136,6 +136,44 @@ fn question_item(words: &[String], item: &mut Item) -> bool {
     }
 }
 
+/// "service records with the car": a plural noun (not one of the usual plural fields) with
+/// the first item of its own list.
+fn nested_item(tokens: &[Tok]) -> Option<Item> {
+    let at = tokens
+        .iter()
+        .position(|t| matches!(t, Tok::Word(w) if w == "with"))?;
+    let lead: Vec<&str> = leading_words(&tokens[..at]);
+    if lead.len() != at {
+        return None;
+    }
+    let lead: Vec<&str> = lead
+        .into_iter()
+        .filter(|w| !["and", "also", "plus"].contains(w))
+        .collect();
+    let start = skip_determiners(&lead);
+    // "service records": a word the analyzer otherwise reads as technology may lead a name.
+    let words = &lead[start..];
+    let last = words.last()?;
+    noun_phrase(std::slice::from_ref(last))?;
+    if words.len() > 3
+        || !words
+            .iter()
+            .all(|w| w.chars().all(|c| c.is_ascii_alphabetic()))
+    {
+        return None;
+    }
+    let noun: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
+    if !is_plural(last) || FIELD_PLURALS.contains(last) || tokens.len() <= at + 1 {
+        return None;
+    }
+    Some(Item {
+        words: noun,
+        nested_with: true,
+        nested_first: Some(Box::new(parse_item(&tokens[at + 1..]))),
+        ..Item::default()
+    })
+}
+
 /// "a driver" in "belong to a vehicle and a driver": an article and a noun phrase.
 pub(super) fn further_target(tokens: &[Tok]) -> Option<Vec<String>> {
     let words = leading_words(tokens);
@@ -147,6 +185,9 @@ pub(super) fn further_target(tokens: &[Tok]) -> Option<Vec<String>> {
 }
 
 pub(super) fn parse_item(tokens: &[Tok]) -> Item {
+    if let Some(item) = nested_item(tokens) {
+        return item;
+    }
     let mut item = Item::default();
     let mut words = Vec::new();
     let mut after_colon: Option<Vec<Tok>> = None;

@@ -83,16 +83,44 @@ fn error_with_example(reason: &str) -> AnalyzeError {
     }
 }
 
+/// "Dental bookings." opening a text whose other sentences define bookings is its title, not
+/// an entity of its own.
+fn drop_title_entity(sentences: &[Sentence], per_sentence: &mut [Vec<Statement>]) {
+    let Some(first) = per_sentence.first() else {
+        return;
+    };
+    let [Statement::Entities { owner: None, nouns }] = first.as_slice() else {
+        return;
+    };
+    let [(noun, items)] = nouns.as_slice() else {
+        return;
+    };
+    let Some(head) = noun.last().map(|w| singular(w)) else {
+        return;
+    };
+    if !items.is_empty() || noun.len() < 2 {
+        return;
+    }
+    let later = sentences
+        .iter()
+        .skip(1)
+        .any(|s| words_of(&s.tokens).iter().any(|w| singular(w) == head));
+    if later {
+        per_sentence[0].clear();
+    }
+}
+
 /// Turns a plain-English requirement into a spec plus every assumption made.
 pub fn analyze(text: &str) -> Result<Derived, AnalyzeError> {
     let sentences = split_sentences(text);
     if sentences.is_empty() {
         return Err(error_with_example("The requirement is empty."));
     }
-    let per_sentence: Vec<Vec<Statement>> = sentences
+    let mut per_sentence: Vec<Vec<Statement>> = sentences
         .iter()
         .map(|s| statements_of(std::slice::from_ref(s)))
         .collect();
+    drop_title_entity(&sentences, &mut per_sentence);
     let statements: Vec<(usize, Statement)> = per_sentence
         .iter()
         .enumerate()
@@ -113,7 +141,13 @@ pub fn analyze(text: &str) -> Result<Derived, AnalyzeError> {
     let database = database_of(&all_words, &mut notes);
     let auth = auth_of(&sentences, &mut notes);
     notes.append(&mut model.notes);
-    let coverage = account(text, &sentences, &per_sentence, &model.contributed);
+    let coverage = account(
+        text,
+        &sentences,
+        &per_sentence,
+        &model.contributed,
+        &model.entities,
+    );
     let spec = Spec {
         spec_version: SPEC_VERSION,
         service: Service {

@@ -29,6 +29,9 @@ pub(super) struct Item {
     pub(super) list_of: bool,
     /// "the kennel's size": the word before the possessive.
     pub(super) possessor: Option<String>,
+    /// "service records with the car": a plural thing introduced with its first item.
+    pub(super) nested_with: bool,
+    pub(super) nested_first: Option<Box<Item>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -87,13 +90,45 @@ fn classify_single(tokens: &[Tok]) -> Vec<Statement> {
     if let Some(statements) = colon_statement(tokens) {
         return statements;
     }
-    let single = field_clause(tokens)
-        .or_else(|| enum_clause(tokens))
+    if let Some(statement) = field_clause(tokens) {
+        return split_nested_entity(statement);
+    }
+    let single = enum_clause(tokens)
         .or_else(|| owns_clause(tokens))
         .or_else(|| noun_list(tokens));
     match single {
         Some(statement) => vec![statement],
         None => scan_entity_lists(tokens),
+    }
+}
+
+/// "Cars have a plate and a model, and service records with the car, a date and a cost": the
+/// items from "service records with" on are a thing of their own, not fields of cars.
+fn split_nested_entity(statement: Statement) -> Vec<Statement> {
+    let Statement::Fields { subject, items } = statement else {
+        return vec![statement];
+    };
+    let nested = items
+        .iter()
+        .position(|item| item.kind == ItemKind::Field && item.nested_with && item.words.len() <= 3);
+    match nested {
+        Some(k) if k > 0 => {
+            let mut inner = items[k + 1..].to_vec();
+            if let Some(first) = items[k].nested_first.clone() {
+                inner.insert(0, *first);
+            }
+            vec![
+                Statement::Fields {
+                    subject,
+                    items: items[..k].to_vec(),
+                },
+                Statement::Fields {
+                    subject: items[k].words.clone(),
+                    items: inner,
+                },
+            ]
+        }
+        _ => vec![Statement::Fields { subject, items }],
     }
 }
 

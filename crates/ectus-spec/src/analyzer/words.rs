@@ -154,6 +154,14 @@ pub(super) const RELATION_VERBS: &[&[&str]] = &[
     &["references"],
     &["are", "for"],
     &["is", "for"],
+    &["link"],
+    &["links"],
+    &["connect"],
+    &["connects"],
+    &["pair"],
+    &["pairs"],
+    &["relate", "to"],
+    &["relates", "to"],
 ];
 
 /// Words after which a list of plural nouns names entities ("with projects and issues").
