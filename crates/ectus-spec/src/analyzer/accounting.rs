@@ -50,7 +50,8 @@ const CONNECTIVES: &[&str] = &[
     "datetime", "timestamp", "uuid", "url", "json", "enum", "fk", "null", "nullable", "list",
     "plus", "via", "did", "does", "done", "made", "make", "goes", "go", "went", "later", "it's",
     "its", "there", "someone", "something", "kind", "sort", "both", "many", "several",
-    "multiple", "lot", "lots", "fine", "ok", "per",
+    "multiple", "lot", "lots", "fine", "ok", "per", "flag", "flags", "checkbox", "toggle",
+    "marker", "field", "value", "values", "entry", "entries", "record", "records", "item",
 ];
 
 /// Words that carry nothing whatever the sentence (determiners, pronouns, verbs of requests).
@@ -94,8 +95,13 @@ fn stem(word: &str) -> String {
 }
 
 /// The words of a sentence that nothing it contributed accounts for.
-fn unplaced_words(words: &[String], gave: &[Contribution], entities: &[Entity]) -> Vec<String> {
-    let mut placed: BTreeSet<String> = BTreeSet::new();
+fn unplaced_words(
+    words: &[String],
+    gave: &[Contribution],
+    entities: &[Entity],
+    service: &str,
+) -> Vec<String> {
+    let mut placed: BTreeSet<String> = service.split('-').map(stem).collect();
     let mut add = |name: &str| {
         for part in snake(name).split('_') {
             placed.insert(stem(part));
@@ -138,13 +144,14 @@ fn unplaced_words(words: &[String], gave: &[Contribution], entities: &[Entity]) 
 
 /// The account of `text`, split into `sentences` whose statements are `statements` (one list
 /// per sentence) and whose contributions the model recorded in `contributed`; `entities` are
-/// the entities derived, for the values of their enums.
+/// the entities derived, for the values of their enums, and `service` the service's name.
 pub(super) fn account(
     text: &str,
     sentences: &[Sentence],
     statements: &[Vec<Statement>],
     contributed: &BTreeMap<usize, Vec<Contribution>>,
     entities: &[Entity],
+    service: &str,
 ) -> Coverage {
     let mut coverage = Coverage::default();
     let mut cursor = 0;
@@ -179,7 +186,7 @@ pub(super) fn account(
             continue;
         }
         if !gave.is_empty() {
-            let unplaced = unplaced_words(&words, &gave, entities);
+            let unplaced = unplaced_words(&words, &gave, entities, service);
             let titled = gave.contains(&Contribution::Service);
             if unplaced.len() >= 2 && !titled {
                 coverage.not_understood.push(Passage {

@@ -147,6 +147,7 @@ pub fn analyze(text: &str) -> Result<Derived, AnalyzeError> {
         &per_sentence,
         &model.contributed,
         &model.entities,
+        &name,
     );
     let spec = Spec {
         spec_version: SPEC_VERSION,
