@@ -205,6 +205,12 @@ pub(super) fn parse_item(tokens: &[Tok]) -> Item {
         item.open_enum = !item.values.is_empty();
     }
     read_words(words, &mut item);
+    if item.reference && item.kind == ItemKind::Field && !item.words.is_empty() {
+        item.kind = ItemKind::BelongsTo {
+            subject: None,
+            target: item.words.clone(),
+        };
+    }
     item
 }
 
@@ -223,6 +229,22 @@ pub(super) fn read_group(inner: &[Tok], item: &mut Item) {
     ]
     .contains(&first.as_str())
     {
+        return;
+    }
+    // "target (fk)", "runner (ref)": the item names another thing.
+    if words.iter().all(|w| {
+        [
+            "fk",
+            "foreign",
+            "key",
+            "ref",
+            "reference",
+            "references",
+            "relation",
+        ]
+        .contains(&w.as_str())
+    }) {
+        item.reference = true;
         return;
     }
     if words

@@ -301,7 +301,14 @@ fn place_and_parent(tokens: Vec<Tok>) -> Vec<Tok> {
             }
             return out;
         }
-        if PLACE_PREPOSITIONS.contains(&lead[i]) && noun_phrase(&lead[start..i]).is_some() {
+        // "Prescriptions written at the clinic": a participle ends the subject too.
+        let participle = lead[i].len() > 4
+            && (lead[i].ends_with("ed") || lead[i].ends_with("en"))
+            && i + 1 < end
+            && PLACE_PREPOSITIONS.contains(&lead[i + 1]);
+        if (participle || PLACE_PREPOSITIONS.contains(&lead[i]))
+            && noun_phrase(&lead[start..i]).is_some()
+        {
             let mut out = tokens[..i].to_vec();
             out.extend_from_slice(&tokens[end..]);
             return out;

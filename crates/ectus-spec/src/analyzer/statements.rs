@@ -32,6 +32,8 @@ pub(super) struct Item {
     /// "service records with the car": a plural thing introduced with its first item.
     pub(super) nested_with: bool,
     pub(super) nested_first: Option<Box<Item>>,
+    /// "target (fk)": marked as a reference to another thing.
+    pub(super) reference: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
