@@ -60,7 +60,9 @@ const PARENT_PREPOSITIONS: &[&[&str]] = &[
 ];
 
 /// Prepositions after a subject that only say where it lives ("animals in the shelter").
-const PLACE_PREPOSITIONS: &[&str] = &["in", "at", "of", "from", "within", "inside", "across"];
+const PLACE_PREPOSITIONS: &[&str] = &[
+    "in", "at", "of", "from", "within", "inside", "across", "for", "on", "about", "under",
+];
 
 fn word(tokens: &[Tok], i: usize) -> Option<&str> {
     word_at(tokens, i)
@@ -70,7 +72,42 @@ fn word(tokens: &[Tok], i: usize) -> Option<&str> {
 pub(super) fn rephrase(tokens: Vec<Tok>) -> Vec<Tok> {
     let tokens = user_story(tokens);
     let tokens = for_every_we_store(tokens);
+    let tokens = we_record(tokens);
     place_and_parent(tokens)
+}
+
+/// "Each time a sample moves we log a custody event: the sample, …", "she needs to track
+/// vendors with a name, …": what someone records, wherever in the sentence they say so.
+fn we_record(tokens: Vec<Tok>) -> Vec<Tok> {
+    let n = tokens.len();
+    for v in 1..n {
+        let Some(verb) = word(&tokens, v) else {
+            continue;
+        };
+        if !ACTION_VERBS.contains(&verb) {
+            continue;
+        }
+        let introduced = (v.saturating_sub(3)..v)
+            .any(|k| matches!(word(&tokens, k), Some("we" | "i" | "to" | "you" | "they")));
+        if !introduced {
+            continue;
+        }
+        // Only when the thing's own list follows it: "a custody event: …", "vendors with …".
+        let rest = &tokens[v + 1..];
+        let mut k = 0;
+        while word(rest, k).is_some_and(is_determiner) {
+            k += 1;
+        }
+        let noun_end = (k + 1..(k + 4).min(rest.len() + 1))
+            .find(|&e| matches!(rest.get(e), Some(Tok::Colon)) || word(rest, e) == Some("with"));
+        if noun_end.is_none() {
+            continue;
+        }
+        if let Some(out) = recorded_thing(rest) {
+            return out;
+        }
+    }
+    tokens
 }
 
 /// The position after "As a <role> I want to" (or "we need to", "I'd like to", …), if the
@@ -189,16 +226,17 @@ fn recorded_thing(rest: &[Tok]) -> Option<Vec<Tok>> {
 
 /// "for every car we store the owner's name, …" → "car has the owner's name, …".
 fn for_every_we_store(tokens: Vec<Tok>) -> Vec<Tok> {
-    let Some(start) = (0..tokens.len().min(6)).find(|&i| {
-        word(&tokens, i) == Some("for")
-            && matches!(
-                word(&tokens, i + 1),
-                Some("every" | "each" | "all" | "a" | "an")
-            )
-    }) else {
+    let Some(start) = (0..tokens.len().min(6)).find(|&i| word(&tokens, i) == Some("for")) else {
         return tokens;
     };
-    let noun_start = start + 2;
+    let noun_start = if matches!(
+        word(&tokens, start + 1),
+        Some("every" | "each" | "all" | "a" | "an" | "the")
+    ) {
+        start + 2
+    } else {
+        start + 1
+    };
     let Some(we) = (noun_start + 1..tokens.len().min(noun_start + 5))
         .find(|&i| word(&tokens, i) == Some("we"))
     else {
@@ -300,6 +338,34 @@ fn place_and_parent(tokens: Vec<Tok>) -> Vec<Tok> {
                 }
             }
             return out;
+        }
+        // "Comments on mods": a bare plural after the preposition is the parent.
+        if matches!(lead[i], "on" | "of" | "for" | "under" | "in")
+            && i + 1 < end
+            && !is_determiner(lead[i + 1])
+            && noun_phrase(&lead[start..i]).is_some()
+            && noun_phrase(&lead[i + 1..end])
+                .is_some_and(|p| p.last().is_some_and(|w| is_plural(w)))
+        {
+            let parent: Vec<Tok> = std::iter::once(Tok::Word("which".into()))
+                .chain(lead[i + 1..end].iter().map(|w| Tok::Word((*w).to_owned())))
+                .collect();
+            let mut out = tokens[..i].to_vec();
+            let mut rest = tokens[end..].to_vec();
+            if matches!(rest.first(), Some(Tok::Colon)) {
+                out.push(rest.remove(0));
+                out.extend(parent);
+                out.push(Tok::Comma);
+                out.extend(rest);
+                return out;
+            }
+            if let Some(Tok::Group(inner)) = rest.first().cloned() {
+                let mut inner = inner;
+                inner.splice(0..0, parent.into_iter().chain([Tok::Comma]));
+                rest[0] = Tok::Group(inner);
+                out.extend(rest);
+                return out;
+            }
         }
         // "Prescriptions written at the clinic": a participle ends the subject too.
         let participle = lead[i].len() > 4

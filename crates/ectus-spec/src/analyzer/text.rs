@@ -288,7 +288,10 @@ pub(super) fn flush_word(word: &mut String, out: &mut Vec<Tok>) {
         "e-mails" => "emails",
         other => other,
     };
-    out.push(Tok::Word(cleaned.replace('\'', "")));
+    // `sensor_readings`, `duration_secs`: code names are words joined by underscores.
+    for part in cleaned.split('_').filter(|p| !p.is_empty()) {
+        out.push(Tok::Word(part.replace('\'', "")));
+    }
 }
 
 /// Rewrites multi-word phrases that would otherwise split lists: "one or more" → "many".
