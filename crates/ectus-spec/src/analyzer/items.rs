@@ -30,6 +30,26 @@ pub(super) fn parse_items(list: &[(Sep, Vec<Tok>)]) -> Vec<Item> {
             }
             open = None;
         }
+        // "the method, one of strip, vapour or drip": the choices of the item before.
+        let choices_of_previous = matches!(
+            (word_at(tokens, 0), word_at(tokens, 1)),
+            (Some("one"), Some("of")) | (Some("either"), Some(_))
+        );
+        if choices_of_previous {
+            let skip = if word_at(tokens, 0) == Some("one") {
+                2
+            } else {
+                1
+            };
+            if let (Some(last), Some(value)) = (out.last_mut(), bare_value(&tokens[skip..])) {
+                if last.kind == ItemKind::Field && last.values.is_empty() {
+                    last.values.push(value);
+                    last.open_enum = true;
+                    open = Some(out.len() - 1);
+                    continue;
+                }
+            }
+        }
         let item = parse_item(tokens);
         if item.open_enum {
             open = Some(out.len());
@@ -331,7 +351,13 @@ pub(super) fn read_words(words: Vec<String>, item: &mut Item) {
     w.retain(|x| !MODIFIERS.contains(&x.as_str()) && x != "not");
     let refs: Vec<&str> = w.iter().map(String::as_str).collect();
     let mut name: Vec<String> = refs.iter().map(|s| (*s).to_owned()).collect();
-    if let Some((at, len)) = find_pattern(&refs, ENUM_TRIGGERS_IN_ITEM, 1) {
+    // "an adoption status of available, on hold, …": "of" after a name of choices.
+    let of_choices = refs
+        .iter()
+        .position(|w| *w == "of")
+        .filter(|&k| k >= 1 && k + 1 < refs.len() && enum_like_name(refs[k - 1]))
+        .map(|k| (k, 1));
+    if let Some((at, len)) = find_pattern(&refs, ENUM_TRIGGERS_IN_ITEM, 1).or(of_choices) {
         let mut rest = &refs[at + len..];
         for prefix in [&["one", "of"][..], &["either"][..]] {
             if rest.starts_with(prefix) {
