@@ -124,6 +124,7 @@ fn question_item(words: &[String], item: &mut Item) -> bool {
                 subject: None,
                 target,
             };
+            item.which = true;
             true
         }
         ["when", rest @ ..] => {

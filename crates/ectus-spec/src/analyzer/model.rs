@@ -118,6 +118,8 @@ impl Model {
     pub(super) fn ensure_item_targets(&mut self, items: &[Item]) {
         for item in items {
             match &item.kind {
+                // "which X …" is resolved once every thing is known.
+                ItemKind::BelongsTo { .. } if item.which => {}
                 ItemKind::BelongsTo { subject, target } => {
                     if let Some(subject) = subject {
                         self.ensure(subject);
@@ -195,6 +197,25 @@ impl Model {
         }
     }
 
+    /// The thing "which tenant rents" names: the longest start of it that is a known thing, else
+    /// a new thing (without a trailing verb such as "rents").
+    pub(super) fn resolve_which(&mut self, words: &[String]) -> Option<usize> {
+        for len in (1..=words.len()).rev() {
+            if let Some(found) = self.find(&words[..len]) {
+                return Some(found);
+            }
+        }
+        let mut guess = words.to_vec();
+        if guess.len() > 1
+            && guess
+                .last()
+                .is_some_and(|w| w.ends_with('s') && !w.ends_with("ss"))
+        {
+            guess.pop();
+        }
+        self.ensure(&guess)
+    }
+
     /// The join entity of two things linked many-to-many (`OrderProduct`), once per pair.
     pub(super) fn add_join(&mut self, left: &[String], right: &[String]) {
         let (Some(l), Some(r)) = (self.find(left), self.find(right)) else {
@@ -252,6 +273,11 @@ impl Model {
     pub(super) fn apply_items(&mut self, e: usize, items: &[Item]) {
         for item in items {
             match &item.kind {
+                ItemKind::BelongsTo { target, .. } if item.which => {
+                    if let Some(to) = self.resolve_which(target) {
+                        self.add_belongs_to(e, to, None, !item.optional);
+                    }
+                }
                 ItemKind::BelongsTo { subject, target } => {
                     let from = subject.as_ref().and_then(|s| self.find(s)).unwrap_or(e);
                     if let Some(to) = self.find(target).or_else(|| self.ensure(target)) {

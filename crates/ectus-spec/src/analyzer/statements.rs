@@ -34,6 +34,8 @@ pub(super) struct Item {
     pub(super) nested_first: Option<Box<Item>>,
     /// "target (fk)": marked as a reference to another thing.
     pub(super) reference: bool,
+    /// "which tenant rents": a reference whose noun ends where a known thing's name does.
+    pub(super) which: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

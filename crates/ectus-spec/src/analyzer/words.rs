@@ -2,7 +2,7 @@
 
 pub(super) const DETERMINERS: &[&str] = &[
     "a", "an", "the", "each", "every", "all", "any", "some", "our", "my", "your", "their", "its",
-    "his", "her", "one", "no", "single", "both",
+    "his", "her", "one", "no", "single", "both", "two", "three", "four", "five", "another",
 ];
 
 /// Words that never name an entity: pronouns, technology, generic nouns and request verbs.
