@@ -717,7 +717,7 @@ async fn large_responses_are_compressed_on_request(backend: TestBackend) {
 async fn a_requirement_generation_carries_its_coverage_and_strict_refuses_gaps(
     backend: TestBackend,
 ) {
-    const CLINIC: &str = "A clinic API. Patients have a name. Refunds are reconciled nightly against the ledger. It must be reliable.";
+    const CLINIC: &str = "A clinic API. Patients have a name. Refunds are issued against a payment with a reason. It must be reliable.";
     let app = TestApp::spawn(backend).await;
     let t = app.tenant("t").await;
     let project = app.create_project(&t.member, "clinic").await;
@@ -733,11 +733,11 @@ async fn a_requirement_generation_carries_its_coverage_and_strict_refuses_gaps(
         )
         .await;
     let body = expect_problem(refused, 422).await;
-    assert_eq!(body["errors"][0]["field"], "prompt[36..86]", "{body}");
+    assert_eq!(body["errors"][0]["field"], "prompt[36..87]", "{body}");
     assert!(
         body["errors"][0]["message"]
             .as_str()
-            .is_some_and(|m| m.contains("Refunds are reconciled nightly")),
+            .is_some_and(|m| m.contains("Refunds are issued against a payment")),
         "{body}"
     );
     let listed = app.get_json(&path, &t.member).await;
@@ -756,7 +756,7 @@ async fn a_requirement_generation_carries_its_coverage_and_strict_refuses_gaps(
     assert!(
         coverage["not_understood"][0]["text"]
             .as_str()
-            .is_some_and(|t| t.starts_with("Refunds are reconciled")),
+            .is_some_and(|t| t.starts_with("Refunds are issued")),
         "{generation:#}"
     );
     assert_eq!(coverage["ignored"][0]["text"], "It must be reliable.");

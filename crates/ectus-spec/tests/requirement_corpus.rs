@@ -571,7 +571,7 @@ fn measure(set: &str) -> Figures {
 
 /// Floors the figures must not fall below: a drop is a regression. The targets
 /// (entities 98 %, fields 95 %, relations 90 % on the tuning set) are printed beside them.
-const TUNING_FLOORS: (f64, f64, f64) = (0.67, 0.53, 0.43);
+const TUNING_FLOORS: (f64, f64, f64) = (0.69, 0.55, 0.45);
 const HOLDOUT_FLOORS: (f64, f64, f64) = (0.56, 0.36, 0.23);
 
 #[test]

@@ -451,8 +451,8 @@ fn unusable_input_is_refused_and_nothing_is_written() {
 
 #[test]
 fn a_partly_understood_requirement_lists_what_was_not_understood_and_strict_writes_nothing() {
-    const CLINIC: &str = "A clinic API. Patients have a name. Doctors have a name. Refunds are reconciled nightly against the ledger. It must be reliable and well documented.";
-    const LOST: &str = "Refunds are reconciled nightly";
+    const CLINIC: &str = "A clinic API. Patients have a name. Doctors have a name. Refunds are issued against a payment with a reason. It must be reliable and well documented.";
+    const LOST: &str = "Refunds are issued against a payment";
     let dir = tempfile::tempdir().expect("dir");
     let requirement = dir.path().join("clinic.md");
     std::fs::write(&requirement, CLINIC).expect("write");

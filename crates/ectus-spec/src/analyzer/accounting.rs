@@ -66,9 +66,38 @@ fn empty_word(word: &str) -> bool {
         || word.len() < 2
 }
 
-/// Whether a sentence that produced no statement says nothing about the data.
-fn is_noise(words: &[String]) -> bool {
-    words.iter().all(|w| empty_word(w))
+/// Verbs that state what something stores or belongs to.
+#[rustfmt::skip]
+const DATA_VERBS: &[&str] = &[
+    "records", "stores", "holds", "tracks", "keeps", "logs", "contains", "includes", "belongs",
+    "belong", "linked", "assigned", "owns", "owned", "references", "consists", "lists",
+    "captures", "notes",
+];
+
+/// Whether a sentence that produced no statement says nothing about the data: no word of a
+/// thing the spec holds, no verb of storing or belonging, no "has a …", no word that names a
+/// typed field (a date, a price, a count, an email…), no list. Such a sentence is listed as
+/// ignored; any other one as not understood.
+fn is_noise(sentence: &Sentence, words: &[String], entities: &[Entity]) -> bool {
+    if words.iter().all(|w| empty_word(w)) {
+        return true;
+    }
+    let things: BTreeSet<String> = entities
+        .iter()
+        .flat_map(|e| snake(&e.name).split('_').map(singular).collect::<Vec<_>>())
+        .collect();
+    let names_a_thing = words.iter().any(|w| things.contains(&singular(w)));
+    let data_verb = words.iter().any(|w| DATA_VERBS.contains(&w.as_str()))
+        || words.windows(2).any(|p| {
+            matches!(p[0].as_str(), "has" | "have" | "with") && matches!(p[1].as_str(), "a" | "an")
+        });
+    let typed_word = words.iter().filter(|w| !empty_word(w)).any(|w| {
+        let (ty, obvious) = infer_type(w);
+        ty != FieldType::String || (obvious && ["name", "title", "email"].contains(&w.as_str()))
+    });
+    let commas = sentence.tokens.iter().filter(|t| **t == Tok::Comma).count();
+    let list = commas >= 2 || sentence.tokens.iter().any(|t| matches!(t, Tok::Colon));
+    !(names_a_thing || data_verb || typed_word || list)
 }
 
 fn mentions_database(words: &[String]) -> bool {
@@ -213,11 +242,11 @@ pub(super) fn account(
                 span,
                 reason: "read as a statement, but about nothing the requirement defines as a thing to store".into(),
             });
-        } else if is_noise(&words) {
+        } else if is_noise(sentence, &words, entities) {
             coverage.ignored.push(Passage {
                 text,
                 span,
-                reason: "says nothing about the data or the technology".into(),
+                reason: "names no data: no thing of the spec, no field, no list".into(),
             });
         } else {
             coverage.not_understood.push(Passage {
