@@ -15,10 +15,26 @@ pub struct TextSpan {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Contribution {
-    Entity { entity: String },
-    Field { entity: String, field: String },
-    Relation { entity: String, target: String },
-    EnumValues { entity: String, field: String },
+    Entity {
+        entity: String,
+    },
+    Field {
+        entity: String,
+        field: String,
+    },
+    Relation {
+        entity: String,
+        target: String,
+    },
+    EnumValues {
+        entity: String,
+        field: String,
+    },
+    /// An OpenAPI operation served by the generated service as the entity's operation.
+    Operation {
+        entity: String,
+        operation: String,
+    },
     Auth,
     Database,
     Service,
@@ -31,6 +47,9 @@ impl std::fmt::Display for Contribution {
             Contribution::Field { entity, field } => write!(f, "field {entity}.{field}"),
             Contribution::Relation { entity, target } => write!(f, "{entity} belongs to {target}"),
             Contribution::EnumValues { entity, field } => write!(f, "values of {entity}.{field}"),
+            Contribution::Operation { entity, operation } => {
+                write!(f, "the {operation} operation of {entity}")
+            }
             Contribution::Auth => f.write_str("authentication"),
             Contribution::Database => f.write_str("database"),
             Contribution::Service => f.write_str("service name"),
@@ -56,8 +75,9 @@ pub struct Passage {
     pub reason: String,
 }
 
-/// The whole account of a requirement. Empty for a spec file or an OpenAPI document, whose
-/// every part is read or reported by its own errors.
+/// The whole account of an input: for a requirement its passages; for an OpenAPI document its
+/// operations (`understood`: served as documented by an entity's operation, `not_understood`:
+/// not served, with why). Empty for a spec file, whose every part is read or refused.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Coverage {
     pub understood: Vec<Understood>,

@@ -458,3 +458,101 @@ fn import_errors_are_std_errors() {
     let boxed: Box<dyn std::error::Error> = Box::new(error.clone());
     assert_eq!(boxed.to_string(), error.message);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Every documented operation accounted for, on public documents written elsewhere
+// ---------------------------------------------------------------------------------------------
+
+/// `METHOD /path` of every operation a document declares.
+fn documented_operations(text: &str) -> Vec<String> {
+    let doc: serde_json::Value = serde_yaml_ng::from_str(text).expect("a YAML or JSON document");
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        for method in [
+            "get", "put", "post", "delete", "options", "head", "patch", "trace",
+        ] {
+            if item.get(method).is_some() {
+                out.push(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn every_documented_operation_is_listed_as_served_or_not_served_with_why() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/openapi");
+    let mut documents = 0;
+    for entry in std::fs::read_dir(&dir).expect("corpus").flatten() {
+        let path = entry.path();
+        let Some(ext) = path.extension().and_then(|e| e.to_str()) else {
+            continue;
+        };
+        if !["yaml", "json"].contains(&ext) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read");
+        let Ok(derived) = import(&text) else {
+            continue;
+        };
+        documents += 1;
+        let name = path.display();
+        let mut accounted: Vec<String> = derived
+            .coverage
+            .understood
+            .iter()
+            .map(|u| u.text.clone())
+            .chain(
+                derived
+                    .coverage
+                    .not_understood
+                    .iter()
+                    .map(|p| p.text.clone()),
+            )
+            .collect();
+        accounted.sort();
+        assert_eq!(
+            accounted,
+            documented_operations(&text),
+            "{name}: each operation once"
+        );
+        for passage in &derived.coverage.not_understood {
+            assert!(
+                !passage.reason.is_empty(),
+                "{name}: {} says why",
+                passage.text
+            );
+        }
+    }
+    assert!(documents >= 6, "the corpus documents import: {documents}");
+}
+
+#[test]
+fn nested_and_action_operations_of_a_real_document_are_listed_as_not_served() {
+    let text = include_str!("corpus/openapi/realworld-conduit.yaml");
+    let derived = imported(text);
+    let served: Vec<&str> = derived
+        .coverage
+        .understood
+        .iter()
+        .map(|u| u.text.as_str())
+        .collect();
+    let missing: Vec<&str> = derived
+        .coverage
+        .not_understood
+        .iter()
+        .map(|p| p.text.as_str())
+        .collect();
+    assert!(served.contains(&"GET /articles/{slug}"), "{served:?}");
+    for operation in [
+        "POST /articles/{slug}/favorite",
+        "GET /articles/{slug}/comments",
+        "POST /profiles/{username}/follow",
+    ] {
+        assert!(
+            missing.contains(&operation),
+            "{operation} is listed: {missing:?}"
+        );
+    }
+}

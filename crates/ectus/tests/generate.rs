@@ -201,6 +201,19 @@ fn petstore_openapi_document_is_verified() {
         assumptions.contains("request body"),
         "the Petstore quirk is reported: {assumptions}"
     );
+    let coverage = &report["coverage"];
+    let listed = |side: &str| coverage[side].as_array().map_or(0, Vec::len);
+    assert_eq!(
+        listed("understood") + listed("not_understood"),
+        3,
+        "each of the document's three operations is listed as served or not: {coverage}"
+    );
+    assert!(
+        coverage["not_understood"]
+            .to_string()
+            .contains("POST /pets"),
+        "the create without a request body is not served as documented: {coverage}"
+    );
 }
 
 #[test]

@@ -61,7 +61,8 @@ pub struct GenerationView {
     pub assumptions: serde_json::Value,
     /// For a requirement: each passage with what it contributed (`understood`), passages read
     /// as saying nothing about the data (`ignored`), and what the spec does not reflect
-    /// (`not_understood`).
+    /// (`not_understood`). For an OpenAPI document: the operations served (`understood`) and
+    /// those not served, with why (`not_understood`).
     pub coverage: Option<serde_json::Value>,
     pub qa: bool,
     /// Phases with durations, test counts and failing names, compiler errors by code.
@@ -141,18 +142,23 @@ fn derive_problem(error: DeriveError) -> ApiError {
     }
 }
 
-/// `strict`: every passage of the requirement the analyzer could not place, as field errors.
-fn not_understood_problem(coverage: &ectus_spec::coverage::Coverage) -> ApiError {
+/// `strict`: every passage of the requirement the analyzer could not place, or every operation
+/// of the document the service would not serve, as field errors.
+fn not_understood_problem(coverage: &ectus_spec::coverage::Coverage, kind: InputKind) -> ApiError {
     ApiError::validation(
         coverage
             .not_understood
             .iter()
             .map(|p| FieldError {
-                field: match p.span {
-                    Some(span) => format!("prompt[{}..{}]", span.start, span.end),
-                    None => "prompt".into(),
+                field: match (kind, p.span) {
+                    (InputKind::Openapi, _) => "openapi".into(),
+                    (_, Some(span)) => format!("prompt[{}..{}]", span.start, span.end),
+                    (_, None) => "prompt".into(),
                 },
-                message: format!("not understood: \"{}\" ({})", p.text, p.reason),
+                message: match kind {
+                    InputKind::Openapi => format!("not as documented: {} ({})", p.text, p.reason),
+                    _ => format!("not understood: \"{}\" ({})", p.text, p.reason),
+                },
             })
             .collect(),
     )
@@ -195,10 +201,10 @@ pub async fn create(
     let assumptions =
         serde_json::to_value(&derived.assumptions).map_err(|e| ApiError::internal(&e))?;
     if body.strict.unwrap_or(false) && !derived.coverage.complete() {
-        return Err(not_understood_problem(&derived.coverage));
+        return Err(not_understood_problem(&derived.coverage, input.kind()));
     }
     let coverage = match input.kind() {
-        InputKind::Prompt => {
+        InputKind::Prompt | InputKind::Openapi => {
             Some(serde_json::to_value(&derived.coverage).map_err(|e| ApiError::internal(&e))?)
         }
         _ => None,

@@ -155,7 +155,10 @@ fn unplaced_words(
                 add(entity);
                 add(target);
             }
-            Contribution::Auth | Contribution::Database | Contribution::Service => {}
+            Contribution::Auth
+            | Contribution::Database
+            | Contribution::Service
+            | Contribution::Operation { .. } => {}
         }
     }
     let mut out: Vec<String> = Vec::new();

@@ -170,6 +170,8 @@ pub(super) struct Importer<'a> {
     /// Schemas accounted for without becoming entities, with what they were.
     pub(super) accounted: BTreeMap<String, String>,
     pub(super) error_refs: BTreeSet<String>,
+    /// Every documented operation: served, or not and why.
+    pub(super) contract: crate::coverage::Coverage,
 }
 
 impl<'a> Importer<'a> {
@@ -182,7 +184,57 @@ impl<'a> Importer<'a> {
             queue: Vec::new(),
             accounted: BTreeMap::new(),
             error_refs: BTreeSet::new(),
+            contract: crate::coverage::Coverage::default(),
         }
+    }
+
+    /// A documented operation the generated service does not serve: noted and listed.
+    fn refuse_operation(&mut self, subject: &str, why: impl Into<String>) {
+        let why = why.into();
+        self.note(subject, format!("cannot honour this operation: {why}"));
+        self.contract.not_understood.push(crate::coverage::Passage {
+            text: subject.to_owned(),
+            span: None,
+            reason: why,
+        });
+    }
+
+    /// The account of the document's operations: one served with a difference the notes
+    /// report (another shape, parameters it ignores, another schema) is not served as
+    /// documented, and says why.
+    fn served_as_documented(&mut self) -> crate::coverage::Coverage {
+        let mut contract = std::mem::take(&mut self.contract);
+        let (exact, different): (Vec<_>, Vec<_>) = contract
+            .understood
+            .drain(..)
+            .partition(|op| !self.notes.iter().any(|n| n.subject == op.text));
+        for op in different {
+            let why: Vec<&str> = self
+                .notes
+                .iter()
+                .filter(|n| n.subject == op.text)
+                .map(|n| n.message.as_str())
+                .collect();
+            contract.not_understood.push(crate::coverage::Passage {
+                reason: format!("served, but not as documented: {}", why.join("; ")),
+                text: op.text,
+                span: None,
+            });
+        }
+        contract.understood = exact;
+        contract
+    }
+
+    /// A documented operation served as `entity`'s `operation`.
+    fn serve_operation(&mut self, subject: &str, entity: &str, operation: Operation) {
+        self.contract.understood.push(crate::coverage::Understood {
+            text: subject.to_owned(),
+            span: None,
+            contributed: vec![crate::coverage::Contribution::Operation {
+                entity: entity.to_owned(),
+                operation: operation.as_str().to_owned(),
+            }],
+        });
     }
 
     fn note(&mut self, subject: impl Into<String>, message: impl Into<String>) {
@@ -213,6 +265,7 @@ impl<'a> Importer<'a> {
         let auth = self.auth(&path_ops);
         self.report_unused_schemas();
         let entities = self.finish_entities();
+        let contract = self.served_as_documented();
         let spec = Spec {
             spec_version: SPEC_VERSION,
             service,
@@ -220,10 +273,12 @@ impl<'a> Importer<'a> {
             auth,
             entities,
         };
-        crate::finish::finish(spec, self.notes, crate::finish::Writes::AsDeclared).map_err(|errors| {
+        let mut derived = crate::finish::finish(spec, self.notes, crate::finish::Writes::AsDeclared).map_err(|errors| {
             ImportError::new(format!(
                 "the document imports to a spec that is not valid; fix the OpenAPI document where these point:\n{errors}"
             ))
-        })
+        })?;
+        derived.coverage = contract;
+        Ok(derived)
     }
 }

@@ -113,7 +113,7 @@ impl<'a> Importer<'a> {
             Err(why) => {
                 for (method, _) in &methods {
                     let subject = format!("{} {path}", method_upper(method));
-                    self.note(subject, format!("cannot honour this operation: {why}"));
+                    self.refuse_operation(&subject, why);
                 }
                 return;
             }
@@ -124,7 +124,10 @@ impl<'a> Importer<'a> {
             let subject = format!("{} {path}", method_upper(&method));
             match operation_for(resource.shape, &method) {
                 Some(operation) => kept.push((subject, op, operation)),
-                None => self.note(subject, "cannot honour this operation: only GET/POST /things and GET/PUT/PATCH/DELETE /things/{id} become operations"),
+                None => self.refuse_operation(
+                    &subject,
+                    "only GET/POST /things and GET/PUT/PATCH/DELETE /things/{id} become operations",
+                ),
             }
         }
         if kept.is_empty() {
@@ -135,13 +138,13 @@ impl<'a> Importer<'a> {
             .map(|(subject, op, operation)| self.op_target(subject, op, *operation))
             .collect();
         let Some(schema) = self.path_entity(&resource, &targets) else {
-            self.note(
-                path,
-                format!(
-                    "cannot honour this path: no component schema is referenced by its responses or request bodies, and none is named {:?}",
-                    singular_pascal(&resource.segment)
-                ),
+            let why = format!(
+                "no component schema is referenced by its responses or request bodies, and none is named {:?}",
+                singular_pascal(&resource.segment)
             );
+            for (subject, _, _) in &kept {
+                self.refuse_operation(subject, why.clone());
+            }
             return;
         };
         let rank = self.path_entities();
@@ -168,11 +171,18 @@ impl<'a> Importer<'a> {
         value: &'a Value,
     ) {
         let schema = self.drafts[idx].schema.clone();
+        let name = self.drafts[idx].name.clone();
         if !self.drafts[idx].ops.insert(op) {
-            let name = self.drafts[idx].name.clone();
-            self.note(subject, format!("cannot honour this operation: {name} already has its {} operation from an earlier path; this one is ignored", op.as_str()));
+            self.refuse_operation(
+                &subject,
+                format!(
+                    "{name} already has its {} operation from an earlier path; this one is ignored",
+                    op.as_str()
+                ),
+            );
             return;
         }
+        self.serve_operation(&subject, &name, op);
         found.push(PathOp {
             subject,
             schema,

@@ -8,7 +8,7 @@ use std::io::Read as _;
 
 use anyhow::Context as _;
 use ectus_spec::coverage::Coverage;
-use ectus_spec::{DeriveError, Derived, Format, Input};
+use ectus_spec::{DeriveError, Derived, Format, Input, InputKind};
 
 /// Where the command line says the input is: one of these is set.
 #[derive(Debug, Clone, Copy, Default)]
@@ -67,35 +67,52 @@ pub fn derive(source: Source<'_>) -> anyhow::Result<(Input, Derived)> {
     Ok((input, derived))
 }
 
-/// The passages of a requirement the spec does not reflect, one line each, for stderr.
-pub fn not_understood_lines(coverage: &Coverage) -> Vec<String> {
+/// The label of what the spec does not reflect: passages of a requirement are not
+/// understood, operations of an OpenAPI document not served.
+fn missing_label(kind: InputKind) -> &'static str {
+    match kind {
+        InputKind::Openapi => "NOT AS DOCUMENTED",
+        _ => "NOT UNDERSTOOD",
+    }
+}
+
+/// What the spec does not reflect of the input, one line each, for stderr.
+pub fn not_understood_lines(coverage: &Coverage, kind: InputKind) -> Vec<String> {
+    let label = missing_label(kind);
     coverage
         .not_understood
         .iter()
         .map(|p| match p.span {
             Some(span) => format!(
-                "  NOT UNDERSTOOD (bytes {}..{}): \"{}\" — {}",
+                "  {label} (bytes {}..{}): \"{}\" — {}",
                 span.start, span.end, p.text, p.reason
             ),
-            None => format!("  NOT UNDERSTOOD: \"{}\" — {}", p.text, p.reason),
+            None => format!("  {label}: {} — {}", p.text, p.reason),
         })
         .collect()
 }
 
-/// The error of `--strict` when part of the requirement is not understood.
-pub fn strict_refusal(coverage: &Coverage) -> anyhow::Error {
-    anyhow::anyhow!(
-        "--strict: {} of the requirement not understood, nothing written:\n{}\nRephrase them (e.g. \"Visits have a date and a diagnosis, and each visit belongs to a patient.\") or drop --strict to generate what was understood",
-        match coverage.not_understood.len() {
-            1 => "1 passage is".to_owned(),
-            n => format!("{n} passages are"),
-        },
-        not_understood_lines(coverage).join("\n")
-    )
+/// The error of `--strict` when part of the input would not be reflected.
+pub fn strict_refusal(coverage: &Coverage, kind: InputKind) -> anyhow::Error {
+    let n = coverage.not_understood.len();
+    let lines = not_understood_lines(coverage, kind).join("\n");
+    match kind {
+        InputKind::Openapi => anyhow::anyhow!(
+            "--strict: {n} operation{} of the document would not be served as documented, nothing written:\n{lines}\nDrop --strict to generate what can be served",
+            if n == 1 { "" } else { "s" }
+        ),
+        _ => anyhow::anyhow!(
+            "--strict: {} of the requirement not understood, nothing written:\n{lines}\nRephrase them (e.g. \"Visits have a date and a diagnosis, and each visit belongs to a patient.\") or drop --strict to generate what was understood",
+            match n {
+                1 => "1 passage is".to_owned(),
+                n => format!("{n} passages are"),
+            },
+        ),
+    }
 }
 
 /// The spec as YAML with the assumptions as comments on top, ready to edit and reuse.
-pub fn commented_yaml(derived: &Derived) -> String {
+pub fn commented_yaml(derived: &Derived, kind: InputKind) -> String {
     let mut out = String::new();
     if !derived.assumptions.is_empty() {
         out.push_str(
@@ -107,9 +124,12 @@ pub fn commented_yaml(derived: &Derived) -> String {
     }
     let not_understood = &derived.coverage.not_understood;
     if !not_understood.is_empty() {
-        out.push_str(
-            "# NOT UNDERSTOOD — this spec does not reflect these passages of the requirement:\n",
-        );
+        out.push_str(match kind {
+            InputKind::Openapi => {
+                "# NOT AS DOCUMENTED — the service of this spec does not serve these operations of the document as it says:\n"
+            }
+            _ => "# NOT UNDERSTOOD — this spec does not reflect these passages of the requirement:\n",
+        });
         for passage in not_understood {
             out.push_str(&format!(
                 "# - \"{}\" ({})\n",

@@ -146,7 +146,7 @@ pub async fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
         prompt_file: args.input.prompt_file.as_deref(),
     })?;
     if args.strict && !derived.coverage.complete() {
-        return Err(strict_refusal(&derived.coverage));
+        return Err(strict_refusal(&derived.coverage, input.kind()));
     }
     let progress = Progress::new(args.json);
     progress.line(&format!(
@@ -165,7 +165,7 @@ pub async fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
     for assumption in &derived.assumptions {
         progress.line(&format!("  assumed: {assumption}"));
     }
-    for line in not_understood_lines(&derived.coverage) {
+    for line in not_understood_lines(&derived.coverage, input.kind()) {
         progress.line(&line);
     }
     let settings = Settings {
@@ -214,7 +214,8 @@ pub async fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
         service: derived.spec.service.name.clone(),
         spec_hash: outcome.spec_hash,
         assumptions: derived.assumptions,
-        coverage: (input.kind() == InputKind::Prompt).then_some(derived.coverage),
+        coverage: matches!(input.kind(), InputKind::Prompt | InputKind::Openapi)
+            .then_some(derived.coverage),
         files: outcome.files,
         notes: outcome.notes,
         verdict: outcome.status,
@@ -301,13 +302,24 @@ fn print_summary(report: &NewReport) {
             );
         }
     }
-    if let Some(coverage) = report.coverage.as_ref().filter(|c| !c.complete()) {
-        println!(
-            "NOT UNDERSTOOD: the service does not do what these {} passage{} of the requirement ask (rephrase them, or use --strict to stop on them):",
-            coverage.not_understood.len(),
-            if coverage.not_understood.len() == 1 { "" } else { "s" }
-        );
-        for line in not_understood_lines(coverage) {
+    if let Some(coverage) = &report.coverage {
+        let missing = coverage.not_understood.len();
+        let plural = if missing == 1 { "" } else { "s" };
+        if report.input == InputKind::Openapi {
+            println!(
+                "operations: {} of {} served as documented",
+                coverage.understood.len(),
+                coverage.understood.len() + missing
+            );
+            if missing > 0 {
+                println!("NOT AS DOCUMENTED: the service does not serve these {missing} operation{plural} as the document says (use --strict to stop on them):");
+            }
+        } else if missing > 0 {
+            println!(
+                "NOT UNDERSTOOD: the service does not do what these {missing} passage{plural} of the requirement ask (rephrase them, or use --strict to stop on them):"
+            );
+        }
+        for line in not_understood_lines(coverage, report.input) {
             println!("{line}");
         }
     }
