@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod blocking;
 pub mod extract;
 pub mod metrics_endpoint;
 pub mod middleware;

@@ -180,7 +180,7 @@ pub async fn problem_details(req: Request, next: Next) -> Response {
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
     let (parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, 64 * 1024)
+    let bytes = axum::body::to_bytes(body, 1024 * 1024)
         .await
         .unwrap_or_default();
     let mut problem: Problem = if is_problem {

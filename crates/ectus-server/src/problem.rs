@@ -14,6 +14,13 @@ use utoipa::ToSchema;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// The most field errors one problem lists; the rest are counted in a last entry, so that a
+/// problem stays small enough to read (and to render) whatever the input.
+pub const MAX_FIELD_ERRORS: usize = 50;
+
+/// The longest message of one field error, in characters.
+pub const MAX_FIELD_MESSAGE_CHARS: usize = 2000;
+
 /// One invalid field of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
@@ -47,6 +54,16 @@ pub struct ApiError {
     pub kind: &'static str,
     pub detail: String,
     pub errors: Vec<FieldError>,
+    /// Seconds after which a retry may succeed, sent as `Retry-After` (503, 429).
+    pub retry_after: Option<u32>,
+}
+
+/// At most `max` characters of `text`, marked when cut.
+fn clip(text: String, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}… (cut at {max} characters)", &text[..at]),
+        None => text,
+    }
 }
 
 impl ApiError {
@@ -56,7 +73,19 @@ impl ApiError {
             kind,
             detail: detail.into(),
             errors: Vec::new(),
+            retry_after: None,
         }
+    }
+
+    /// The same error, telling the client when to try again.
+    pub fn retry_after(mut self, seconds: u32) -> ApiError {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    /// 503: the server cannot serve this now, but may in `seconds`.
+    pub fn unavailable(kind: &'static str, detail: impl Into<String>, seconds: u32) -> ApiError {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, kind, detail).retry_after(seconds)
     }
 
     pub fn not_found(what: &str) -> ApiError {
@@ -71,17 +100,48 @@ impl ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "bad-request", detail)
     }
 
+    /// 422 with one entry per invalid field: at most [`MAX_FIELD_ERRORS`] of them, each
+    /// message at most [`MAX_FIELD_MESSAGE_CHARS`] long, and a last entry counting the rest.
     pub fn validation(errors: Vec<FieldError>) -> ApiError {
+        let total = errors.len();
+        let mut errors: Vec<FieldError> = errors
+            .into_iter()
+            .take(MAX_FIELD_ERRORS)
+            .map(|e| FieldError {
+                field: clip(e.field, 200),
+                message: clip(e.message, MAX_FIELD_MESSAGE_CHARS),
+            })
+            .collect();
         let detail = errors
             .iter()
+            .take(5)
             .map(|e| format!("{}: {}", e.field, e.message))
             .collect::<Vec<_>>()
             .join("; ");
+        let detail = match total {
+            n if n > 5 => format!(
+                "{} (and {} more problems listed in `errors`)",
+                clip(detail, MAX_FIELD_MESSAGE_CHARS),
+                n - 5
+            ),
+            _ => clip(detail, MAX_FIELD_MESSAGE_CHARS),
+        };
+        if total > MAX_FIELD_ERRORS {
+            let field = errors.last().map(|e| e.field.clone()).unwrap_or_default();
+            errors.push(FieldError {
+                field,
+                message: format!(
+                    "and {} more problems not listed; fix these and send the request again",
+                    total - MAX_FIELD_ERRORS
+                ),
+            });
+        }
         ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             kind: "validation-failed",
             detail,
             errors,
+            retry_after: None,
         }
     }
 
@@ -149,7 +209,13 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status;
         let unauthorized = status == StatusCode::UNAUTHORIZED;
+        let retry_after = self.retry_after;
         let mut response = problem_response(self.into_problem());
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if unauthorized {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

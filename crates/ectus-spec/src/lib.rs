@@ -11,6 +11,7 @@ pub mod analyzer;
 pub mod coverage;
 mod finish;
 mod input;
+pub mod limits;
 mod model;
 pub mod naming;
 pub mod openapi;

@@ -33,6 +33,8 @@ pub(crate) fn read(text: &str, format: Format) -> Result<Spec, SpecErrors> {
             })?
         }
         Format::Yaml => {
+            crate::limits::check_yaml_depth(text)
+                .map_err(|too_deep| one(String::new(), too_deep.to_string()))?;
             let de = serde_yaml_ng::Deserializer::from_str(text);
             serde_path_to_error::deserialize(de).map_err(|e| {
                 let path = e.path().to_string();

@@ -1065,3 +1065,26 @@ fn user_stories_and_markdown_headings_name_their_things() {
     );
     assert_eq!(ty(&s, "Spool", "remaining_weight"), FieldType::Float);
 }
+
+#[test]
+fn a_sentence_too_long_to_read_is_listed_as_not_understood_and_the_rest_is_read() {
+    let run_on: String = (0..2100).map(|i| format!("word{i} ")).collect();
+    let text = format!("Patients have a name. {run_on}and doctors have a name.");
+    let derived = derive(&text);
+    assert!(has_field(&derived.spec, "Patient", "name"));
+    let refused = &derived.coverage.not_understood;
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(
+        refused[0].reason.contains("too long")
+            && refused[0].reason.contains("2105 words, at most 2000"),
+        "{refused:?}"
+    );
+    assert!(refused[0].text.starts_with("word0"), "{refused:?}");
+}
+
+#[test]
+fn a_requirement_over_the_size_limit_is_refused_saying_how_large_it_may_be() {
+    let text = "Patients have a name. ".repeat(ectus_spec::limits::MAX_REQUIREMENT_BYTES / 20);
+    let error = ectus_spec::analyzer::analyze(&text).expect_err("too large");
+    assert!(error.message.contains("at most 256 KiB"), "{error}");
+}

@@ -196,7 +196,12 @@ pub async fn create(
         .await
         .map_err(project_not_found)?;
     let input = body.input()?;
-    let derived = input.derive().map_err(derive_problem)?;
+    let (input, derived) = crate::blocking::run(move || {
+        let derived = input.derive();
+        (input, derived)
+    })
+    .await?;
+    let derived = derived.map_err(derive_problem)?;
     let spec = serde_json::to_value(&derived.spec).map_err(|e| ApiError::internal(&e))?;
     let assumptions =
         serde_json::to_value(&derived.assumptions).map_err(|e| ApiError::internal(&e))?;

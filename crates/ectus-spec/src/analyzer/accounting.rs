@@ -193,6 +193,17 @@ pub(super) fn account(
             cursor = span.end;
         }
         let words = words_of(&sentence.tokens);
+        if too_long(sentence) {
+            coverage.not_understood.push(Passage {
+                text: sentence.text.clone(),
+                span,
+                reason: format!(
+                    "too long to read as one sentence ({} words, at most {MAX_SENTENCE_WORDS}): end its statements with full stops",
+                    words.len()
+                ),
+            });
+            continue;
+        }
         let mut gave = contributed.get(&i).cloned().unwrap_or_default();
         if auth_keyword(&words).is_some() {
             gave.push(Contribution::Auth);

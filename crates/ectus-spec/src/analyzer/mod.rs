@@ -61,6 +61,14 @@ use text::*;
 use types::*;
 use words::*;
 
+use crate::limits::{MAX_REQUIREMENT_BYTES, MAX_SENTENCE_WORDS};
+
+/// A sentence too long to read: listed as not understood instead (reading is superlinear in
+/// a sentence's length).
+fn too_long(sentence: &Sentence) -> bool {
+    words_of(&sentence.tokens).len() > MAX_SENTENCE_WORDS
+}
+
 /// The validator's limits, respected rather than reported.
 const MAX_FIELDS: usize = 200;
 const MAX_ENTITIES: usize = 100;
@@ -112,13 +120,28 @@ fn drop_title_entity(sentences: &[Sentence], per_sentence: &mut [Vec<Statement>]
 
 /// Turns a plain-English requirement into a spec plus every assumption made.
 pub fn analyze(text: &str) -> Result<Derived, AnalyzeError> {
+    if text.len() > MAX_REQUIREMENT_BYTES {
+        return Err(AnalyzeError {
+            message: format!(
+                "The requirement is {} KiB; at most {} KiB is read. Keep to what the service stores (things, their fields and links), or write the spec as a spec file.",
+                text.len().div_ceil(1024),
+                MAX_REQUIREMENT_BYTES / 1024
+            ),
+        });
+    }
     let sentences = split_sentences(text);
     if sentences.is_empty() {
         return Err(error_with_example("The requirement is empty."));
     }
     let mut per_sentence: Vec<Vec<Statement>> = sentences
         .iter()
-        .map(|s| statements_of(std::slice::from_ref(s)))
+        .map(|s| {
+            if too_long(s) {
+                Vec::new()
+            } else {
+                statements_of(std::slice::from_ref(s))
+            }
+        })
         .collect();
     drop_title_entity(&sentences, &mut per_sentence);
     let statements: Vec<(usize, Statement)> = per_sentence

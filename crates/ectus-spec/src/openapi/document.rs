@@ -3,6 +3,11 @@
 use super::*;
 
 pub(super) fn parse_document(text: &str) -> Result<Value, ImportError> {
+    crate::limits::check_yaml_depth(text).map_err(|too_deep| {
+        ImportError::new(format!(
+            "{too_deep}; an OpenAPI document needs far fewer levels — is this the document you meant?"
+        ))
+    })?;
     let value: Value = serde_yaml_ng::from_str(text).map_err(|e| {
         let at = e
             .location()
