@@ -318,7 +318,7 @@ fn number_literal(v: f64, ty: FieldType) -> String {
 fn default_value(field: &ectus_spec::Field) -> Option<DefaultValue> {
     use serde_json::Value;
     let value = field.default.as_ref()?;
-    let text = |s: &str| format!("{s:?}");
+    let text = crate::escape::rust_str;
     Some(match (field.ty, value) {
         (FieldType::Integer, Value::Number(n)) => {
             DefaultValue::Integer(n.as_i64().unwrap_or_default().to_string())
