@@ -112,7 +112,10 @@ impl Store {
         let backend = Backend::from_url(url)?;
         let connect_url = match backend {
             Backend::Sqlite => prepare_sqlite_url(url)?,
-            Backend::Postgres => url.to_owned(),
+            Backend::Postgres => {
+                refuse_unsupported_parameters(url)?;
+                url.to_owned()
+            }
         };
         let busy_ms = options.busy_timeout.as_millis();
         let pool = AnyPoolOptions::new()
@@ -323,6 +326,22 @@ fn prepare_sqlite_url(url: &str) -> Result<String> {
         Some(q) => format!("sqlite://{path}?{q}&mode=rwc"),
         None => format!("sqlite://{path}?mode=rwc"),
     })
+}
+
+/// Refuses URL parameters the PostgreSQL driver would ignore, logging their value as it does
+/// (`sslpassword`: an encrypted client key is not supported).
+fn refuse_unsupported_parameters(url: &str) -> Result<()> {
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    for (key, _) in query.split('&').filter_map(|pair| pair.split_once('=')) {
+        if key.eq_ignore_ascii_case("sslpassword") {
+            return Err(StoreError::UnsupportedParameter {
+                url: redact_url(url),
+                parameter: key.to_owned(),
+                advice: "decrypt the client key (openssl pkey -in key.pem -out plain.pem) and pass it as sslkey without a password",
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Query parameters of a database URL that carry secrets.

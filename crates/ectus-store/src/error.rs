@@ -42,6 +42,12 @@ impl std::fmt::Display for Resource {
 pub enum StoreError {
     #[error("database URL {url:?} is not supported: use sqlite://PATH or postgres://USER@HOST/DB")]
     UnsupportedUrl { url: String },
+    #[error("database URL {url} sets `{parameter}`, which the PostgreSQL driver does not support: {advice}")]
+    UnsupportedParameter {
+        url: String,
+        parameter: String,
+        advice: &'static str,
+    },
     #[error("cannot connect to the database at {url}")]
     Connect {
         url: String,

@@ -347,6 +347,22 @@ fn unreachable_database_stops_start_up_with_a_clear_error() {
         "{stderr}"
     );
     assert!(!stderr.contains("hunter2"), "{stderr}");
+    for url in [
+        format!("postgres://ectus@127.0.0.1:{port}/ectus?password=hunter2"),
+        format!("postgres://ectus@127.0.0.1:{port}/ectus?sslmode=require&sslpassword=hunter2"),
+    ] {
+        let out = run(ectus(dir.path())
+            .args(["serve", "--database-url", &url])
+            .env("ECTUS_DATABASE__ACQUIRE_TIMEOUT", "1s"));
+        assert!(!out.status.success());
+        let stderr = text(&out.stderr);
+        assert!(!stderr.contains("hunter2"), "{url}: {stderr}");
+        assert!(stderr.contains("=***"), "{url}: {stderr}");
+        let printed =
+            run(ectus(dir.path()).args(["serve", "--print-config", "--database-url", &url]));
+        assert!(!text(&printed.stdout).contains("hunter2"), "{url}");
+        assert!(text(&printed.stdout).contains("=***"), "{url}");
+    }
     let out = run(ectus(dir.path()).args(["serve", "--database-url", "mysql://x/y"]));
     assert!(!out.status.success());
     assert!(
