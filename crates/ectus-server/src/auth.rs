@@ -32,9 +32,16 @@ impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
+        let mut headers = parts.headers.get_all(AUTHORIZATION).iter();
+        let header = headers.next().ok_or_else(|| {
             ApiError::unauthorized("send an API key as `Authorization: Bearer <key>`")
         })?;
+        if headers.next().is_some() {
+            // Proxies and servers disagree about which of several wins: accept none.
+            return Err(ApiError::bad_request(
+                "send exactly one Authorization header; this request has several",
+            ));
+        }
         let value = header
             .to_str()
             .map_err(|_| ApiError::unauthorized("the Authorization header is not valid text"))?;
@@ -75,8 +82,12 @@ pub(crate) fn bearer_token_matches(
 ) -> bool {
     use secrecy::ExposeSecret as _;
     let expected = expected.expose_secret();
-    let presented = headers
-        .get(AUTHORIZATION)
+    let mut all = headers.get_all(AUTHORIZATION).iter();
+    let (first, second) = (all.next(), all.next());
+    if second.is_some() {
+        return false;
+    }
+    let presented = first
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))

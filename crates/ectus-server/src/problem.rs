@@ -18,6 +18,9 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// problem stays small enough to read (and to render) whatever the input.
 pub const MAX_FIELD_ERRORS: usize = 50;
 
+/// `Retry-After` of a 503 answered while the database is unavailable.
+pub const DATABASE_RETRY_AFTER_SECS: u32 = 2;
+
 /// The longest message of one field error, in characters.
 pub const MAX_FIELD_MESSAGE_CHARS: usize = 2000;
 
@@ -200,6 +203,14 @@ impl From<StoreError> for ApiError {
                 "cursor",
                 "is not a cursor returned by this list with this sort order",
             ),
+            StoreError::Unavailable(why, source) => {
+                tracing::warn!(error = %ectus_telemetry::chain(&source), reason = %why, "database unavailable");
+                ApiError::unavailable(
+                    "database-unavailable",
+                    format!("the database cannot serve requests right now ({why}); retry shortly"),
+                    DATABASE_RETRY_AFTER_SECS,
+                )
+            }
             other => ApiError::internal(&other),
         }
     }

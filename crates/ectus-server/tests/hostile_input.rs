@@ -171,7 +171,45 @@ async fn a_spec_with_thousands_of_problems_lists_fifty_and_counts_the_rest(backe
     );
 }
 
+async fn two_authorization_headers_are_refused_whichever_comes_first(backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    let t = app.tenant("t").await;
+    for (first, second) in [
+        (t.member.as_str(), "Bearer ek_0000000000_forged"),
+        ("Bearer ek_0000000000_forged", t.member.as_str()),
+    ] {
+        let first = if first.starts_with("Bearer") {
+            first.to_owned()
+        } else {
+            format!("Bearer {first}")
+        };
+        let second = if second.starts_with("Bearer") {
+            second.to_owned()
+        } else {
+            format!("Bearer {second}")
+        };
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.append("authorization", first.parse().expect("header"));
+        headers.append("authorization", second.parse().expect("header"));
+        let response = app
+            .client
+            .get(app.url("/api/v1/me"))
+            .headers(headers)
+            .send()
+            .await
+            .expect("send");
+        let problem = expect_problem(response, 400).await;
+        assert!(
+            problem["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("exactly one Authorization header")),
+            "{problem}"
+        );
+    }
+}
+
 backend_tests!(
+    two_authorization_headers_are_refused_whichever_comes_first,
     expensive_documents_are_refused_with_the_field_named_while_health_answers,
     nul_characters_are_refused_naming_the_field_and_store_nothing,
     a_spec_with_thousands_of_problems_lists_fifty_and_counts_the_rest,

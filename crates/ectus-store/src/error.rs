@@ -72,13 +72,81 @@ pub enum StoreError {
     InvalidCursor,
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    #[error("database unavailable: {0}")]
+    Unavailable(Unavailable, #[source] sqlx::Error),
     #[error("database error")]
     Database(#[source] sqlx::Error),
 }
 
+/// Why the database cannot serve a request now — a condition a retry may outlive, unlike a
+/// fault of the request or of the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unavailable {
+    /// No connection became free, or none could be opened, within the acquire time-out.
+    PoolTimedOut,
+    /// The connection failed or was closed under the query.
+    ConnectionLost,
+    /// The server refuses work for now: shutting down, starting up, out of connections.
+    ServerRefused,
+    /// SQLite: another writer held the lock past the busy time-out.
+    Locked,
+    /// The pool was closed (the process is shutting down).
+    ShuttingDown,
+}
+
+impl Unavailable {
+    /// Classifies an error of the driver; `None` for everything a retry would not cure.
+    pub fn of(err: &sqlx::Error) -> Option<Unavailable> {
+        match err {
+            sqlx::Error::PoolTimedOut => Some(Unavailable::PoolTimedOut),
+            sqlx::Error::PoolClosed => Some(Unavailable::ShuttingDown),
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::WorkerCrashed => Some(Unavailable::ConnectionLost),
+            sqlx::Error::Database(db) => {
+                let code = db.code();
+                let code = code.as_deref().unwrap_or("");
+                if db
+                    .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                    .is_some()
+                {
+                    // Class 08 (connection exception), 57P01–57P03 (shutting down, cannot
+                    // connect now), 53300 (too many connections).
+                    let refused =
+                        code.starts_with("08") || code.starts_with("57P0") || code == "53300";
+                    refused.then_some(Unavailable::ServerRefused)
+                } else if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                    // SQLITE_BUSY and SQLITE_LOCKED, also as extended codes (261, 517, …).
+                    let locked = code.parse::<u32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6));
+                    locked.then_some(Unavailable::Locked)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Unavailable::PoolTimedOut => "no connection within the acquire time-out",
+            Unavailable::ConnectionLost => "the connection to the database failed",
+            Unavailable::ServerRefused => "the database server refuses work for now",
+            Unavailable::Locked => "the database is locked by another writer",
+            Unavailable::ShuttingDown => "the connection pool is closed",
+        })
+    }
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
-        StoreError::Database(err)
+        match Unavailable::of(&err) {
+            Some(why) => StoreError::Unavailable(why, err),
+            None => StoreError::Database(err),
+        }
     }
 }
 

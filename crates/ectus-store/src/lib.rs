@@ -31,7 +31,7 @@ pub use clock::Timestamp;
 pub use db::{
     migrator_for, redact_url, Backend, PlatformCounts, SchemaStatus, Store, StoreOptions,
 };
-pub use error::{Resource, Result, StoreError};
+pub use error::{Resource, Result, StoreError, Unavailable};
 
 /// A page of results from a list query with keyset (cursor) pagination.
 #[derive(Debug, Clone)]

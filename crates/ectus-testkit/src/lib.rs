@@ -1,4 +1,5 @@
-//! Test support shared by the Ectus-R crates: a throwaway database on either backend.
+//! Test support shared by the Ectus-R crates: a throwaway database on either backend, and a
+//! TCP proxy that injects network faults ([`fault_proxy`]).
 //!
 //! SQLite databases live in a temporary directory removed on drop. PostgreSQL databases are
 //! created, one per test, in the cluster named by `ECTUS_TEST_POSTGRES_URL` (an admin URL such
@@ -7,6 +8,9 @@
 //! run always means both backends were exercised.
 
 use sqlx::Connection;
+
+pub mod fault_proxy;
+pub use fault_proxy::{Fault, FaultProxy};
 
 /// The database engines every backend-agnostic test runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

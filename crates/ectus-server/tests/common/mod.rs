@@ -10,7 +10,7 @@ use ectus_server::{build_app, AppState, HttpSettings};
 use ectus_store::api_keys::NewKey;
 use ectus_store::tenants::Role;
 use ectus_store::{Store, StoreOptions};
-use ectus_testkit::{TestBackend, TestDb};
+use ectus_testkit::{FaultProxy, TestBackend, TestDb};
 use tokio_util::sync::CancellationToken;
 
 pub struct TestApp {
@@ -37,11 +37,41 @@ impl TestApp {
     pub async fn spawn_with(
         backend: TestBackend,
         workers: usize,
-        mut settings: HttpSettings,
+        settings: HttpSettings,
     ) -> TestApp {
         let db = TestDb::new(backend).await;
+        let url = db.url.clone();
+        TestApp::spawn_on(db, &url, workers, settings).await
+    }
+
+    /// An app on a fresh PostgreSQL database reached through a [`FaultProxy`], to cut.
+    pub async fn spawn_behind_proxy(settings: HttpSettings) -> (TestApp, FaultProxy) {
+        let db = TestDb::new(TestBackend::Postgres).await;
+        let authority = db
+            .url
+            .split_once("://")
+            .and_then(|(_, rest)| rest.rsplit_once('@').map_or(Some(rest), |(_, r)| Some(r)))
+            .and_then(|rest| rest.split('/').next())
+            .expect("host:port in the test database URL");
+        let upstream = tokio::net::lookup_host(authority)
+            .await
+            .expect("resolve")
+            .next()
+            .expect("an address");
+        let proxy = FaultProxy::start(upstream).await;
+        let url = proxy.url_for(&db.url);
+        (TestApp::spawn_on(db, &url, 0, settings).await, proxy)
+    }
+
+    /// An app on `db`, connecting through `url`.
+    pub async fn spawn_on(
+        db: TestDb,
+        url: &str,
+        workers: usize,
+        mut settings: HttpSettings,
+    ) -> TestApp {
         let store = Store::connect(
-            &db.url,
+            url,
             &StoreOptions {
                 max_connections: 20,
                 ..Default::default()

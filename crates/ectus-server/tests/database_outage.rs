@@ -1,0 +1,128 @@
+//! A PostgreSQL outage seen through a fault proxy between the server and the database: while
+//! the database is cut off or black-holed every route answers `503 database-unavailable` with
+//! `Retry-After` (not a 500, not the request time-out), readiness names the failing check
+//! without leaking driver details, and everything works again once the network heals.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{expect_problem, TestApp};
+use ectus_server::HttpSettings;
+use ectus_testkit::Fault;
+use reqwest::Method;
+use serde_json::json;
+
+/// Every kind of route: authenticated reads and writes of each resource.
+fn routes(project: &str) -> Vec<(Method, String, Option<serde_json::Value>)> {
+    vec![
+        (Method::GET, "/api/v1/me".into(), None),
+        (Method::GET, "/api/v1/projects".into(), None),
+        (Method::GET, format!("/api/v1/projects/{project}"), None),
+        (
+            Method::POST,
+            "/api/v1/projects".into(),
+            Some(json!({"name": "during-outage"})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/projects/{project}/generations"),
+            None,
+        ),
+        (Method::GET, "/api/v1/jobs".into(), None),
+        (Method::GET, "/api/v1/incidents".into(), None),
+    ]
+}
+
+async fn every_route_is_unavailable(app: &TestApp, key: &str, project: &str, fault: Fault) {
+    for (method, path, body) in routes(project) {
+        let mut request = app.request(method.clone(), &path, key);
+        if let Some(body) = &body {
+            request = request.json(body);
+        }
+        let response = request.send().await.expect("send");
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let problem = expect_problem(response, 503).await;
+        assert_eq!(
+            problem["type"], "urn:ectus:problem:database-unavailable",
+            "{fault:?} {method} {path}: {problem}"
+        );
+        assert_eq!(
+            retry_after.as_deref(),
+            Some("2"),
+            "{fault:?} {method} {path}"
+        );
+    }
+    let ready = expect_problem(
+        app.client
+            .get(app.url("/health/ready"))
+            .send()
+            .await
+            .expect("send"),
+        503,
+    )
+    .await;
+    assert_eq!(ready["errors"][0]["field"], "database", "{ready}");
+    let message = ready["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("database unavailable"), "{ready}");
+    assert!(
+        !message.contains("127.0.0.1") && !message.contains("os error"),
+        "no driver detail in readiness: {ready}"
+    );
+    let live = app
+        .client
+        .get(app.url("/health/live"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(live.status(), 200, "the process itself is fine");
+}
+
+/// Waits for the database to answer again; the deadline only bounds a broken recovery.
+async fn recovers(app: &TestApp, key: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let response = app.get("/api/v1/projects", key).await;
+        if response.status() == 200 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no recovery: {}",
+            response.status()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_answers_503_with_retry_after_on_every_route_and_recovers() {
+    let (app, proxy) = TestApp::spawn_behind_proxy(HttpSettings::default()).await;
+    let t = app.tenant("t").await;
+    let project = app.create_project(&t.member, "before").await;
+    let project = project["id"].as_str().expect("id").to_owned();
+
+    for fault in [Fault::Refuse, Fault::BlackHole] {
+        proxy.set(fault);
+        every_route_is_unavailable(&app, &t.member, &project, fault).await;
+        proxy.set(Fault::None);
+        recovers(&app, &t.member).await;
+    }
+
+    let page = app.get_json("/api/v1/projects", &t.member).await;
+    let names: Vec<&str> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(names, ["before"], "nothing was written during the outage");
+    let created = app
+        .post("/api/v1/projects", &t.member, &json!({"name": "after"}))
+        .await;
+    assert_eq!(created.status(), 201, "writes work again");
+}
