@@ -741,7 +741,11 @@ async fn a_requirement_generation_carries_its_coverage_and_strict_refuses_gaps(
         "{body}"
     );
     let listed = app.get_json(&path, &t.member).await;
-    assert_eq!(listed.as_array().map(Vec::len), Some(0), "nothing queued");
+    assert_eq!(
+        listed["items"].as_array().map(Vec::len),
+        Some(0),
+        "nothing queued"
+    );
 
     let accepted = app
         .post(
@@ -779,7 +783,59 @@ async fn a_requirement_generation_carries_its_coverage_and_strict_refuses_gaps(
     assert!(spec["coverage"].is_null(), "no coverage for a spec file");
 }
 
+async fn generations_are_listed_in_keyset_pages_without_their_large_fields(backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    let t = app.tenant("t").await;
+    let project = app.create_project(&t.member, "paged").await;
+    let path = format!(
+        "/api/v1/projects/{}/generations",
+        project["id"].as_str().expect("id")
+    );
+    let mut created = Vec::new();
+    for i in 0..5 {
+        let spec = serde_json::json!({"spec_version": 1, "service": {"name": format!("s{i}")},
+            "entities": [{"name": "Thing", "fields": [{"name": "a", "type": "string"}]}]});
+        let generation = app
+            .post_json(
+                &path,
+                &t.member,
+                &serde_json::json!({"spec": spec, "qa": false}),
+            )
+            .await;
+        created.push(generation["id"].as_str().expect("id").to_owned());
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("{path}?limit=2&cursor={c}"),
+            None => format!("{path}?limit=2"),
+        };
+        let page = app.get_json(&url, &t.member).await;
+        let items = page["items"].as_array().expect("items");
+        assert!(items.len() <= 2, "{page}");
+        for item in items {
+            for large in ["spec", "input", "assumptions", "coverage", "qa_report"] {
+                assert!(item.get(large).is_none(), "{large} is not listed: {item}");
+            }
+            assert_eq!(item["status"], "queued", "{item}");
+            seen.push(item["id"].as_str().expect("id").to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    created.reverse();
+    assert_eq!(seen, created, "newest first, each once");
+    for bad in ["?limit=0", "?limit=201", "?cursor=nope", "?page=2"] {
+        let problem = expect_problem(app.get(&format!("{path}{bad}"), &t.member).await, 422).await;
+        assert!(!problem["errors"][0]["field"].is_null(), "{bad}: {problem}");
+    }
+}
+
 backend_tests!(
+    generations_are_listed_in_keyset_pages_without_their_large_fields,
     a_requirement_generation_carries_its_coverage_and_strict_refuses_gaps,
     every_api_route_rejects_missing_malformed_revoked_and_expired_keys,
     tenant_b_cannot_see_or_change_anything_of_tenant_a,

@@ -4,8 +4,9 @@ use ectus_spec::InputKind;
 use serde::Serialize;
 
 use crate::error::{json_column, Found as _, Resource, Result, StoreError};
+use crate::sql::{Param, SqlBuilder};
 use crate::text_enum::text_enum;
-use crate::{new_id, Store, Timestamp};
+use crate::{new_id, Page, Store, Timestamp};
 
 text_enum! {
     /// Where a generation stands.
@@ -57,6 +58,67 @@ pub struct Generation {
     pub updated_at: Timestamp,
 }
 
+/// A generation as lists show it: its state, without the input, spec, assumptions, coverage
+/// and QA report (read those from the generation itself).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GenerationSummary {
+    pub id: String,
+    pub project_id: String,
+    pub job_id: Option<String>,
+    pub input_kind: InputKind,
+    pub spec_hash: String,
+    pub status: GenerationStatus,
+    pub qa: bool,
+    pub error: Option<String>,
+    pub artifact: Option<ArtifactInfo>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(sqlx::FromRow)]
+struct GenerationSummaryRow {
+    id: String,
+    project_id: String,
+    job_id: Option<String>,
+    input_kind: String,
+    spec_hash: String,
+    status: String,
+    qa: i64,
+    error: Option<String>,
+    artifact_sha256: Option<String>,
+    artifact_size: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+fn artifact_of(sha256: Option<String>, size: Option<i64>) -> Option<ArtifactInfo> {
+    sha256.map(|sha256| ArtifactInfo {
+        sha256,
+        size: size.and_then(|s| u64::try_from(s).ok()).unwrap_or_default(),
+    })
+}
+
+impl GenerationSummaryRow {
+    fn into_summary(self) -> Result<GenerationSummary> {
+        let record = format!("generation {}", self.id);
+        Ok(GenerationSummary {
+            input_kind: InputKind::parse(&self.input_kind).ok_or_else(|| {
+                StoreError::Corrupt(format!("{record} has input kind {:?}", self.input_kind))
+            })?,
+            status: GenerationStatus::from_column(&self.status, &record)?,
+            qa: self.qa != 0,
+            artifact: artifact_of(self.artifact_sha256, self.artifact_size),
+            created_at: Timestamp::from_millis(self.created_at),
+            updated_at: Timestamp::from_millis(self.updated_at),
+            id: self.id,
+            project_id: self.project_id,
+            job_id: self.job_id,
+            spec_hash: self.spec_hash,
+            error: self.error,
+        })
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct GenerationRow {
     id: String,
@@ -101,13 +163,7 @@ impl GenerationRow {
                 .transpose()?,
             status: GenerationStatus::from_column(&self.status, &record)?,
             qa: self.qa != 0,
-            artifact: self.artifact_sha256.map(|sha256| ArtifactInfo {
-                sha256,
-                size: self
-                    .artifact_size
-                    .and_then(|s| u64::try_from(s).ok())
-                    .unwrap_or_default(),
-            }),
+            artifact: artifact_of(self.artifact_sha256, self.artifact_size),
             created_at: Timestamp::from_millis(self.created_at),
             updated_at: Timestamp::from_millis(self.updated_at),
             id: self.id,
@@ -137,16 +193,30 @@ pub struct NewGeneration<'a> {
     pub qa: bool,
 }
 
-/// The generation's own columns, with status and error completed from its job: a job that
-/// ended as failed or cancelled before the handler recorded an outcome decides them.
-const SELECT: &str = "SELECT g.id, g.tenant_id, g.project_id, g.job_id, g.input_kind, g.input, g.spec, \
-    g.spec_hash, g.assumptions, g.coverage, \
-    CASE WHEN g.status IN ('queued', 'running') AND j.state IN ('failed', 'cancelled') THEN j.state \
-         ELSE g.status END AS status, \
-    g.qa, g.qa_report, \
-    COALESCE(g.error, CASE WHEN j.state IN ('failed', 'cancelled') THEN j.error END) AS error, \
-    g.artifact_sha256, g.artifact_size, g.created_at, g.updated_at \
-    FROM generations g LEFT JOIN jobs j ON j.id = g.job_id";
+/// Status and error completed from the generation's job: a job that ended as failed or
+/// cancelled before the handler recorded an outcome decides them.
+macro_rules! outcome_columns {
+    () => {
+        "CASE WHEN g.status IN ('queued', 'running') AND j.state IN ('failed', 'cancelled') THEN j.state \
+         ELSE g.status END AS status, g.qa, \
+         COALESCE(g.error, CASE WHEN j.state IN ('failed', 'cancelled') THEN j.error END) AS error, \
+         g.artifact_sha256, g.artifact_size, g.created_at, g.updated_at \
+         FROM generations g LEFT JOIN jobs j ON j.id = g.job_id"
+    };
+}
+
+/// The generation's own columns with its outcome.
+const SELECT: &str = concat!(
+    "SELECT g.id, g.tenant_id, g.project_id, g.job_id, g.input_kind, g.input, g.spec, \
+     g.spec_hash, g.assumptions, g.coverage, g.qa_report, ",
+    outcome_columns!()
+);
+
+/// The columns of a list entry.
+const SELECT_SUMMARY: &str = concat!(
+    "SELECT g.id, g.project_id, g.job_id, g.input_kind, g.spec_hash, ",
+    outcome_columns!()
+);
 
 /// The condition under which a generation job's write holds: its worker (bound at
 /// `owner_param`) still owns the job's lease.
@@ -237,28 +307,59 @@ impl Store {
         )
     }
 
-    /// A project's generations, newest first (at most 100).
+    /// A project's generations, newest first, a page at a time (keyset pagination: a page
+    /// never repeats or skips a generation, whatever is queued meanwhile).
     pub async fn list_generations(
         &self,
         tenant_id: &str,
         project_id: &str,
-    ) -> Result<Vec<Generation>> {
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<GenerationSummary>> {
         self.get_project(tenant_id, project_id).await?;
-        let rows: Vec<GenerationRow> = self
+        let limit = limit.clamp(1, 200);
+        let mut sql = SqlBuilder::new(&format!("{SELECT_SUMMARY} WHERE g.tenant_id = "));
+        let p = sql.param(Param::Str(tenant_id.to_owned()));
+        sql.push(&p);
+        let p = sql.param(Param::Str(project_id.to_owned()));
+        sql.push(&format!(" AND g.project_id = {p}"));
+        if let Some(raw) = cursor {
+            let (created, id) = raw
+                .split_once('.')
+                .and_then(|(c, id)| Some((c.parse::<i64>().ok()?, id.to_owned())))
+                .ok_or(StoreError::InvalidCursor)?;
+            let c1 = sql.param(Param::I64(created));
+            let c2 = sql.param(Param::I64(created));
+            let id = sql.param(Param::Str(id));
+            sql.push(&format!(
+                " AND (g.created_at < {c1} OR (g.created_at = {c2} AND g.id < {id}))"
+            ));
+        }
+        let fetch = sql.param(Param::I64(i64::from(limit) + 1));
+        sql.push(&format!(
+            " ORDER BY g.created_at DESC, g.id DESC LIMIT {fetch}"
+        ));
+        let rows: Vec<GenerationSummaryRow> = self
             .timed(
                 "list_generations",
-                sqlx::query_as(&format!(
-                    "{SELECT} WHERE g.tenant_id = $1 AND g.project_id = $2 \
-             ORDER BY g.created_at DESC, g.id DESC LIMIT 100"
-                ))
-                .bind(tenant_id)
-                .bind(project_id)
-                .fetch_all(&mut *self.conn().await?),
+                sql.query()
+                    .try_map(|row| <GenerationSummaryRow as sqlx::FromRow<_>>::from_row(&row))
+                    .fetch_all(&mut *self.conn().await?),
             )
             .await?;
-        rows.into_iter()
-            .map(GenerationRow::into_generation)
-            .collect()
+        let mut items = rows
+            .into_iter()
+            .map(GenerationSummaryRow::into_summary)
+            .collect::<Result<Vec<_>>>()?;
+        let next_cursor = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items
+                .last()
+                .map(|g| format!("{}.{}", g.created_at.as_millis(), g.id))
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
     }
 
     /// Marks the generation running; `false` when `owner` no longer holds the job's lease.

@@ -7,13 +7,13 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use ectus_generate::GeneratePayload;
 use ectus_spec::{DeriveError, Input, InputKind};
-use ectus_store::generations::{Generation, GenerationStatus, NewGeneration};
+use ectus_store::generations::{Generation, GenerationStatus, GenerationSummary, NewGeneration};
 use ectus_store::{Resource, StoreError};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Auth;
-use crate::extract::{ApiJson, IdPath, IdsPath};
+use crate::extract::{ApiJson, ApiQuery, IdPath, IdsPath};
 use crate::problem::{ApiError, FieldError, Problem};
 use crate::state::AppState;
 
@@ -250,26 +250,98 @@ pub async fn create(
     Ok(response)
 }
 
-/// The project's generations, newest first.
+/// Query of `GET /api/v1/projects/{id}/generations`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListGenerations {
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A generation in a list: its state and outcome. The input, spec, assumptions, coverage and
+/// QA report are read from the generation itself.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct GenerationSummaryView {
+    pub id: String,
+    pub project_id: String,
+    pub job_id: Option<String>,
+    #[schema(value_type = String)]
+    pub input_kind: InputKind,
+    #[schema(value_type = String)]
+    pub status: GenerationStatus,
+    pub spec_hash: String,
+    pub qa: bool,
+    pub error: Option<String>,
+    pub artifact: Option<ArtifactView>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A page of generations, newest first.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct GenerationPage {
+    pub items: Vec<GenerationSummaryView>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl From<GenerationSummary> for GenerationSummaryView {
+    fn from(g: GenerationSummary) -> Self {
+        GenerationSummaryView {
+            artifact: g.artifact.map(|a| ArtifactView {
+                sha256: a.sha256,
+                size: a.size,
+                url: format!(
+                    "/api/v1/projects/{}/generations/{}/artifact",
+                    g.project_id, g.id
+                ),
+            }),
+            created_at: g.created_at.to_rfc3339(),
+            updated_at: g.updated_at.to_rfc3339(),
+            id: g.id,
+            project_id: g.project_id,
+            job_id: g.job_id,
+            input_kind: g.input_kind,
+            status: g.status,
+            spec_hash: g.spec_hash,
+            qa: g.qa,
+            error: g.error,
+        }
+    }
+}
+
+/// The project's generations, newest first, a page at a time.
 #[utoipa::path(get, path = "/api/v1/projects/{id}/generations", tag = "generations",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Project id (UUID)")),
+    params(("id" = String, Path, description = "Project id (UUID)"), ListGenerations),
     responses(
-        (status = 200, body = [GenerationView]),
+        (status = 200, body = GenerationPage),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
     IdPath(project_id): IdPath,
-) -> Result<Json<Vec<GenerationView>>, ApiError> {
-    let items = state
+    ApiQuery(query): ApiQuery<ListGenerations>,
+) -> Result<Json<GenerationPage>, ApiError> {
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::field("limit", "must be between 1 and 200"));
+    }
+    let page = state
         .store
-        .list_generations(auth.tenant(), &project_id)
+        .list_generations(auth.tenant(), &project_id, limit, query.cursor.as_deref())
         .await
         .map_err(project_not_found)?;
-    Ok(Json(items.into_iter().map(GenerationView::from).collect()))
+    Ok(Json(GenerationPage {
+        items: page.items.into_iter().map(Into::into).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// One generation: spec, assumptions, status and QA report.
