@@ -587,7 +587,7 @@ async fn job_progress_streams_as_server_sent_events_until_the_end(backend: TestB
         .call(
             reqwest::Method::POST,
             &format!("/api/v1/jobs/{id}/cancel"),
-            &t.member,
+            &t.admin,
         )
         .await;
     expect_problem(cancel, 409).await;
@@ -617,7 +617,7 @@ async fn job_progress_streams_as_server_sent_events_until_the_end(backend: TestB
         .call(
             reqwest::Method::POST,
             &format!("/api/v1/jobs/{long_id}/cancel"),
-            &t.member,
+            &t.admin,
         )
         .await;
     assert_eq!(cancel.status(), 202);
@@ -834,7 +834,85 @@ async fn generations_are_listed_in_keyset_pages_without_their_large_fields(backe
     }
 }
 
+async fn members_cannot_cancel_admin_jobs_nor_see_which_worker_runs_them(backend: TestBackend) {
+    let app = TestApp::spawn_with(backend, 1, HttpSettings::default()).await;
+    let t = app.tenant("t").await;
+    let job: serde_json::Value = app
+        .post_json(
+            "/api/v1/jobs",
+            &t.admin,
+            &serde_json::json!({"kind": "sleep", "payload": {"duration_ms": 20000, "steps": 200}}),
+        )
+        .await;
+    let path = format!("/api/v1/jobs/{}", job["id"].as_str().expect("id"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let running = loop {
+        let seen = app.get_json(&path, &t.admin).await;
+        if seen["state"] == "running" {
+            break seen;
+        }
+        assert!(std::time::Instant::now() < deadline, "never ran: {seen}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(
+        running["lease_owner"].is_string(),
+        "admins see the worker: {running}"
+    );
+    let as_member = app.get_json(&path, &t.member).await;
+    assert!(as_member["lease_owner"].is_null(), "{as_member}");
+    let listed = app.get_json("/api/v1/jobs", &t.member).await;
+    assert!(listed["items"][0]["lease_owner"].is_null(), "{listed}");
+
+    let refused = app
+        .call(Method::POST, &format!("{path}/cancel"), &t.member)
+        .await;
+    expect_problem(refused, 403).await;
+    assert_eq!(
+        app.get_json(&path, &t.admin).await["cancel_requested"],
+        false
+    );
+    let accepted = app
+        .call(Method::POST, &format!("{path}/cancel"), &t.admin)
+        .await;
+    assert_eq!(accepted.status(), 202);
+}
+
+async fn deleting_a_project_cancels_its_queued_generation_jobs(backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    let t = app.tenant("t").await;
+    let project = app.create_project(&t.member, "doomed").await;
+    let id = project["id"].as_str().expect("id");
+    let spec = serde_json::json!({"spec_version": 1, "service": {"name": "doomed"},
+        "entities": [{"name": "Thing", "fields": [{"name": "a", "type": "string"}]}]});
+    let generation = app
+        .post_json(
+            &format!("/api/v1/projects/{id}/generations"),
+            &t.member,
+            &serde_json::json!({"spec": spec, "qa": false}),
+        )
+        .await;
+    let job = format!(
+        "/api/v1/jobs/{}",
+        generation["job_id"].as_str().expect("job")
+    );
+    assert_eq!(app.get_json(&job, &t.member).await["state"], "queued");
+    let deleted = app
+        .call(Method::DELETE, &format!("/api/v1/projects/{id}"), &t.member)
+        .await;
+    assert_eq!(deleted.status(), 204);
+    let after = app.get_json(&job, &t.member).await;
+    assert_eq!(after["state"], "cancelled", "{after}");
+    assert!(
+        after["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("project was deleted")),
+        "{after}"
+    );
+}
+
 backend_tests!(
+    members_cannot_cancel_admin_jobs_nor_see_which_worker_runs_them,
+    deleting_a_project_cancels_its_queued_generation_jobs,
     generations_are_listed_in_keyset_pages_without_their_large_fields,
     a_requirement_generation_carries_its_coverage_and_strict_refuses_gaps,
     every_api_route_rejects_missing_malformed_revoked_and_expired_keys,

@@ -325,19 +325,47 @@ impl Store {
         ))
     }
 
+    /// Deletes the project with its generations, in one transaction with their jobs: a queued
+    /// generation job is cancelled, a running one asked to stop (its writes need the
+    /// generation row, which is gone), so no worker retries work for a project that is gone.
     pub async fn delete_project(&self, tenant_id: &str, id: &str) -> Result<()> {
+        let now = crate::clock::now_ms();
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let jobs_of_project = "id IN (SELECT job_id FROM generations \
+             WHERE tenant_id = $2 AND project_id = $3 AND job_id IS NOT NULL)";
+        sqlx::query(&format!(
+            "UPDATE jobs SET state = 'cancelled', finished_at = $1, updated_at = $1, \
+             cancel_requested_at = $1, error = 'the project was deleted', revision = revision + 1 \
+             WHERE state = 'queued' AND {jobs_of_project}"
+        ))
+        .bind(now)
+        .bind(tenant_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(&format!(
+            "UPDATE jobs SET cancel_requested_at = $1, updated_at = $1, revision = revision + 1 \
+             WHERE state = 'running' AND cancel_requested_at IS NULL AND {jobs_of_project}"
+        ))
+        .bind(now)
+        .bind(tenant_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         let deleted = self
             .timed(
                 "delete_project",
                 sqlx::query("DELETE FROM projects WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant_id)
                     .bind(id)
-                    .execute(&mut *self.conn().await?),
+                    .execute(&mut *tx),
             )
             .await?;
         if deleted.rows_affected() == 0 {
             return Err(StoreError::NotFound(Resource::Project));
         }
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use ectus_jobs::sleep::SleepPayload;
 use ectus_store::jobs::{CancelOutcome, Job, JobState, NewJob};
+use ectus_store::tenants::Role;
 use ectus_store::Store;
 use futures::Stream;
 use serde::{Deserialize, Serialize};
@@ -47,7 +48,7 @@ pub struct JobView {
     /// Why the last attempt failed.
     pub error: Option<String>,
     pub cancel_requested: bool,
-    /// The worker holding the job while it runs.
+    /// The worker holding the job while it runs (host and process): shown to admin keys only.
     pub lease_owner: Option<String>,
     /// Changes whenever anything about the job changes.
     pub revision: i64,
@@ -55,6 +56,27 @@ pub struct JobView {
     pub updated_at: String,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
+}
+
+impl JobView {
+    /// The job as `auth` may see it: which worker runs it is operators' business.
+    fn for_caller(job: Job, auth: &Auth) -> JobView {
+        JobView::shown(job, auth.0.role == Role::Admin)
+    }
+
+    fn shown(job: Job, admin: bool) -> JobView {
+        let mut view = JobView::from(job);
+        if !admin {
+            view.lease_owner = None;
+        }
+        view
+    }
+}
+
+/// Whether a member key may cancel jobs of this kind: those a member can start (generations);
+/// every other kind is enqueued with admin keys only, and so is cancelled with them.
+fn member_may_cancel(kind: &str) -> bool {
+    kind == ectus_generate::KIND
 }
 
 impl From<Job> for JobView {
@@ -167,7 +189,8 @@ pub async fn enqueue(
         )
         .await?;
     let location = format!("/api/v1/jobs/{}", job.id);
-    let mut response = (StatusCode::ACCEPTED, Json(JobView::from(job))).into_response();
+    let mut response =
+        (StatusCode::ACCEPTED, Json(JobView::for_caller(job, &auth))).into_response();
     if let Ok(value) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, value);
     }
@@ -208,7 +231,11 @@ pub async fn list(
         .list_jobs(auth.tenant(), job_state, limit, query.cursor.as_deref())
         .await?;
     Ok(Json(JobPage {
-        items: page.items.into_iter().map(JobView::from).collect(),
+        items: page
+            .items
+            .into_iter()
+            .map(|job| JobView::for_caller(job, &auth))
+            .collect(),
         next_cursor: page.next_cursor,
     }))
 }
@@ -228,7 +255,7 @@ pub async fn get(
     IdPath(id): IdPath,
 ) -> Result<Json<JobView>, ApiError> {
     let job = state.store.get_job(auth.tenant(), &id).await?;
-    Ok(Json(job.into()))
+    Ok(Json(JobView::for_caller(job, &auth)))
 }
 
 /// Cancel a job: a queued job is cancelled at once, a running one is stopped by its worker
@@ -247,9 +274,18 @@ pub async fn cancel(
     auth: Auth,
     IdPath(id): IdPath,
 ) -> Result<Response, ApiError> {
+    let job = state.store.get_job(auth.tenant(), &id).await?;
+    if !member_may_cancel(&job.kind) {
+        auth.require_admin().map_err(|_| {
+            ApiError::forbidden(format!(
+                "{} jobs are started with admin keys, and cancelled with them",
+                job.kind
+            ))
+        })?;
+    }
     match state.store.cancel_job(auth.tenant(), &id).await? {
         CancelOutcome::Cancelled(job) | CancelOutcome::Requested(job) => {
-            Ok((StatusCode::ACCEPTED, Json(JobView::from(job))).into_response())
+            Ok((StatusCode::ACCEPTED, Json(JobView::for_caller(job, &auth))).into_response())
         }
         CancelOutcome::AlreadyFinished(job) => Err(ApiError::conflict(format!(
             "the job already ended ({}); only queued or running jobs can be cancelled",
@@ -277,6 +313,7 @@ pub async fn events(
     let stream = job_events(
         state.store.clone(),
         auth.tenant().to_owned(),
+        auth.0.role == Role::Admin,
         first,
         state.settings.events_poll_interval,
         state.shutdown.clone(),
@@ -306,6 +343,7 @@ fn after_emit(job: Job) -> Watch {
 fn job_events(
     store: Store,
     tenant: String,
+    admin: bool,
     first: Job,
     poll: Duration,
     shutdown: tokio_util::sync::CancellationToken,
@@ -315,8 +353,8 @@ fn job_events(
         async move {
             match watch {
                 Watch::Closed => None,
-                Watch::Emit(job) => Some((Ok(job_event("job", &job)), after_emit(job))),
-                Watch::End(job) => Some((Ok(job_event("end", &job)), Watch::Closed)),
+                Watch::Emit(job) => Some((Ok(job_event("job", &job, admin)), after_emit(job))),
+                Watch::End(job) => Some((Ok(job_event("end", &job, admin)), Watch::Closed)),
                 Watch::Follow(mut last) => loop {
                     tokio::select! {
                         _ = tokio::time::sleep(poll) => {}
@@ -324,7 +362,7 @@ fn job_events(
                     }
                     match store.get_job(&tenant, &last.id).await {
                         Ok(job) if job.revision != last.revision => {
-                            return Some((Ok(job_event("job", &job)), after_emit(job)))
+                            return Some((Ok(job_event("job", &job, admin)), after_emit(job)))
                         }
                         Ok(job) => last = job,
                         Err(_) => return None,
@@ -335,8 +373,8 @@ fn job_events(
     })
 }
 
-fn job_event(name: &str, job: &Job) -> Event {
-    let view = JobView::from(job.clone());
+fn job_event(name: &str, job: &Job, admin: bool) -> Event {
+    let view = JobView::shown(job.clone(), admin);
     Event::default()
         .event(name)
         .id(job.revision.to_string())
