@@ -1,5 +1,4 @@
-//! Assembling the router (routes, OpenAPI, middleware stack) and serving it with a bounded
-//! graceful shutdown.
+//! Assembling the router: routes, the OpenAPI document, fallbacks and the middleware stack.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,7 +7,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method};
 use axum::routing::get;
 use axum::{Json, Router};
-use tokio_util::sync::CancellationToken;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use utoipa::OpenApi;
@@ -76,6 +74,7 @@ pub fn build_app(state: AppState) -> Router {
         None => router,
     };
     let router = router
+        .layer(axum::middleware::from_fn(middleware::request_limits))
         .layer(axum::middleware::from_fn(middleware::problem_details))
         .layer(CompressionLayer::new());
     if settings.request_telemetry {
@@ -116,33 +115,4 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
             ])
             .max_age(Duration::from_secs(600)),
     )
-}
-
-/// Serves `app` until `shutdown` fires, then stops accepting and gives in-flight requests up
-/// to `grace` to finish before returning.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    app: Router,
-    shutdown: CancellationToken,
-    grace: Duration,
-) -> std::io::Result<()> {
-    let signal = shutdown.clone();
-    let server =
-        axum::serve(listener, app).with_graceful_shutdown(async move { signal.cancelled().await });
-    let mut handle = tokio::spawn(std::future::IntoFuture::into_future(server));
-    tokio::select! {
-        joined = &mut handle => return joined.map_err(std::io::Error::other)?,
-        _ = shutdown.cancelled() => {}
-    }
-    match tokio::time::timeout(grace, &mut handle).await {
-        Ok(joined) => joined.map_err(std::io::Error::other)?,
-        Err(_) => {
-            handle.abort();
-            tracing::warn!(
-                grace_secs = grace.as_secs_f64(),
-                "in-flight requests did not finish within the shutdown grace period; closing them"
-            );
-            Ok(())
-        }
-    }
 }

@@ -15,8 +15,10 @@ pub mod middleware;
 pub mod openapi;
 pub mod problem;
 pub mod routes;
+pub mod serve;
 pub mod state;
 
-pub use app::{api_routes, build_app, openapi_document, serve};
+pub use app::{api_routes, build_app, openapi_document};
 pub use metrics_endpoint::metrics_router;
+pub use serve::serve;
 pub use state::{AppState, HttpSettings, DEFAULT_BODY_LIMIT_BYTES};

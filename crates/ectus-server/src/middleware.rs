@@ -191,7 +191,11 @@ pub async fn problem_details(req: Request, next: Next) -> Response {
     } else {
         fallback_problem(status, &method, &path, &String::from_utf8_lossy(&bytes))
     };
-    problem.instance = Some(path);
+    // A path is echoed as given, up to a length worth reading (a 414's can be 64 KiB).
+    problem.instance = Some(match path.char_indices().nth(2048) {
+        Some((at, _)) => format!("{}…", &path[..at]),
+        None => path,
+    });
     problem.request_id = request_id;
     let mut rendered = problem_response(problem);
     // Keep meaningful headers of the original response (Allow, WWW-Authenticate, Retry-After…).
@@ -261,6 +265,46 @@ fn fallback_problem(
         _ => ("http-error", body.trim().chars().take(500).collect()),
     };
     ApiError::new(status, kind, detail).into_problem()
+}
+
+/// The longest request target (path and query) served, in bytes.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+/// The most header bytes (names and values) one request may carry.
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+/// Refuses request targets and header sections over the limits with a problem (414, 431),
+/// before any handler or extractor reads them. Beyond the HTTP parser's own limits (64 KiB of
+/// target, 400 KiB of headers) and for requests that are not HTTP at all, the connection gets
+/// the parser's bare status line instead.
+pub async fn request_limits(req: Request, next: Next) -> Response {
+    let target = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if target > MAX_URI_BYTES {
+        return ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "uri-too-long",
+            format!(
+                "the request target is {target} bytes; at most {MAX_URI_BYTES} are accepted (send large inputs in the body)"
+            ),
+        )
+        .into_response();
+    }
+    let headers: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if headers > MAX_HEADER_BYTES {
+        return ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers-too-large",
+            format!(
+                "the request headers are {headers} bytes; at most {MAX_HEADER_BYTES} are accepted"
+            ),
+        )
+        .into_response();
+    }
+    next.run(req).await
 }
 
 /// Bounds the time a request may take; event streams are exempt (they end with their job).

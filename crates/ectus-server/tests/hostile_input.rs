@@ -218,3 +218,102 @@ backend_tests!(
     nul_characters_are_refused_naming_the_field_and_store_nothing,
     a_spec_with_thousands_of_problems_lists_fifty_and_counts_the_rest,
 );
+
+/// Sends raw bytes on a new connection; the response as text (up to `limit` bytes), or
+/// whatever arrived before the server closed the connection.
+async fn raw_exchange(base: &str, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(request).await.expect("write");
+    let mut response = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut buf)).await
+        {
+            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
+            Ok(Ok(n)) => {
+                response.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&response);
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let length = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length: ")
+                                .map(str::to_owned)
+                        })
+                        .and_then(|v| v.trim().parse::<usize>().ok());
+                    if length.is_some_and(|n| body.len() >= n) {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+#[tokio::test]
+async fn long_targets_and_large_headers_are_problems_and_trickled_headers_are_cut_off() {
+    let app = TestApp::spawn(TestBackend::Sqlite).await;
+    let long_target = format!(
+        "GET /health/live?{} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "a".repeat(20_000)
+    );
+    let response = raw_exchange(&app.base, long_target.as_bytes()).await;
+    assert!(
+        response.starts_with("HTTP/1.1 414"),
+        "{}",
+        &response[..200.min(response.len())]
+    );
+    assert!(
+        response.contains("application/problem+json") && response.contains("uri-too-long"),
+        "{response}"
+    );
+    let large_headers = format!(
+        "GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Large: {}\r\n\r\n",
+        "b".repeat(40_000)
+    );
+    let response = raw_exchange(&app.base, large_headers.as_bytes()).await;
+    assert!(
+        response.starts_with("HTTP/1.1 431"),
+        "{}",
+        &response[..200.min(response.len())]
+    );
+    assert!(response.contains("headers-too-large"), "{response}");
+
+    // One header line every second: without a header read time-out this holds the
+    // connection for as long as the client likes.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    stream
+        .write_all(b"GET /health/live HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("write");
+    let trickle_for = ectus_server::serve::HEADER_READ_TIMEOUT * 3;
+    let started = std::time::Instant::now();
+    let mut cut_off = false;
+    while started.elapsed() < trickle_for {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        if stream.write_all(b"X-Slow: 1\r\n").await.is_err() {
+            cut_off = true;
+            break;
+        }
+        // Anything arriving (a 408, or the end of the stream) means the server gave up.
+        let mut buf = [0u8; 512];
+        let read =
+            tokio::time::timeout(std::time::Duration::from_millis(10), stream.read(&mut buf)).await;
+        if read.is_ok() {
+            cut_off = true;
+            break;
+        }
+    }
+    assert!(
+        cut_off,
+        "a connection trickling its headers is closed by the server"
+    );
+}

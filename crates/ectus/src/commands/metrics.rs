@@ -31,9 +31,13 @@ pub async fn start(
             .map(|t| secrecy::SecretString::from(t.expose())),
     );
     tokio::spawn(async move {
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(async move { shutdown.cancelled().await })
-            .await;
+        let served = ectus_server::serve(
+            listener,
+            router,
+            shutdown,
+            std::time::Duration::from_secs(1),
+        )
+        .await;
         if let Err(error) = served {
             tracing::warn!(%error, "the metrics listener stopped");
         }
