@@ -1,5 +1,6 @@
 //! Connecting to the database, per-connection settings, migrations and schema status.
 
+use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
 use std::path::Path;
 use std::time::Duration;
 
@@ -312,12 +313,33 @@ fn prepare_sqlite_url(url: &str) -> Result<String> {
         None => (rest, None),
     };
     if path != ":memory:" && !path.is_empty() {
+        let data_dir = |path: &Path, source| StoreError::DataDir {
+            path: path.display().to_string(),
+            source,
+        };
         if let Some(parent) = Path::new(path).parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|source| StoreError::DataDir {
-                    path: parent.display().to_string(),
-                    source,
-                })?;
+            if !parent.as_os_str().is_empty() && !parent.exists() {
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(parent)
+                    .map_err(|e| data_dir(parent, e))?;
+            }
+        }
+        // Created owner-only before SQLite opens it: SQLite gives its -wal and -shm files the
+        // database file's permissions, so tenants' data is readable by this user alone.
+        let read_only = query.is_some_and(|q| q.contains("mode=ro"));
+        if !read_only {
+            let created = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path);
+            match created {
+                Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                    return Err(data_dir(Path::new(path), e))
+                }
+                _ => {}
             }
         }
     }

@@ -50,6 +50,17 @@ async fn first_start_writes_a_private_admin_key_that_never_reaches_the_logs(back
             .mode()
             & 0o777;
         assert_eq!(mode, 0o600);
+        if backend == TestBackend::Sqlite {
+            // The database and its write-ahead log hold every tenant's data: owner-only.
+            for file in ["ectus.db", "ectus.db-wal", "ectus.db-shm"] {
+                let mode = std::fs::metadata(dir.join(file))
+                    .unwrap_or_else(|e| panic!("{file}: {e}"))
+                    .permissions()
+                    .mode()
+                    & 0o777;
+                assert_eq!(mode, 0o600, "{file}");
+            }
+        }
     }
     let client = reqwest::Client::new();
     let me: serde_json::Value = client
