@@ -321,6 +321,14 @@ async fn admin_commands_manage_tenants_and_keys(backend: TestBackend) {
             vec!["key", "create", "--tenant", "acme", "--expires-in", "soon"],
             "is not a duration",
         ),
+        (
+            vec!["tenant", "create", "evil\nID  CREATED  forged"],
+            "must not contain control characters",
+        ),
+        (
+            vec!["key", "create", "--tenant", "acme", "--name", "a\u{1b}[2Jb"],
+            "must not contain control characters",
+        ),
     ] {
         let out = admin(&args);
         assert!(!out.status.success(), "{args:?}");

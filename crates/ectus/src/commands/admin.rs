@@ -38,16 +38,23 @@ fn time(at: Option<Timestamp>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
+/// A name as the listings print it: 1 to 100 characters, none of them control characters
+/// (a newline would forge a line of `list` output).
+fn checked_label<'a>(what: &str, value: &'a str) -> anyhow::Result<&'a str> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > 100 {
+        bail!("{what} must be 1 to 100 characters");
+    }
+    if value.chars().any(char::is_control) {
+        bail!("{what} must not contain control characters (newlines, tabs, NUL)");
+    }
+    Ok(value)
+}
+
 async fn tenant(store: &Store, command: TenantCommand) -> anyhow::Result<()> {
     match command {
         TenantCommand::Create { name } => {
-            let name = name.trim();
-            if name.is_empty() || name.chars().count() > 100 {
-                bail!("a tenant name must be 1 to 100 characters");
-            }
-            if name.chars().any(char::is_control) {
-                bail!("a tenant name must not contain control characters (newlines, tabs, NUL)");
-            }
+            let name = checked_label("a tenant name", &name)?;
             let tenant = store.create_tenant(name).await?;
             println!("{}", tenant.id);
             eprintln!(
@@ -73,6 +80,7 @@ async fn key(store: &Store, command: KeyCommand) -> anyhow::Result<()> {
             role,
             expires_in,
         } => {
+            let name = checked_label("a key name", &name)?;
             let tenant = tenant_named(store, &tenant).await?;
             let role = Role::parse(&role)
                 .with_context(|| format!("--role {role:?} is not a role; use admin or member"))?;
@@ -92,7 +100,7 @@ async fn key(store: &Store, command: KeyCommand) -> anyhow::Result<()> {
                 .create_api_key(NewKey {
                     tenant_id: &tenant.id,
                     user_id: None,
-                    name: &name,
+                    name,
                     role,
                     expires_at,
                 })
