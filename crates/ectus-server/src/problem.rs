@@ -21,6 +21,9 @@ pub const MAX_FIELD_ERRORS: usize = 50;
 /// `Retry-After` of a 503 answered while the database is unavailable.
 pub const DATABASE_RETRY_AFTER_SECS: u32 = 2;
 
+/// `Retry-After` of a 429 answered to a tenant at its quota of active generations.
+pub const GENERATION_RETRY_AFTER_SECS: u32 = 30;
+
 /// The longest message of one field error, in characters.
 pub const MAX_FIELD_MESSAGE_CHARS: usize = 2000;
 
@@ -203,6 +206,12 @@ impl From<StoreError> for ApiError {
                 "cursor",
                 "is not a cursor returned by this list with this sort order",
             ),
+            StoreError::QuotaExceeded { active, limit } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-generations",
+                format!("the tenant has {active} generations queued or running, the most allowed (generation.max_active_per_tenant = {limit}); wait for one to finish or cancel one"),
+            )
+            .retry_after(GENERATION_RETRY_AFTER_SECS),
             StoreError::Unavailable(why, source) => {
                 tracing::warn!(error = %ectus_telemetry::chain(&source), reason = %why, "database unavailable");
                 ApiError::unavailable(

@@ -27,6 +27,8 @@ pub struct HttpSettings {
     /// Per-request telemetry: request id, span, metrics and access line. Always on in the
     /// platform; off only to measure what it costs (the observability load benchmark).
     pub request_telemetry: bool,
+    /// Most generations one tenant may have queued or running at once (429 beyond).
+    pub max_active_generations_per_tenant: u32,
 }
 
 impl Default for HttpSettings {
@@ -38,6 +40,7 @@ impl Default for HttpSettings {
             events_poll_interval: Duration::from_millis(250),
             alert_webhook_token: None,
             request_telemetry: true,
+            max_active_generations_per_tenant: 10,
         }
     }
 }

@@ -910,7 +910,82 @@ async fn deleting_a_project_cancels_its_queued_generation_jobs(backend: TestBack
     );
 }
 
+async fn a_tenant_at_its_quota_of_active_generations_gets_429_until_one_ends(backend: TestBackend) {
+    let settings = HttpSettings {
+        max_active_generations_per_tenant: 3,
+        ..HttpSettings::default()
+    };
+    let app = TestApp::spawn_with(backend, 0, settings).await;
+    let (a, b) = (app.tenant("a").await, app.tenant("b").await);
+    let generate = |key: String, path: String| {
+        let app = &app;
+        async move {
+            let spec = serde_json::json!({"spec_version": 1, "service": {"name": "q"},
+                "entities": [{"name": "Thing", "fields": [{"name": "a", "type": "string"}]}]});
+            app.post(&path, &key, &serde_json::json!({"spec": spec, "qa": false}))
+                .await
+        }
+    };
+    let path_of = |project: &serde_json::Value| {
+        format!(
+            "/api/v1/projects/{}/generations",
+            project["id"].as_str().expect("id")
+        )
+    };
+    let path_a = path_of(&app.create_project(&a.member, "a").await);
+    let path_b = path_of(&app.create_project(&b.member, "b").await);
+    // Six at once against a quota of three: exactly three get through.
+    let answers =
+        futures::future::join_all((0..6).map(|_| generate(a.member.clone(), path_a.clone()))).await;
+    let mut accepted = Vec::new();
+    for answer in answers {
+        match answer.status().as_u16() {
+            202 => accepted.push(answer.json::<serde_json::Value>().await.expect("json")),
+            429 => {
+                assert_eq!(
+                    answer
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok()),
+                    Some("30")
+                );
+                let problem = expect_problem(answer, 429).await;
+                assert_eq!(problem["type"], "urn:ectus:problem:too-many-generations");
+            }
+            other => panic!(
+                "unexpected {other}: {}",
+                answer.text().await.unwrap_or_default()
+            ),
+        }
+    }
+    assert_eq!(
+        accepted.len(),
+        3,
+        "the quota holds under concurrent requests"
+    );
+    assert_eq!(
+        generate(b.member.clone(), path_b.clone()).await.status(),
+        202,
+        "another tenant's quota is its own"
+    );
+    let job = accepted[0]["job_id"].as_str().expect("job");
+    let cancelled = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/jobs/{job}/cancel"),
+            &a.member,
+        )
+        .await;
+    assert_eq!(cancelled.status(), 202);
+    assert_eq!(
+        generate(a.member.clone(), path_a.clone()).await.status(),
+        202,
+        "a cancelled generation frees its place"
+    );
+}
+
 backend_tests!(
+    a_tenant_at_its_quota_of_active_generations_gets_429_until_one_ends,
     members_cannot_cancel_admin_jobs_nor_see_which_worker_runs_them,
     deleting_a_project_cancels_its_queued_generation_jobs,
     generations_are_listed_in_keyset_pages_without_their_large_fields,

@@ -66,6 +66,8 @@ pub enum StoreError {
     NotFound(Resource),
     #[error("{0}")]
     Conflict(String),
+    #[error("the tenant already has {active} generations queued or running (at most {limit})")]
+    QuotaExceeded { active: u64, limit: u32 },
     #[error("version mismatch: the current version is {current}")]
     VersionMismatch { current: i64 },
     #[error("invalid cursor")]

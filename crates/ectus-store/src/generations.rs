@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::error::{json_column, Found as _, Resource, Result, StoreError};
 use crate::sql::{Param, SqlBuilder};
 use crate::text_enum::text_enum;
-use crate::{new_id, Page, Store, Timestamp};
+use crate::{new_id, Backend, Page, Store, Timestamp};
 
 text_enum! {
     /// Where a generation stands.
@@ -231,11 +231,16 @@ impl Store {
     /// Records a generation and enqueues its job in one transaction: a worker never sees the
     /// job without its generation, and a failure leaves neither behind. `job_for` builds the
     /// job from the new generation's id.
+    ///
+    /// At most `max_active` generations of the tenant may be queued or running at once
+    /// ([`StoreError::QuotaExceeded`] beyond); the count and the insert are serialised per
+    /// tenant, so concurrent requests cannot overshoot it.
     pub async fn create_generation(
         &self,
         tenant_id: &str,
         project_id: &str,
         new: &NewGeneration<'_>,
+        max_active: u32,
         job_for: impl FnOnce(&str) -> crate::jobs::NewJob,
         trace_parent: Option<&str>,
     ) -> Result<(Generation, crate::jobs::Job)> {
@@ -245,7 +250,31 @@ impl Store {
         let now = crate::clock::now_ms();
         let job = job_for(&id);
         let mut conn = self.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = match self.backend() {
+            // IMMEDIATE takes the write lock before the count, so the count stays true.
+            Backend::Sqlite => sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?,
+            Backend::Postgres => {
+                let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+                sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                    .bind(format!("generations:{tenant_id}"))
+                    .execute(&mut *tx)
+                    .await?;
+                tx
+            }
+        };
+        let active: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM generations g JOIN jobs j ON j.id = g.job_id \
+             WHERE g.tenant_id = $1 AND j.state IN ('queued', 'running')",
+        )
+        .bind(tenant_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if active >= i64::from(max_active) {
+            return Err(StoreError::QuotaExceeded {
+                active: u64::try_from(active).unwrap_or_default(),
+                limit: max_active,
+            });
+        }
         let job_id = crate::jobs::insert_job(&mut *tx, tenant_id, &job, trace_parent).await?;
         sqlx::query(
             "INSERT INTO generations (id, tenant_id, project_id, job_id, input_kind, input, spec, spec_hash, \

@@ -331,6 +331,7 @@ async fn a_generation_follows_its_job_and_refuses_writes_without_the_lease(backe
             &t.id,
             &p.id,
             &new,
+            10,
             job_for,
             Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
         )
@@ -393,7 +394,7 @@ async fn a_generation_follows_its_job_and_refuses_writes_without_the_lease(backe
     // A missing project answers NotFound and creates nothing.
     assert!(matches!(
         store
-            .create_generation(&t.id, &ectus_store::new_id(), &new, job_for, None)
+            .create_generation(&t.id, &ectus_store::new_id(), &new, 10, job_for, None)
             .await,
         Err(StoreError::NotFound(Resource::Project))
     ));

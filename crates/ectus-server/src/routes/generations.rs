@@ -182,6 +182,7 @@ fn project_not_found(err: StoreError) -> ApiError {
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json", description = "The tenant has as many generations queued or running as allowed; `Retry-After` is set"),
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -228,6 +229,7 @@ pub async fn create(
                 coverage: coverage.as_ref(),
                 qa: body.qa.unwrap_or(true),
             },
+            state.settings.max_active_generations_per_tenant,
             |generation_id| {
                 GeneratePayload {
                     generation_id: generation_id.to_owned(),

@@ -58,6 +58,7 @@ pub async fn run(config_path: Option<&Path>, args: ServeArgs) -> anyhow::Result<
                 .map(|t| t.expose().trim())
                 .filter(|t| !t.is_empty())
                 .map(secrecy::SecretString::from),
+            max_active_generations_per_tenant: config.generation.max_active_per_tenant,
             ..Default::default()
         }),
         shutdown: shutdown.clone(),

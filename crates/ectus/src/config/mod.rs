@@ -119,6 +119,8 @@ pub struct GenerationConfig {
     pub probe: bool,
     /// For PostgreSQL services: an admin URL where their tests may create databases.
     pub test_database_url: Option<DatabaseUrl>,
+    /// Most generations one tenant may have queued or running at once; more get 429.
+    pub max_active_per_tenant: u32,
 }
 
 impl Default for GenerationConfig {
@@ -131,6 +133,7 @@ impl Default for GenerationConfig {
             lint: true,
             probe: true,
             test_database_url: None,
+            max_active_per_tenant: 10,
         }
     }
 }
@@ -419,6 +422,12 @@ impl Config {
             self.workers.retry_backoff,
             secs(0),
             secs(3600),
+        )?;
+        range(
+            "generation.max_active_per_tenant",
+            self.generation.max_active_per_tenant,
+            1,
+            10_000,
         )?;
         duration(
             "generation.phase_timeout",
