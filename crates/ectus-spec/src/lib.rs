@@ -22,7 +22,9 @@ pub use finish::{settle_security, Writes, IDENTITY_RESERVED_FIELDS};
 pub use input::{DeriveError, Input, InputKind};
 pub use model::*;
 pub use parse::{parse, parse_path, Format};
-pub use validate::{validate, SpecError, SpecErrors};
+pub use validate::{
+    validate, SpecError, SpecErrors, MAX_ENTITIES, MAX_ENTITY_FIELDS, MAX_TOTAL_FIELDS,
+};
 
 /// The JSON Schema of the spec format, as committed in the repository.
 pub fn json_schema() -> serde_json::Value {

@@ -52,6 +52,14 @@ fn is_identifier(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// The most entities of one spec.
+pub const MAX_ENTITIES: usize = 100;
+/// The most fields of one entity.
+pub const MAX_ENTITY_FIELDS: usize = 200;
+/// The most fields of all entities together: a service's generated code and documents grow
+/// with it (2,000 fields give some 7 MB of files).
+pub const MAX_TOTAL_FIELDS: usize = 2000;
+
 /// Checks everything that parsing cannot: names, references, types of defaults, bounds.
 pub fn validate(spec: &Spec) -> Result<(), SpecErrors> {
     let mut c = Checker { errors: Vec::new() };
@@ -87,8 +95,15 @@ pub fn validate(spec: &Spec) -> Result<(), SpecErrors> {
     if spec.entities.is_empty() {
         c.err("entities", "a service needs at least one entity");
     }
-    if spec.entities.len() > 100 {
-        c.err("entities", "at most 100 entities are supported");
+    if spec.entities.len() > MAX_ENTITIES {
+        c.err("entities", format!("at most {MAX_ENTITIES} entities are supported"));
+    }
+    let fields: usize = spec.entities.iter().map(|e| e.fields.len()).sum();
+    if fields > MAX_TOTAL_FIELDS {
+        c.err(
+            "entities",
+            format!("at most {MAX_TOTAL_FIELDS} fields in all are supported, and this spec has {fields}; split it into several services"),
+        );
     }
     let names: Vec<&str> = spec.entities.iter().map(|e| e.name.as_str()).collect();
     let mut seen = HashSet::new();
@@ -233,8 +248,11 @@ fn check_entity(c: &mut Checker, spec: &Spec, entity: &Entity, path: &str, names
             "an entity needs at least one field or belongs_to relation",
         );
     }
-    if entity.fields.len() > 200 {
-        c.err(format!("{path}.fields"), "at most 200 fields are supported");
+    if entity.fields.len() > MAX_ENTITY_FIELDS {
+        c.err(
+            format!("{path}.fields"),
+            format!("at most {MAX_ENTITY_FIELDS} fields are supported"),
+        );
     }
     let mut columns: HashSet<String> = HashSet::new();
     for (j, field) in entity.fields.iter().enumerate() {

@@ -220,3 +220,28 @@ fn ownership_without_a_relation_to_the_identity_names_the_entity() {
         "{error}"
     );
 }
+
+#[test]
+fn a_spec_over_the_total_field_limit_is_refused_saying_how_many_it_has() {
+    let entity = |e: usize, fields: usize| {
+        let fields: Vec<String> = (0..fields)
+            .map(|i| format!("{{\"name\": \"f{i}\", \"type\": \"string\"}}"))
+            .collect();
+        format!("{{\"name\": \"Thing{e}\", \"fields\": [{}]}}", fields.join(","))
+    };
+    let spec = |entities: usize, fields: usize| {
+        let list: Vec<String> = (0..entities).map(|e| entity(e, fields)).collect();
+        format!(
+            "{{\"spec_version\": 1, \"service\": {{\"name\": \"big\"}}, \"entities\": [{}]}}",
+            list.join(",")
+        )
+    };
+    assert!(parse(&spec(100, 20), Format::Json).is_ok(), "2,000 fields pass");
+    let refused = parse(&spec(100, 21), Format::Json).expect_err("2,100 fields");
+    assert!(
+        refused
+            .to_string()
+            .contains("at most 2000 fields in all are supported, and this spec has 2100"),
+        "{refused}"
+    );
+}

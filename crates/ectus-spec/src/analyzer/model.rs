@@ -398,7 +398,9 @@ impl Model {
         }
         let field = self.new_field(&entity, &name, ty, item, values);
         self.fields_from_text = true;
-        if self.entities[e].fields.len() < MAX_FIELDS {
+        let total: usize = self.entities.iter().map(|x| x.fields.len()).sum();
+        if self.entities[e].fields.len() < MAX_FIELDS && total < crate::validate::MAX_TOTAL_FIELDS
+        {
             self.entities[e].fields.push(field);
             self.contribute(Contribution::Field {
                 entity,
@@ -408,7 +410,10 @@ impl Model {
         }
         let cap = note(
             entity,
-            format!("only the first {MAX_FIELDS} fields are kept"),
+            format!(
+                "only the first {MAX_FIELDS} fields of an entity, and {} in all, are kept",
+                crate::validate::MAX_TOTAL_FIELDS
+            ),
         );
         if !self.notes.contains(&cap) {
             self.notes.push(cap);
