@@ -219,11 +219,13 @@ const SELECT_SUMMARY: &str = concat!(
 );
 
 /// The condition under which a generation job's write holds: its worker (bound at
-/// `owner_param`) still owns the job's lease.
+/// `owner_param`) still owns the job's lease, and nobody asked to cancel it (a cancelled
+/// generation records no outcome and no artifact).
 fn lease_held(owner_param: &str) -> String {
     format!(
         "EXISTS (SELECT 1 FROM jobs WHERE jobs.id = generations.job_id \
-         AND jobs.lease_owner = {owner_param} AND jobs.state = 'running')"
+         AND jobs.lease_owner = {owner_param} AND jobs.state = 'running' \
+         AND jobs.cancel_requested_at IS NULL)"
     )
 }
 

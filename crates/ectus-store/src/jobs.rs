@@ -431,7 +431,9 @@ impl Store {
         Ok(updated.rows_affected() == 1)
     }
 
-    /// Marks the job succeeded with `result`; returns `false` when the lease was lost.
+    /// Marks the job succeeded with `result` — or cancelled, without it, when a cancellation
+    /// was accepted while it ran (an accepted cancel always ends the job cancelled); returns
+    /// `false` when the lease was lost.
     pub async fn complete_job(
         &self,
         id: &str,
@@ -440,9 +442,12 @@ impl Store {
     ) -> Result<bool> {
         let now = now_ms();
         let updated = self.timed("complete_job", sqlx::query(
-            "UPDATE jobs SET state = 'succeeded', result = $1, error = NULL, progress_percent = 100, \
-             lease_owner = NULL, lease_expires_at = NULL, finished_at = $2, updated_at = $2, \
-             revision = revision + 1 \
+            "UPDATE jobs SET \
+               state = CASE WHEN cancel_requested_at IS NULL THEN 'succeeded' ELSE 'cancelled' END, \
+               result = CASE WHEN cancel_requested_at IS NULL THEN $1 END, error = NULL, \
+               progress_percent = CASE WHEN cancel_requested_at IS NULL THEN 100 ELSE progress_percent END, \
+               lease_owner = NULL, lease_expires_at = NULL, finished_at = $2, updated_at = $2, \
+               revision = revision + 1 \
              WHERE id = $3 AND lease_owner = $4 AND state = 'running'",
         )
         .bind(result.to_string())

@@ -269,7 +269,7 @@ async fn expired_lease_requeues_then_fails_after_max_attempts(backend: TestBacke
         .expect("complete"));
 }
 
-async fn a_pending_cancellation_wins_over_retry_and_release(backend: TestBackend) {
+async fn a_pending_cancellation_wins_over_retry_release_and_success(backend: TestBackend) {
     let (store, _db) = store(backend).await;
     let t = store.create_tenant("t").await.expect("tenant");
     let new = NewJob {
@@ -277,7 +277,7 @@ async fn a_pending_cancellation_wins_over_retry_and_release(backend: TestBackend
         payload: serde_json::json!({}),
         max_attempts: 5,
     };
-    for release in [false, true] {
+    for end in ["fail", "release", "succeed"] {
         let job = store.enqueue_job(&t.id, &new).await.expect("enqueue");
         let claimed = store
             .claim_job("w", 60_000)
@@ -286,17 +286,24 @@ async fn a_pending_cancellation_wins_over_retry_and_release(backend: TestBackend
             .expect("a job");
         assert_eq!(claimed.id, job.id);
         store.cancel_job(&t.id, &job.id).await.expect("cancel");
-        if release {
-            assert!(store.release_job(&job.id, "w").await.expect("release"));
-        } else {
-            let state = store
-                .fail_attempt(&job.id, "w", "boom", Timestamp::from_millis(0))
-                .await
-                .expect("fail");
-            assert_eq!(state, Some(JobState::Cancelled));
+        match end {
+            "release" => assert!(store.release_job(&job.id, "w").await.expect("release")),
+            "succeed" => {
+                // The handler finished before it saw the request: the accepted cancel wins.
+                let done = serde_json::json!({"done": true});
+                assert!(store.complete_job(&job.id, "w", &done).await.expect("complete"));
+            }
+            _ => {
+                let state = store
+                    .fail_attempt(&job.id, "w", "boom", Timestamp::from_millis(0))
+                    .await
+                    .expect("fail");
+                assert_eq!(state, Some(JobState::Cancelled));
+            }
         }
         let ended = store.get_job(&t.id, &job.id).await.expect("job");
-        assert_eq!(ended.state, JobState::Cancelled, "release={release}");
+        assert_eq!(ended.state, JobState::Cancelled, "{end}");
+        assert!(ended.result.is_none(), "{end}: no result of a cancelled job");
         assert!(ended.finished_at.is_some());
         assert!(
             store.claim_job("w", 60_000).await.expect("claim").is_none(),
@@ -410,7 +417,7 @@ async fn a_generation_follows_its_job_and_refuses_writes_without_the_lease(backe
 }
 
 backend_tests!(
-    a_pending_cancellation_wins_over_retry_and_release,
+    a_pending_cancellation_wins_over_retry_release_and_success,
     a_generation_follows_its_job_and_refuses_writes_without_the_lease,
     migrations_are_idempotent,
     database_made_by_previous_migration_set_upgrades_and_keeps_data,
