@@ -96,7 +96,10 @@ pub fn validate(spec: &Spec) -> Result<(), SpecErrors> {
         c.err("entities", "a service needs at least one entity");
     }
     if spec.entities.len() > MAX_ENTITIES {
-        c.err("entities", format!("at most {MAX_ENTITIES} entities are supported"));
+        c.err(
+            "entities",
+            format!("at most {MAX_ENTITIES} entities are supported"),
+        );
     }
     let fields: usize = spec.entities.iter().map(|e| e.fields.len()).sum();
     if fields > MAX_TOTAL_FIELDS {

@@ -227,7 +227,10 @@ fn a_spec_over_the_total_field_limit_is_refused_saying_how_many_it_has() {
         let fields: Vec<String> = (0..fields)
             .map(|i| format!("{{\"name\": \"f{i}\", \"type\": \"string\"}}"))
             .collect();
-        format!("{{\"name\": \"Thing{e}\", \"fields\": [{}]}}", fields.join(","))
+        format!(
+            "{{\"name\": \"Thing{e}\", \"fields\": [{}]}}",
+            fields.join(",")
+        )
     };
     let spec = |entities: usize, fields: usize| {
         let list: Vec<String> = (0..entities).map(|e| entity(e, fields)).collect();
@@ -236,7 +239,10 @@ fn a_spec_over_the_total_field_limit_is_refused_saying_how_many_it_has() {
             list.join(",")
         )
     };
-    assert!(parse(&spec(100, 20), Format::Json).is_ok(), "2,000 fields pass");
+    assert!(
+        parse(&spec(100, 20), Format::Json).is_ok(),
+        "2,000 fields pass"
+    );
     let refused = parse(&spec(100, 21), Format::Json).expect_err("2,100 fields");
     assert!(
         refused

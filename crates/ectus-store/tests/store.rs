@@ -291,7 +291,10 @@ async fn a_pending_cancellation_wins_over_retry_release_and_success(backend: Tes
             "succeed" => {
                 // The handler finished before it saw the request: the accepted cancel wins.
                 let done = serde_json::json!({"done": true});
-                assert!(store.complete_job(&job.id, "w", &done).await.expect("complete"));
+                assert!(store
+                    .complete_job(&job.id, "w", &done)
+                    .await
+                    .expect("complete"));
             }
             _ => {
                 let state = store
@@ -303,7 +306,10 @@ async fn a_pending_cancellation_wins_over_retry_release_and_success(backend: Tes
         }
         let ended = store.get_job(&t.id, &job.id).await.expect("job");
         assert_eq!(ended.state, JobState::Cancelled, "{end}");
-        assert!(ended.result.is_none(), "{end}: no result of a cancelled job");
+        assert!(
+            ended.result.is_none(),
+            "{end}: no result of a cancelled job"
+        );
         assert!(ended.finished_at.is_some());
         assert!(
             store.claim_job("w", 60_000).await.expect("claim").is_none(),

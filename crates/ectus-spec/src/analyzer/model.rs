@@ -399,8 +399,7 @@ impl Model {
         let field = self.new_field(&entity, &name, ty, item, values);
         self.fields_from_text = true;
         let total: usize = self.entities.iter().map(|x| x.fields.len()).sum();
-        if self.entities[e].fields.len() < MAX_FIELDS && total < crate::validate::MAX_TOTAL_FIELDS
-        {
+        if self.entities[e].fields.len() < MAX_FIELDS && total < crate::validate::MAX_TOTAL_FIELDS {
             self.entities[e].fields.push(field);
             self.contribute(Contribution::Field {
                 entity,
