@@ -255,7 +255,7 @@ async fn raw_exchange(base: &str, request: &[u8]) -> String {
 }
 
 #[tokio::test]
-async fn long_targets_and_large_headers_are_problems_and_trickled_headers_are_cut_off() {
+async fn long_targets_and_large_headers_are_problems_and_silent_or_trickling_clients_are_cut_off() {
     let app = TestApp::spawn(TestBackend::Sqlite).await;
     let long_target = format!(
         "GET /health/live?{} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
@@ -283,10 +283,24 @@ async fn long_targets_and_large_headers_are_problems_and_trickled_headers_are_cu
     );
     assert!(response.contains("headers-too-large"), "{response}");
 
-    // One header line every second: without a header read time-out this holds the
-    // connection for as long as the client likes.
+    // A connection that sends nothing at all is closed too (checked meanwhile).
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let addr = app.base.trim_start_matches("http://").to_owned();
+    let silent = {
+        let addr = addr.clone();
+        tokio::spawn(async move {
+            let mut stream = tokio::net::TcpStream::connect(&addr)
+                .await
+                .expect("connect");
+            let mut buf = [0u8; 512];
+            let limit = ectus_server::serve::HEADER_READ_TIMEOUT * 3;
+            tokio::time::timeout(limit, stream.read(&mut buf))
+                .await
+                .is_ok()
+        })
+    };
+    // One header line every second: without a header read time-out this holds the
+    // connection for as long as the client likes.
     let mut stream = tokio::net::TcpStream::connect(&addr)
         .await
         .expect("connect");
@@ -315,5 +329,9 @@ async fn long_targets_and_large_headers_are_problems_and_trickled_headers_are_cu
     assert!(
         cut_off,
         "a connection trickling its headers is closed by the server"
+    );
+    assert!(
+        silent.await.expect("silent"),
+        "a connection sending nothing is closed by the server"
     );
 }

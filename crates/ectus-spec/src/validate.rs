@@ -72,6 +72,7 @@ pub fn validate(spec: &Spec) -> Result<(), SpecErrors> {
             ),
         );
     }
+    check_text(&mut c, "service.description", &spec.service.description);
     let service = &spec.service.name;
     let service_ok = service.len() <= 64
         && service
@@ -217,7 +218,16 @@ fn check_identity(c: &mut Checker, spec: &Spec, names: &[&str]) {
     }
 }
 
+/// Free text (descriptions, string defaults) may hold anything but NUL, which no database
+/// text column and no generated file keeps alike.
+fn check_text(c: &mut Checker, path: &str, text: &str) {
+    if text.contains('\0') {
+        c.err(path, "must not contain NUL characters (\\u0000)");
+    }
+}
+
 fn check_entity(c: &mut Checker, spec: &Spec, entity: &Entity, path: &str, names: &[&str]) {
+    check_text(c, &format!("{path}.description"), &entity.description);
     let name = &entity.name;
     if !is_identifier(name) || name.len() > 64 {
         c.err(format!("{path}.name"), format!("{name:?} is not a usable entity name; use a singular noun of ASCII letters and digits, e.g. \"BlogPost\""));
@@ -387,6 +397,10 @@ fn check_entity(c: &mut Checker, spec: &Spec, entity: &Entity, path: &str, names
 }
 
 fn check_field(c: &mut Checker, field: &Field, path: &str) {
+    check_text(c, &format!("{path}.description"), &field.description);
+    if let Some(serde_json::Value::String(default)) = &field.default {
+        check_text(c, &format!("{path}.default"), default);
+    }
     let name = &field.name;
     if !is_identifier(name) || name.len() > 63 {
         c.err(format!("{path}.name"), format!("{name:?} is not a usable field name; use snake_case ASCII letters, digits and underscores, starting with a letter"));

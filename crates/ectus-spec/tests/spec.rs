@@ -251,3 +251,21 @@ fn a_spec_over_the_total_field_limit_is_refused_saying_how_many_it_has() {
         "{refused}"
     );
 }
+
+#[test]
+fn nul_characters_in_free_text_are_refused_with_their_path() {
+    let refused = parse(
+        "spec_version: 1\nservice: {name: x, description: \"a\\0b\"}\nentities:\n  - name: Thing\n    fields: [{name: a, type: string, default: \"\\0\", description: \"\\0\"}]\n",
+        Format::Yaml,
+    )
+    .expect_err("NUL");
+    let text = refused.to_string();
+    for path in [
+        "service.description",
+        "entities[0].fields[0].description",
+        "entities[0].fields[0].default",
+    ] {
+        assert!(text.contains(path), "{path}: {text}");
+    }
+    assert!(text.contains("NUL"), "{text}");
+}

@@ -1,6 +1,5 @@
 //! Connecting to the database, per-connection settings, migrations and schema status.
 
-use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
 use std::path::Path;
 use std::time::Duration;
 
@@ -319,22 +318,23 @@ fn prepare_sqlite_url(url: &str) -> Result<String> {
         };
         if let Some(parent) = Path::new(path).parent() {
             if !parent.as_os_str().is_empty() && !parent.exists() {
-                std::fs::DirBuilder::new()
-                    .recursive(true)
-                    .mode(0o700)
-                    .create(parent)
-                    .map_err(|e| data_dir(parent, e))?;
+                let mut builder = std::fs::DirBuilder::new();
+                builder.recursive(true);
+                #[cfg(unix)]
+                std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+                builder.create(parent).map_err(|e| data_dir(parent, e))?;
             }
         }
         // Created owner-only before SQLite opens it: SQLite gives its -wal and -shm files the
         // database file's permissions, so tenants' data is readable by this user alone.
-        let read_only = query.is_some_and(|q| q.contains("mode=ro"));
-        if !read_only {
-            let created = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(path);
+        // Only where SQLite itself would create the file (mode=rwc, which is the default).
+        let creates = query.is_none_or(|q| !q.contains("mode=") || q.contains("mode=rwc"));
+        if creates {
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let created = options.open(path);
             match created {
                 Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
                     return Err(data_dir(Path::new(path), e))

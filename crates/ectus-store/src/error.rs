@@ -81,7 +81,8 @@ pub enum StoreError {
 }
 
 /// Why the database cannot serve a request now — a condition a retry may outlive, unlike a
-/// fault of the request or of the data.
+/// fault of the request or of the data. A write answered this way may still have committed
+/// when the connection failed during its commit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unavailable {
     /// No connection became free, or none could be opened, within the acquire time-out.
@@ -102,10 +103,9 @@ impl Unavailable {
         match err {
             sqlx::Error::PoolTimedOut => Some(Unavailable::PoolTimedOut),
             sqlx::Error::PoolClosed => Some(Unavailable::ShuttingDown),
-            sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::Protocol(_)
-            | sqlx::Error::WorkerCrashed => Some(Unavailable::ConnectionLost),
+            // Only the network: TLS and protocol errors are as often configuration or bugs,
+            // which a retry does not cure and which must page as 500s.
+            sqlx::Error::Io(_) => Some(Unavailable::ConnectionLost),
             sqlx::Error::Database(db) => {
                 let code = db.code();
                 let code = code.as_deref().unwrap_or("");
@@ -114,9 +114,10 @@ impl Unavailable {
                     .is_some()
                 {
                     // Class 08 (connection exception), 57P01–57P03 (shutting down, cannot
-                    // connect now), 53300 (too many connections).
-                    let refused =
-                        code.starts_with("08") || code.starts_with("57P0") || code == "53300";
+                    // connect now), 53300 (too many connections). Not 57P04 (database
+                    // dropped): that one is for good.
+                    let refused = code.starts_with("08")
+                        || matches!(code, "57P01" | "57P02" | "57P03" | "53300");
                     refused.then_some(Unavailable::ServerRefused)
                 } else if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
                     // SQLITE_BUSY and SQLITE_LOCKED, also as extended codes (261, 517, …).

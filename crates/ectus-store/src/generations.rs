@@ -252,18 +252,7 @@ impl Store {
         let now = crate::clock::now_ms();
         let job = job_for(&id);
         let mut conn = self.conn().await?;
-        let mut tx = match self.backend() {
-            // IMMEDIATE takes the write lock before the count, so the count stays true.
-            Backend::Sqlite => sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?,
-            Backend::Postgres => {
-                let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-                sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
-                    .bind(format!("generations:{tenant_id}"))
-                    .execute(&mut *tx)
-                    .await?;
-                tx
-            }
-        };
+        let mut tx = self.begin_generations_write(&mut conn, tenant_id).await?;
         let active: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM generations g JOIN jobs j ON j.id = g.job_id \
              WHERE g.tenant_id = $1 AND j.state IN ('queued', 'running')",
@@ -302,6 +291,45 @@ impl Store {
             self.get_generation(tenant_id, project_id, &id).await?,
             self.get_job(tenant_id, &job_id).await?,
         ))
+    }
+
+    /// A transaction holding the tenant's generations lock: on SQLite the write lock
+    /// (`BEGIN IMMEDIATE`), on PostgreSQL an advisory lock per tenant. Creating a generation
+    /// (count, then insert) and deleting a project (cancel its jobs, then delete) take it, so
+    /// neither sees the other half done.
+    pub(crate) async fn begin_generations_write<'c>(
+        &self,
+        conn: &'c mut sqlx::pool::PoolConnection<sqlx::Any>,
+        tenant_id: &str,
+    ) -> Result<sqlx::Transaction<'c, sqlx::Any>> {
+        Ok(match self.backend() {
+            Backend::Sqlite => sqlx::Connection::begin_with(&mut **conn, "BEGIN IMMEDIATE").await?,
+            Backend::Postgres => {
+                let mut tx = sqlx::Connection::begin(&mut **conn).await?;
+                sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                    .bind(format!("generations:{tenant_id}"))
+                    .execute(&mut *tx)
+                    .await?;
+                tx
+            }
+        })
+    }
+
+    /// How many generations of the tenant are queued or running (a cheap check before the
+    /// expensive derivation; `create_generation` counts again under the lock).
+    pub async fn active_generations(&self, tenant_id: &str) -> Result<u64> {
+        let active: i64 = self
+            .timed(
+                "active_generations",
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM generations g JOIN jobs j ON j.id = g.job_id \
+                     WHERE g.tenant_id = $1 AND j.state IN ('queued', 'running')",
+                )
+                .bind(tenant_id)
+                .fetch_one(&mut *self.conn().await?),
+            )
+            .await?;
+        Ok(u64::try_from(active).unwrap_or_default())
     }
 
     pub async fn get_generation(

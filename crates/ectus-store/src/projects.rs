@@ -331,7 +331,9 @@ impl Store {
     pub async fn delete_project(&self, tenant_id: &str, id: &str) -> Result<()> {
         let now = crate::clock::now_ms();
         let mut conn = self.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        // The lock new generations of the tenant take (see `create_generation`): none can
+        // appear between cancelling the project's jobs and deleting its rows.
+        let mut tx = self.begin_generations_write(&mut conn, tenant_id).await?;
         let jobs_of_project = "id IN (SELECT job_id FROM generations \
              WHERE tenant_id = $2 AND project_id = $3 AND job_id IS NOT NULL)";
         sqlx::query(&format!(

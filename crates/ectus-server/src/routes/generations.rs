@@ -197,6 +197,12 @@ pub async fn create(
         .await
         .map_err(project_not_found)?;
     let input = body.input()?;
+    // A tenant at its quota is told so before its input takes a core.
+    let limit = state.settings.max_active_generations_per_tenant;
+    let active = state.store.active_generations(auth.tenant()).await?;
+    if active >= u64::from(limit) {
+        return Err(StoreError::QuotaExceeded { active, limit }.into());
+    }
     let (input, derived) = crate::blocking::run(move || {
         let derived = input.derive();
         (input, derived)
