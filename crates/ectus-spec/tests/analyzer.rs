@@ -1088,3 +1088,12 @@ fn a_requirement_over_the_size_limit_is_refused_saying_how_large_it_may_be() {
     let error = ectus_spec::analyzer::analyze(&text).expect_err("too large");
     assert!(error.message.contains("at most 256 KiB"), "{error}");
 }
+
+#[test]
+fn an_enum_opening_item_without_a_name_takes_no_values_and_does_not_panic() {
+    // Found by the fuzz run: "(morning / afternoon / full)" after a dropped item.
+    let text = "- desks: label, zone\n- deskf the day (morning / afternoon / full)\n* Boards — titl bookings: desk, member, day, and which part of the day (morning / afternoon / full)\n";
+    let _ = analyze(text);
+    let replay = include_str!("fixtures/fuzz-prompt-enum-after-dropped-item.txt");
+    let _ = analyze(replay);
+}

@@ -51,9 +51,6 @@ pub(super) fn parse_items(list: &[(Sep, Vec<Tok>)]) -> Vec<Item> {
             }
         }
         let item = parse_item(tokens);
-        if item.open_enum {
-            open = Some(out.len());
-        }
         // "belongs to a vehicle and a driver" continues; "which customer, the date" does not.
         if let ItemKind::BelongsTo { subject, .. } = &item.kind {
             if word_at(tokens, 0) != Some("which") {
@@ -61,6 +58,10 @@ pub(super) fn parse_items(list: &[(Sep, Vec<Tok>)]) -> Vec<Item> {
             }
         }
         if item.kind != ItemKind::Field || !item.words.is_empty() {
+            // Only an item that is kept can take the values that follow it.
+            if item.open_enum {
+                open = Some(out.len());
+            }
             out.push(item);
         }
     }
