@@ -544,7 +544,20 @@ fn nested_and_action_operations_of_a_real_document_are_listed_as_not_served() {
         .iter()
         .map(|p| p.text.as_str())
         .collect();
-    assert!(served.contains(&"GET /articles/{slug}"), "{served:?}");
+    assert!(served.contains(&"DELETE /articles/{slug}"), "{served:?}");
+    let enveloped = derived
+        .coverage
+        .not_understood
+        .iter()
+        .find(|p| p.text == "GET /articles/{slug}")
+        .expect("GET /articles/{slug} is listed");
+    assert!(
+        enveloped
+            .reason
+            .contains("wrapped as {\"article\": …} (SingleArticleResponse)"),
+        "{}",
+        enveloped.reason
+    );
     for operation in [
         "POST /articles/{slug}/favorite",
         "GET /articles/{slug}/comments",
@@ -555,4 +568,80 @@ fn nested_and_action_operations_of_a_real_document_are_listed_as_not_served() {
             "{operation} is listed: {missing:?}"
         );
     }
+}
+
+#[test]
+fn response_and_request_wrappers_are_read_as_the_entity_they_wrap() {
+    let text = include_str!("corpus/openapi/realworld-conduit.yaml");
+    let derived = imported(text);
+    let names: Vec<&str> = derived
+        .spec
+        .entities
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    for wanted in ["Article", "Profile", "User"] {
+        assert!(names.contains(&wanted), "{wanted}: {names:?}");
+    }
+    for wrapper in [
+        "SingleArticleResponse",
+        "MultipleArticlesResponse",
+        "UserResponse",
+        "NewUserRequest",
+        "ProfileResponse",
+    ] {
+        assert!(
+            !names.contains(&wrapper),
+            "{wrapper} is a wrapper: {names:?}"
+        );
+    }
+    let article = derived
+        .spec
+        .entities
+        .iter()
+        .find(|e| e.name == "Article")
+        .expect("Article");
+    assert!(
+        article.fields.iter().all(|f| f.name != "articles_count"),
+        "a wrapper's count is not a field of what it wraps"
+    );
+}
+
+#[test]
+fn an_entity_with_one_reference_is_not_mistaken_for_a_wrapper() {
+    let text = r##"
+openapi: 3.0.3
+info: {title: Shop, version: "1"}
+paths:
+  /orders:
+    get:
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: "#/components/schemas/Order"}}
+components:
+  schemas:
+    Order:
+      type: object
+      properties:
+        customer: {$ref: "#/components/schemas/Customer"}
+        total: {type: number}
+    Customer:
+      type: object
+      properties:
+        name: {type: string}
+"##;
+    let derived = imported(text);
+    let names: Vec<&str> = derived
+        .spec
+        .entities
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    assert!(
+        names.contains(&"Order") && names.contains(&"Customer"),
+        "{names:?}"
+    );
 }

@@ -61,6 +61,20 @@ pub(super) fn operation_for(shape: Shape, method: &str) -> Option<Operation> {
 pub(super) struct Target {
     pub(super) schema: String,
     pub(super) many: bool,
+    /// The wrapper around the entity, when the document wraps it (`{"article": {…}}`).
+    pub(super) envelope: Option<Envelope>,
+    /// Whether it came from the success response (else from the request body).
+    pub(super) from_response: bool,
+    /// The entity the success response names, also when the target is the request body's.
+    pub(super) answered: Option<String>,
+}
+
+/// A component schema that only wraps an entity (or a list of them) under one property,
+/// perhaps with counts beside it: `SingleArticleResponse {article: Article}`.
+#[derive(Debug, Clone)]
+pub(super) struct Envelope {
+    pub(super) schema: String,
+    pub(super) property: String,
 }
 
 /// What an operation was mapped to, for reporting its quirks.
@@ -204,14 +218,25 @@ impl<'a> Importer<'a> {
     ) -> Option<Target> {
         let response = self.success_schema(subject, op);
         let body = self.body_schema(subject, op);
+        let answered = response
+            .and_then(|r| self.schema_target(r, 0))
+            .map(|t| t.schema);
         let ordered = match operation {
-            Operation::Create | Operation::Update => [body, response],
-            _ => [response, body],
+            Operation::Create | Operation::Update => {
+                [body.map(|b| (b, false)), response.map(|r| (r, true))]
+            }
+            _ => [response.map(|r| (r, true)), body.map(|b| (b, false))],
         };
         ordered
             .into_iter()
             .flatten()
-            .find_map(|schema| self.schema_target(schema, 0))
+            .find_map(|(schema, from_response)| {
+                self.schema_target(schema, 0).map(|t| Target {
+                    from_response,
+                    answered: answered.clone(),
+                    ..t
+                })
+            })
     }
 
     pub(super) fn success_schema(&mut self, subject: &str, op: &'a Value) -> Option<&'a Value> {
@@ -236,6 +261,10 @@ impl<'a> Importer<'a> {
         resource: &Resource,
         targets: &[Option<Target>],
     ) -> Option<String> {
+        // What the path answers names its entity better than what it is sent.
+        if let Some(answered) = targets.iter().flatten().find_map(|t| t.answered.clone()) {
+            return Some(answered);
+        }
         if let Some(target) = targets.iter().flatten().next() {
             return Some(target.schema.clone());
         }
@@ -282,6 +311,21 @@ impl<'a> Importer<'a> {
             entity,
             target,
         } = *shape;
+        if let Some(Envelope {
+            schema: wrapper,
+            property,
+        }) = target.and_then(|t| t.envelope.as_ref())
+        {
+            let side = if target.is_some_and(|t| t.from_response) {
+                "answers"
+            } else {
+                "takes"
+            };
+            self.note(
+                subject,
+                format!("{side} {entity} wrapped as {{\"{property}\": …}} ({wrapper}); generated services read and answer the bare object"),
+            );
+        }
         match (operation, target) {
             (_, Some(t)) if t.schema != schema => self.note(
                 subject,

@@ -51,21 +51,108 @@ impl<'a> Importer<'a> {
                     format!("array alias of {}, not an entity", inner.schema),
                 );
                 return Some(Target {
-                    schema: inner.schema,
                     many: true,
+                    ..inner
+                });
+            }
+            if let Some((property, wrapped)) = self.envelope_content(&name, resolved) {
+                let inner = self.schema_target(wrapped, depth + 1)?;
+                self.account(
+                    &name,
+                    format!(
+                        "wrapper of {} under \"{property}\", not an entity",
+                        inner.schema
+                    ),
+                );
+                return Some(Target {
+                    envelope: Some(Envelope {
+                        schema: name,
+                        property,
+                    }),
+                    ..inner
                 });
             }
             return is_object_like(resolved).then_some(Target {
                 schema: name,
                 many: false,
+                envelope: None,
+                from_response: false,
+                answered: None,
             });
         }
         let items = schema.get("items").filter(|_| is_array(schema))?;
         let inner = self.schema_target(items, depth + 1)?;
         Some(Target {
-            schema: inner.schema,
             many: true,
+            ..inner
         })
+    }
+
+    /// The property an envelope schema wraps its entity in, and that property's schema: a
+    /// schema named as a wrapper (`…Response`, `…Request`, `…Envelope`) whose only property
+    /// references an object schema (`article: Article`), or one whose list property of such
+    /// references is named after them or sits in a wrapper-named schema, beside at most a few
+    /// paging scalars (`articles: [Article], articlesCount`).
+    fn envelope_content(&self, name: &str, schema: &'a Value) -> Option<(String, &'a Value)> {
+        if schema.get("allOf").is_some() {
+            return None;
+        }
+        let properties = entries(schema.get("properties"));
+        let wrapped: Vec<&(String, &'a Value)> = properties
+            .iter()
+            .filter(|(_, p)| {
+                let target = p.get("items").filter(|_| is_array(p)).unwrap_or(p);
+                ref_name(target)
+                    .and_then(|r| self.component(&r))
+                    .is_some_and(is_object_like)
+            })
+            .collect();
+        let [(property, value)] = wrapped.as_slice() else {
+            return None;
+        };
+        // Beside a wrapped list only paging scalars may stand (`articlesCount`, `next`);
+        // beside a wrapped object nothing — `Order {customer: Customer, total}` is an entity.
+        let list = is_array(value);
+        let paging_only = properties.iter().all(|(key, p)| {
+            key == property
+                || list
+                    && p.get("$ref").is_none()
+                    && matches!(
+                        schema_type(p).0.as_deref(),
+                        Some("integer" | "number" | "string" | "boolean")
+                    )
+                    && [
+                        "count", "total", "page", "limit", "offset", "next", "cursor", "size",
+                        "more",
+                    ]
+                    .iter()
+                    .any(|word| key.to_ascii_lowercase().contains(word))
+        });
+        if !paging_only || properties.len() > 5 {
+            return None;
+        }
+        let target = value
+            .get("items")
+            .filter(|_| is_array(value))
+            .unwrap_or(value);
+        let inner = ref_name(target)?;
+        let named_after = singular_pascal(property).eq_ignore_ascii_case(&singular_pascal(&inner))
+            || inner
+                .to_ascii_lowercase()
+                .ends_with(&singular_pascal(property).to_ascii_lowercase());
+        let wrapper_name = [
+            "Response", "Request", "Envelope", "Wrapper", "Result", "Payload", "Body",
+        ]
+        .iter()
+        .any(|suffix| name.ends_with(suffix));
+        // A lone object reference is a wrapper only in a schema named as one: `Favorite
+        // {article: Article}` may well be an entity of its own.
+        let wraps = if list {
+            named_after || wrapper_name
+        } else {
+            wrapper_name
+        };
+        wraps.then(|| (property.clone(), *value))
     }
 
     /// The JSON schema of a `content` map; other media types are reported.
