@@ -197,6 +197,15 @@ impl Store {
         let Some(prefix) = key_prefix(plaintext) else {
             return Ok(Err(KeyRejection::Malformed));
         };
+        let hash = hash_key(plaintext);
+        let now = now_ms();
+        if let Some(hit) = self.keys.get(&hash, now, LAST_USED_RESOLUTION_MS) {
+            if hit.record_use {
+                self.record_key_use(&hit.principal.key_id, &hit.principal.key_prefix, now)
+                    .await;
+            }
+            return Ok(Ok(hit.principal));
+        }
         let row: Option<ApiKeyRow> = self
             .timed(
                 "authenticate",
@@ -208,44 +217,52 @@ impl Store {
         let Some(key) = row.map(ApiKeyRow::into_key).transpose()? else {
             return Ok(Err(KeyRejection::Unknown));
         };
-        if !constant_time_eq(&key.hash, &hash_key(plaintext)) {
+        if !constant_time_eq(&key.hash, &hash) {
             return Ok(Err(KeyRejection::Unknown));
         }
         if key.revoked_at.is_some() {
             return Ok(Err(KeyRejection::Revoked));
         }
-        let now = now_ms();
         if key.expires_at.is_some_and(|at| at.as_millis() <= now) {
             return Ok(Err(KeyRejection::Expired));
         }
-        if key
-            .last_used_at
-            .is_none_or(|at| now - at.as_millis() >= LAST_USED_RESOLUTION_MS)
-        {
-            // Bookkeeping only: a busy database must not turn a valid key into an error.
-            if let Err(error) = self
-                .timed(
-                    "authenticate",
-                    sqlx::query(
-                        "UPDATE api_keys SET last_used_at = $1 WHERE id = $2 \
-                 AND (last_used_at IS NULL OR last_used_at < $3)",
-                    )
-                    .bind(now)
-                    .bind(&key.id)
-                    .bind(now - LAST_USED_RESOLUTION_MS)
-                    .execute(&mut *self.conn().await?),
-                )
-                .await
-            {
-                tracing::warn!(error = %ectus_telemetry::chain(&error), key_prefix = %key.prefix, "cannot record the key's last use");
-            }
+        let mut recorded = key.last_used_at.map_or(i64::MIN / 2, |at| at.as_millis());
+        if now - recorded >= LAST_USED_RESOLUTION_MS {
+            self.record_key_use(&key.id, &key.prefix, now).await;
+            recorded = now;
         }
-        Ok(Ok(Principal {
+        let principal = Principal {
             key_id: key.id,
             key_prefix: key.prefix,
             tenant_id: key.tenant_id,
             role: key.role,
-        }))
+        };
+        self.keys
+            .put(hash, principal.clone(), key.expires_at, recorded);
+        Ok(Ok(principal))
+    }
+
+    /// Writes a key's last use, at most once per resolution across processes. Bookkeeping
+    /// only: a busy database must not turn a valid key into an error.
+    async fn record_key_use(&self, id: &str, prefix: &str, now: i64) {
+        let written = async {
+            self.timed(
+                "authenticate",
+                sqlx::query(
+                    "UPDATE api_keys SET last_used_at = $1 WHERE id = $2 \
+                     AND (last_used_at IS NULL OR last_used_at < $3)",
+                )
+                .bind(now)
+                .bind(id)
+                .bind(now - LAST_USED_RESOLUTION_MS)
+                .execute(&mut *self.conn().await?),
+            )
+            .await
+            .map_err(StoreError::from)
+        };
+        if let Err(error) = written.await {
+            tracing::warn!(error = %ectus_telemetry::chain(&error), key_prefix = %prefix, "cannot record the key's last use");
+        }
     }
 
     pub async fn list_api_keys(&self, tenant_id: &str) -> Result<Vec<ApiKey>> {
@@ -263,7 +280,10 @@ impl Store {
     }
 
     /// Revokes the key with this prefix. Revoking twice is not an error; an unknown prefix is.
+    /// Revokes the key: refused at once by this process, by others once their cached
+    /// verification of it is older than the key cache's time-to-live.
     pub async fn revoke_api_key(&self, prefix: &str) -> Result<ApiKey> {
+        self.keys.forget_prefix(prefix);
         self.timed(
             "revoke_api_key",
             sqlx::query(

@@ -57,6 +57,9 @@ pub struct StoreOptions {
     pub acquire_timeout: Duration,
     /// SQLite only: how long a writer waits for the file lock before giving up.
     pub busy_timeout: Duration,
+    /// How long a verified API key is trusted without asking the database again (zero: ask
+    /// every time); a key revoked on another process is refused here after at most this.
+    pub key_cache_ttl: Duration,
 }
 
 impl Default for StoreOptions {
@@ -65,6 +68,7 @@ impl Default for StoreOptions {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(2),
             busy_timeout: Duration::from_secs(5),
+            key_cache_ttl: Duration::from_secs(10),
         }
     }
 }
@@ -100,6 +104,7 @@ pub struct PlatformCounts {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    pub(crate) keys: std::sync::Arc<crate::key_cache::KeyCache>,
 }
 
 impl Store {
@@ -142,7 +147,11 @@ impl Store {
                 url: redact_url(url),
                 source,
             })?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            keys: std::sync::Arc::new(crate::key_cache::KeyCache::new(options.key_cache_ttl)),
+        })
     }
 
     pub fn backend(&self) -> Backend {

@@ -17,6 +17,7 @@
 mod clock;
 mod db;
 mod error;
+mod key_cache;
 mod sql;
 mod text_enum;
 

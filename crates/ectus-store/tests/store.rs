@@ -19,6 +19,69 @@ async fn store(backend: TestBackend) -> (Store, TestDb) {
     (store, db)
 }
 
+async fn a_revoked_key_is_refused_at_once_here_and_within_the_cache_time_to_live_elsewhere(
+    backend: TestBackend,
+) {
+    let db = TestDb::new(backend).await;
+    let options = StoreOptions {
+        key_cache_ttl: std::time::Duration::from_millis(300),
+        ..StoreOptions::default()
+    };
+    let here = Store::connect(&db.url, &options).await.expect("connect");
+    here.migrate().await.expect("migrate");
+    let elsewhere = Store::connect(&db.url, &options).await.expect("connect");
+    let t = here.create_tenant("t").await.expect("tenant");
+    let mut keys = Vec::new();
+    for name in ["a", "b"] {
+        let key = here
+            .create_api_key(ectus_store::api_keys::NewKey {
+                tenant_id: &t.id,
+                user_id: None,
+                name,
+                role: ectus_store::tenants::Role::Member,
+                expires_at: None,
+            })
+            .await
+            .expect("key");
+        keys.push(key);
+    }
+    for key in &keys {
+        for store in [&here, &elsewhere] {
+            assert!(store
+                .authenticate(&key.plaintext)
+                .await
+                .expect("auth")
+                .is_ok());
+        }
+    }
+    // Revoked by this process: refused here at once.
+    here.revoke_api_key(&keys[0].key.prefix)
+        .await
+        .expect("revoke");
+    assert!(here
+        .authenticate(&keys[0].plaintext)
+        .await
+        .expect("auth")
+        .is_err());
+    // The other process trusts its verification until the time-to-live, then asks again.
+    assert!(elsewhere
+        .authenticate(&keys[0].plaintext)
+        .await
+        .expect("auth")
+        .is_ok());
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert!(elsewhere
+        .authenticate(&keys[0].plaintext)
+        .await
+        .expect("auth")
+        .is_err());
+    assert!(elsewhere
+        .authenticate(&keys[1].plaintext)
+        .await
+        .expect("auth")
+        .is_ok());
+}
+
 async fn migrations_are_idempotent(backend: TestBackend) {
     let (store, _db) = store(backend).await;
     store.migrate().await.expect("second run is a no-op");
@@ -423,6 +486,7 @@ async fn a_generation_follows_its_job_and_refuses_writes_without_the_lease(backe
 }
 
 backend_tests!(
+    a_revoked_key_is_refused_at_once_here_and_within_the_cache_time_to_live_elsewhere,
     a_pending_cancellation_wins_over_retry_release_and_success,
     a_generation_follows_its_job_and_refuses_writes_without_the_lease,
     migrations_are_idempotent,

@@ -23,10 +23,14 @@ async fn serve(dir: &Path, url: &str, workers: usize) -> Ectus {
         .await
 }
 
+/// The test's own view of the database: no key cache, so what another process (the CLI)
+/// revoked is seen at once.
 async fn store_for(url: &str) -> Store {
-    let store = Store::connect(url, &StoreOptions::default())
-        .await
-        .expect("connect");
+    let options = StoreOptions {
+        key_cache_ttl: std::time::Duration::ZERO,
+        ..StoreOptions::default()
+    };
+    let store = Store::connect(url, &options).await.expect("connect");
     store.migrate().await.expect("migrate");
     store
 }

@@ -152,6 +152,10 @@ pub struct ServerConfig {
     pub shutdown_grace: Duration,
     /// Origins allowed by CORS (`*` for any); empty turns CORS off.
     pub cors_allowed_origins: Vec<String>,
+    /// How long a verified API key is trusted without a database read (0s: never); a key
+    /// revoked by another process is refused here after at most this long.
+    #[serde(with = "humantime_serde")]
+    pub key_cache_ttl: Duration,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -227,6 +231,7 @@ impl Default for ServerConfig {
             body_limit_bytes: ectus_server::DEFAULT_BODY_LIMIT_BYTES,
             shutdown_grace: Duration::from_secs(20),
             cors_allowed_origins: Vec::new(),
+            key_cache_ttl: Duration::from_secs(10),
         }
     }
 }
@@ -391,6 +396,12 @@ impl Config {
                 );
             }
         }
+        duration(
+            "server.key_cache_ttl",
+            self.server.key_cache_ttl,
+            secs(0),
+            secs(300),
+        )?;
         range(
             "database.max_connections",
             self.database.max_connections,
@@ -497,6 +508,7 @@ impl Config {
         ectus_store::StoreOptions {
             max_connections: self.database.max_connections,
             acquire_timeout: self.database.acquire_timeout,
+            key_cache_ttl: self.server.key_cache_ttl,
             ..Default::default()
         }
     }
