@@ -1,4 +1,5 @@
-//! The target of the observability overhead benchmark (scripts/bench-observability.sh): the
+//! The target of the request-path benchmarks (scripts/bench-observability.sh,
+//! scripts/bench-request-path.sh): the
 //! real router over an embedded SQLite database, with the whole observability stack on
 //! (request ids, spans, metrics, one JSON access line per request, redaction, OTLP export at
 //! the configured sampling ratio) or off (no subscriber, no request middleware, no
@@ -6,7 +7,7 @@
 //! both.
 //!
 //! ```text
-//! load_target serve --telemetry on|off --listen 127.0.0.1:18080 --dir DIR [--otlp URL] [--sample-ratio 0.1]
+//! load_target serve --telemetry on|off --listen 127.0.0.1:18080 --dir DIR [--otlp URL] [--sample-ratio 0.1] [--key-cache on|off]
 //! load_target sink --listen 127.0.0.1:14318     # an OTLP/HTTP receiver that accepts and discards
 //! ```
 //!
@@ -75,7 +76,14 @@ async fn serve(args: &[String], listen: &str) -> Result<(), Box<dyn std::error::
         None
     };
     let url = format!("sqlite://{}/ectus.db", dir.display());
-    let store = Store::connect(&url, &StoreOptions::default()).await?;
+    let options = match arg(args, "--key-cache").as_deref() {
+        Some("off") => StoreOptions {
+            key_cache_ttl: Duration::ZERO,
+            ..StoreOptions::default()
+        },
+        _ => StoreOptions::default(),
+    };
+    let store = Store::connect(&url, &options).await?;
     store.migrate().await?;
     let tenant = store.create_tenant("load").await?;
     let key = store
