@@ -54,6 +54,7 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
         "request",
         request_id = %id,
         tenant_id = tracing::field::Empty,
+        trace_id = tracing::field::Empty,
         "otel.kind" = "server",
         "otel.status_code" = tracing::field::Empty,
         "http.request.method" = %method,
@@ -65,6 +66,11 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
     let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
         propagator.extract(&opentelemetry_http::HeaderExtractor(req.headers()))
     });
+    let callers_trace = {
+        use opentelemetry::trace::TraceContextExt as _;
+        let remote = parent.span().span_context().clone();
+        remote.is_valid().then(|| remote.trace_id().to_string())
+    };
     let _ = tracing_opentelemetry::OpenTelemetrySpanExt::set_parent(&span, parent);
     let (trace_id, sampled) = {
         use opentelemetry::trace::TraceContextExt as _;
@@ -76,6 +82,17 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
                 .then(|| span_context.trace_id().to_string()),
             span_context.is_sampled(),
         )
+    };
+    // Without an exporter there is no span of ours in the trace, but the caller's trace id
+    // still belongs on the log lines and the response: propagation needs no exporter.
+    let trace_id = match trace_id {
+        Some(own) => Some(own),
+        None => {
+            if let Some(callers) = &callers_trace {
+                span.record("trace_id", callers.as_str());
+            }
+            callers_trace
+        }
     };
     // Spans per database operation only where they can be exported: the trace is sampled.
     let mut response = ectus_telemetry::with_trace_sampled(

@@ -213,3 +213,47 @@ async fn a_jobs_span_links_to_the_request_that_enqueued_it() {
         job_span.links
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_an_exporter_the_callers_trace_id_is_still_on_the_response_and_the_log_line() {
+    let served = Launcher::serve().workers(0).start().await;
+    let client = reqwest::Client::new();
+    let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let answered = client
+        .get(format!("{}/health/live", served.base))
+        .header("traceparent", format!("00-{trace}-00f067aa0ba902b7-01"))
+        .header("x-request-id", "propagated-without-exporter")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        answered
+            .headers()
+            .get("x-trace-id")
+            .and_then(|v| v.to_str().ok()),
+        Some(trace)
+    );
+    let untraced = client
+        .get(format!("{}/health/live", served.base))
+        .send()
+        .await
+        .expect("send");
+    assert!(
+        untraced.headers().get("x-trace-id").is_none(),
+        "no trace, no header"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let log = served.stdout();
+        let line = log
+            .lines()
+            .find(|l| l.contains("propagated-without-exporter") && l.contains("ectus::access"));
+        if let Some(line) = line {
+            let line: serde_json::Value = serde_json::from_str(line).expect("json line");
+            assert_eq!(line["trace_id"], trace, "{line}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no access line:\n{log}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
