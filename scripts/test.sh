@@ -112,5 +112,11 @@ cargo fmt --all -- --check
 log "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+log "workflow lint (actionlint, zizmor)"
+./scripts/check-workflows.sh
+
+log "dependency audit (deny.toml: licences, bans, sources)"
+./scripts/audit.sh
+
 log "cargo test (SQLite and PostgreSQL)"
 cargo test --workspace --locked

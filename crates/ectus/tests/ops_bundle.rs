@@ -545,3 +545,72 @@ fn grafana_dashboards_are_well_formed_with_unique_ids_and_a_query_per_panel() {
     assert_eq!(uids.len(), 5, "{uids:?}");
     assert!(queries >= 50, "{queries} queries");
 }
+
+#[test]
+fn the_pipeline_runs_the_suites_scripts_and_gates_deployments_on_every_check() {
+    let workflow = yaml(&root().join(".github/workflows/ci.yml"));
+    let jobs = workflow["jobs"].as_mapping().expect("jobs");
+    let job = |name: &str| {
+        jobs.get(name)
+            .unwrap_or_else(|| panic!("job {name} in the pipeline"))
+    };
+    let runs = |name: &str| -> String {
+        job(name)["steps"]
+            .as_sequence()
+            .expect("steps")
+            .iter()
+            .filter_map(|s| s["run"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let ci_run = std::fs::read_to_string(root().join(".ci/run")).expect(".ci/run");
+    assert!(ci_run.contains("./scripts/test.sh"), "{ci_run}");
+    assert!(
+        runs("test").contains("./scripts/test.sh"),
+        "the test job runs what .ci/run runs"
+    );
+    assert!(runs("lint").contains("scripts/check-workflows.sh"));
+    assert!(runs("audit").contains("scripts/audit.sh"));
+    assert!(runs("release").contains("cargo build --release --locked"));
+    assert!(runs("image").contains("docker build"));
+    let needs = |name: &str| -> BTreeSet<String> {
+        match &job(name)["needs"] {
+            Value::String(one) => BTreeSet::from([one.clone()]),
+            Value::Sequence(many) => many
+                .iter()
+                .filter_map(|n| n.as_str().map(str::to_owned))
+                .collect(),
+            _ => BTreeSet::new(),
+        }
+    };
+    let gates: BTreeSet<String> = ["test", "audit", "release", "image"]
+        .map(String::from)
+        .into();
+    assert_eq!(
+        needs("deploy-staging"),
+        gates,
+        "staging waits for every check"
+    );
+    assert_eq!(
+        needs("deploy-production"),
+        BTreeSet::from(["deploy-staging".to_owned()])
+    );
+    assert_eq!(job("deploy-staging")["environment"], "staging");
+    assert_eq!(
+        job("deploy-production")["environment"],
+        "production",
+        "production is behind its environment's approval"
+    );
+    // Every action pinned to a commit, never to a movable tag.
+    for (name, job) in jobs {
+        for step in job["steps"].as_sequence().expect("steps") {
+            if let Some(uses) = step["uses"].as_str() {
+                let (_, reference) = uses.split_once('@').expect("a reference");
+                assert!(
+                    reference.len() == 40 && reference.chars().all(|c| c.is_ascii_hexdigit()),
+                    "{name:?}: {uses} is not pinned to a commit"
+                );
+            }
+        }
+    }
+}
