@@ -4,7 +4,7 @@ use ectus_spec::InputKind;
 use serde::Serialize;
 
 use crate::error::{json_column, Found as _, Resource, Result, StoreError};
-use crate::sql::{Param, SqlBuilder};
+use crate::sql::{newest_first, Param, SqlBuilder};
 use crate::text_enum::text_enum;
 use crate::{new_id, Backend, Page, Store, Timestamp};
 
@@ -382,22 +382,7 @@ impl Store {
         sql.push(&p);
         let p = sql.param(Param::Str(project_id.to_owned()));
         sql.push(&format!(" AND g.project_id = {p}"));
-        if let Some(raw) = cursor {
-            let (created, id) = raw
-                .split_once('.')
-                .and_then(|(c, id)| Some((c.parse::<i64>().ok()?, id.to_owned())))
-                .ok_or(StoreError::InvalidCursor)?;
-            let c1 = sql.param(Param::I64(created));
-            let c2 = sql.param(Param::I64(created));
-            let id = sql.param(Param::Str(id));
-            sql.push(&format!(
-                " AND (g.created_at < {c1} OR (g.created_at = {c2} AND g.id < {id}))"
-            ));
-        }
-        let fetch = sql.param(Param::I64(i64::from(limit) + 1));
-        sql.push(&format!(
-            " ORDER BY g.created_at DESC, g.id DESC LIMIT {fetch}"
-        ));
+        newest_first::page(&mut sql, "g.", cursor, limit)?;
         let rows: Vec<GenerationSummaryRow> = self
             .timed(
                 "list_generations",
@@ -410,14 +395,9 @@ impl Store {
             .into_iter()
             .map(GenerationSummaryRow::into_summary)
             .collect::<Result<Vec<_>>>()?;
-        let next_cursor = if items.len() > limit as usize {
-            items.truncate(limit as usize);
-            items
-                .last()
-                .map(|g| format!("{}.{}", g.created_at.as_millis(), g.id))
-        } else {
-            None
-        };
+        let next_cursor = newest_first::next(&mut items, limit, |g| {
+            (g.created_at.as_millis(), g.id.as_str())
+        });
         Ok(Page { items, next_cursor })
     }
 

@@ -15,8 +15,8 @@
 use serde::Serialize;
 
 use crate::clock::now_ms;
-use crate::error::{json_column, Found as _, Resource, Result, StoreError};
-use crate::sql::{Param, SqlBuilder};
+use crate::error::{json_column, Found as _, Resource, Result};
+use crate::sql::{newest_first, Param, SqlBuilder};
 use crate::text_enum::text_enum;
 use crate::{new_id, Backend, Page, Store, Timestamp};
 
@@ -284,20 +284,7 @@ impl Store {
             let p = sql.param(Param::Str(state.as_str().to_owned()));
             sql.push(&format!(" AND state = {p}"));
         }
-        if let Some(raw) = cursor {
-            let (created, id) = raw
-                .split_once('.')
-                .and_then(|(c, id)| Some((c.parse::<i64>().ok()?, id.to_owned())))
-                .ok_or(StoreError::InvalidCursor)?;
-            let c1 = sql.param(Param::I64(created));
-            let c2 = sql.param(Param::I64(created));
-            let id = sql.param(Param::Str(id));
-            sql.push(&format!(
-                " AND (created_at < {c1} OR (created_at = {c2} AND id < {id}))"
-            ));
-        }
-        let fetch = sql.param(Param::I64(i64::from(limit) + 1));
-        sql.push(&format!(" ORDER BY created_at DESC, id DESC LIMIT {fetch}"));
+        newest_first::page(&mut sql, "", cursor, limit)?;
         let rows: Vec<JobRow> = self
             .timed(
                 "list_jobs",
@@ -310,14 +297,9 @@ impl Store {
             .into_iter()
             .map(JobRow::into_job)
             .collect::<Result<Vec<_>>>()?;
-        let next_cursor = if items.len() > limit as usize {
-            items.truncate(limit as usize);
-            items
-                .last()
-                .map(|j| format!("{}.{}", j.created_at.as_millis(), j.id))
-        } else {
-            None
-        };
+        let next_cursor = newest_first::next(&mut items, limit, |j| {
+            (j.created_at.as_millis(), j.id.as_str())
+        });
         Ok(Page { items, next_cursor })
     }
 
