@@ -78,6 +78,7 @@ pub(crate) fn finish(
 ) -> Result<Derived, SpecErrors> {
     add_inverse_has_many(&mut spec.entities);
     assumptions.extend(settle_security(&mut spec, writes));
+    drop_secret_fields(&mut spec, &mut assumptions);
     validate(&spec)?;
     Ok(Derived {
         spec,
@@ -101,6 +102,43 @@ fn note(subject: impl Into<String>, message: impl Into<String>) -> Assumption {
     Assumption {
         subject: subject.into(),
         message: message.into(),
+    }
+}
+
+/// Field names that hold secrets: kept in a plain column, every read would return them.
+const SECRET_FIELD_NAMES: &[&str] = &[
+    "password",
+    "passwd",
+    "password_hash",
+    "password_digest",
+    "secret",
+    "client_secret",
+    "api_key",
+    "apikey",
+    "token",
+    "access_token",
+    "refresh_token",
+    "auth_token",
+    "private_key",
+];
+
+/// A requirement or a document that gives an entity a password or a token does not get a
+/// plain column returned by every read: the field is left out and the assumptions say why
+/// (the identity's own password, in `jwt` mode, is the authentication's and already gone).
+/// A spec written by hand keeps what it says.
+fn drop_secret_fields(spec: &mut Spec, notes: &mut Vec<Assumption>) {
+    for entity in &mut spec.entities {
+        let name = entity.name.clone();
+        entity.fields.retain(|field| {
+            let secret = SECRET_FIELD_NAMES.contains(&field.name.as_str());
+            if secret {
+                notes.push(note(
+                    format!("{name}.{}", field.name),
+                    "not stored: a secret in a plain column would be returned by every read; sign-in with passwords is `auth: jwt`, whose identity keeps only an argon2id hash",
+                ));
+            }
+            !secret
+        });
     }
 }
 

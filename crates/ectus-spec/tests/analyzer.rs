@@ -1097,3 +1097,24 @@ fn an_enum_opening_item_without_a_name_takes_no_values_and_does_not_panic() {
     let replay = include_str!("fixtures/fuzz-prompt-enum-after-dropped-item.txt");
     let _ = analyze(replay);
 }
+
+#[test]
+fn passwords_and_tokens_of_a_requirement_are_not_stored_in_plain_columns() {
+    let derived = derive("A library API. Members have a name, a password and an access token.");
+    let user = entity(&derived.spec, "Member");
+    assert!(has_field(&derived.spec, "Member", "name"));
+    for secret in ["password", "access_token"] {
+        assert!(
+            user.fields.iter().all(|f| f.name != secret),
+            "{secret}: {:?}",
+            user.fields
+        );
+        assert!(
+            derived.assumptions.iter().any(
+                |a| a.subject == format!("Member.{secret}") && a.message.contains("not stored")
+            ),
+            "{secret} is reported: {:?}",
+            derived.assumptions
+        );
+    }
+}

@@ -595,6 +595,19 @@ fn response_and_request_wrappers_are_read_as_the_entity_they_wrap() {
             "{wrapper} is a wrapper: {names:?}"
         );
     }
+    let user = derived
+        .spec
+        .entities
+        .iter()
+        .find(|e| e.name == "User")
+        .expect("User");
+    assert!(
+        user.fields
+            .iter()
+            .all(|f| f.name != "password" && f.name != "token"),
+        "no secret kept in a plain column that every read returns: {:?}",
+        user.fields
+    );
     let article = derived
         .spec
         .entities
