@@ -143,3 +143,81 @@ async fn a_database_outage_answers_503_with_retry_after_on_every_route_and_recov
         .await;
     assert_eq!(created.status(), 201, "writes work again");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_during_an_outage_are_refused_with_503_and_every_acknowledged_one_is_kept() {
+    let (app, proxy) = TestApp::spawn_behind_proxy(HttpSettings::default()).await;
+    let t = app.tenant("t").await;
+    let app = std::sync::Arc::new(app);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let (app, key, stop) = (app.clone(), t.member.clone(), stop.clone());
+            tokio::spawn(async move {
+                let (mut acknowledged, mut refused) = (Vec::new(), 0usize);
+                let mut i = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let name = format!("w{w}-{i}");
+                    i += 1;
+                    let response = app
+                        .post("/api/v1/projects", &key, &json!({"name": name}))
+                        .await;
+                    match response.status().as_u16() {
+                        201 => acknowledged.push(name),
+                        503 => {
+                            assert!(
+                                response.headers().contains_key("retry-after"),
+                                "a 503 says when to retry"
+                            );
+                            refused += 1;
+                        }
+                        other => panic!(
+                            "only 201 or 503 during an outage, got {other}: {}",
+                            response.text().await.unwrap_or_default()
+                        ),
+                    }
+                }
+                (acknowledged, refused)
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    proxy.set(Fault::Refuse);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    proxy.set(Fault::None);
+    recovers(&app, &t.member).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (mut acknowledged, mut refused) = (Vec::new(), 0);
+    for writer in writers {
+        let (a, r) = writer.await.expect("writer");
+        acknowledged.extend(a);
+        refused += r;
+    }
+    assert!(refused > 0, "the outage was seen");
+    assert!(
+        !acknowledged.is_empty(),
+        "writes went through before and after"
+    );
+    let mut stored = std::collections::HashSet::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/projects?limit=200&cursor={c}"),
+            None => "/api/v1/projects?limit=200".to_owned(),
+        };
+        let page = app.get_json(&path, &t.member).await;
+        for item in page["items"].as_array().expect("items") {
+            stored.insert(item["name"].as_str().expect("name").to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    let lost: Vec<&String> = acknowledged
+        .iter()
+        .filter(|n| !stored.contains(*n))
+        .collect();
+    assert!(lost.is_empty(), "acknowledged writes lost: {lost:?}");
+}
