@@ -194,13 +194,17 @@ pub struct NewGeneration<'a> {
 }
 
 /// Status and error completed from the generation's job: a job that ended as failed or
-/// cancelled before the handler recorded an outcome decides them.
+/// cancelled before the handler recorded an outcome decides them, and an accepted cancel
+/// wins also over an outcome recorded just before the job ended (no artifact is offered then).
 macro_rules! outcome_columns {
     () => {
-        "CASE WHEN g.status IN ('queued', 'running') AND j.state IN ('failed', 'cancelled') THEN j.state \
+        "CASE WHEN j.state = 'cancelled' THEN 'cancelled' \
+              WHEN g.status IN ('queued', 'running') AND j.state = 'failed' THEN j.state \
          ELSE g.status END AS status, g.qa, \
          COALESCE(g.error, CASE WHEN j.state IN ('failed', 'cancelled') THEN j.error END) AS error, \
-         g.artifact_sha256, g.artifact_size, g.created_at, g.updated_at \
+         CASE WHEN j.state = 'cancelled' THEN NULL ELSE g.artifact_sha256 END AS artifact_sha256, \
+         CASE WHEN j.state = 'cancelled' THEN NULL ELSE g.artifact_size END AS artifact_size, \
+         g.created_at, g.updated_at \
          FROM generations g LEFT JOIN jobs j ON j.id = g.job_id"
     };
 }

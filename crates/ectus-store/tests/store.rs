@@ -381,6 +381,70 @@ async fn a_pending_cancellation_wins_over_retry_release_and_success(backend: Tes
     }
 }
 
+async fn a_cancel_accepted_after_the_outcome_was_recorded_leaves_a_cancelled_generation_without_artifact(
+    backend: TestBackend,
+) {
+    use ectus_store::generations::{GenerationStatus, NewGeneration};
+    let (store, _db) = store(backend).await;
+    let t = store.create_tenant("t").await.expect("tenant");
+    let p = store.create_project(&t.id, "p", "").await.expect("project");
+    let (spec, assumptions) = (serde_json::json!({}), serde_json::json!([]));
+    let new = NewGeneration {
+        input_kind: ectus_spec::InputKind::Spec,
+        input: "{}",
+        spec: &spec,
+        spec_hash: "h",
+        assumptions: &assumptions,
+        coverage: None,
+        qa: false,
+    };
+    let job_for = |id: &str| NewJob {
+        kind: "generate".into(),
+        payload: serde_json::json!({ "generation_id": id }),
+        max_attempts: 1,
+    };
+    let (generation, _) = store
+        .create_generation(&t.id, &p.id, &new, 10, job_for, None)
+        .await
+        .expect("create");
+    let claimed = store
+        .claim_job("w", 60_000)
+        .await
+        .expect("claim")
+        .expect("job");
+    assert!(store
+        .start_generation(&generation.id, "w")
+        .await
+        .expect("start"));
+    assert!(store
+        .finish_generation(
+            &generation.id,
+            "w",
+            GenerationStatus::Generated,
+            None,
+            Some(b"tar")
+        )
+        .await
+        .expect("finish"));
+    // The cancel arrives between the outcome and the job's end.
+    store.cancel_job(&t.id, &claimed.id).await.expect("cancel");
+    assert!(store
+        .complete_job(&claimed.id, "w", &serde_json::json!({}))
+        .await
+        .expect("complete"));
+    let seen = store
+        .get_generation(&t.id, &p.id, &generation.id)
+        .await
+        .expect("generation");
+    assert_eq!(seen.status, GenerationStatus::Cancelled);
+    assert!(seen.artifact.is_none(), "no artifact is offered for it");
+    let page = store
+        .list_generations(&t.id, &p.id, 10, None)
+        .await
+        .expect("list");
+    assert_eq!(page.items[0].status, GenerationStatus::Cancelled);
+}
+
 async fn a_generation_follows_its_job_and_refuses_writes_without_the_lease(backend: TestBackend) {
     use ectus_store::generations::{GenerationStatus, NewGeneration};
     let (store, _db) = store(backend).await;
@@ -486,6 +550,7 @@ async fn a_generation_follows_its_job_and_refuses_writes_without_the_lease(backe
 }
 
 backend_tests!(
+    a_cancel_accepted_after_the_outcome_was_recorded_leaves_a_cancelled_generation_without_artifact,
     a_revoked_key_is_refused_at_once_here_and_within_the_cache_time_to_live_elsewhere,
     a_pending_cancellation_wins_over_retry_release_and_success,
     a_generation_follows_its_job_and_refuses_writes_without_the_lease,

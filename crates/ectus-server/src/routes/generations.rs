@@ -399,6 +399,12 @@ pub async fn artifact(
         .store
         .get_generation(auth.tenant(), &project_id, &id)
         .await?;
+    if generation.artifact.is_none() {
+        return Err(ApiError::conflict(format!(
+            "the generation is {}; it has no artifact to download",
+            generation.status
+        )));
+    }
     let bytes = state
         .store
         .generation_artifact(auth.tenant(), &project_id, &id)
