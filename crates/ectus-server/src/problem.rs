@@ -21,6 +21,9 @@ pub const MAX_FIELD_ERRORS: usize = 50;
 /// `Retry-After` of a 503 answered while the database is unavailable.
 pub const DATABASE_RETRY_AFTER_SECS: u32 = 2;
 
+/// `Retry-After` of a 507 answered while the database's disk is full.
+pub const STORAGE_RETRY_AFTER_SECS: u32 = 60;
+
 /// `Retry-After` of a 429 answered to a tenant at its quota of active generations.
 pub const GENERATION_RETRY_AFTER_SECS: u32 = 30;
 
@@ -212,6 +215,15 @@ impl From<StoreError> for ApiError {
                 format!("the tenant has {active} generations queued or running, the most allowed (generation.max_active_per_tenant = {limit}); wait for one to finish or cancel one"),
             )
             .retry_after(GENERATION_RETRY_AFTER_SECS),
+            StoreError::StorageFull(source) => {
+                tracing::error!(error = %ectus_telemetry::chain(&source), "the database's storage is full");
+                ApiError::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "storage-full",
+                    "the database's storage is full: nothing was written; reads still work, writes resume once space is freed",
+                )
+                .retry_after(STORAGE_RETRY_AFTER_SECS)
+            }
             StoreError::Unavailable(why, source) => {
                 tracing::warn!(error = %ectus_telemetry::chain(&source), reason = %why, "database unavailable");
                 ApiError::unavailable(

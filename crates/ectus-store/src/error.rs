@@ -76,6 +76,10 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database unavailable: {0}")]
     Unavailable(Unavailable, #[source] sqlx::Error),
+    /// The database's disk is full: nothing was written, and nothing will be until space is
+    /// freed.
+    #[error("the database's storage is full")]
+    StorageFull(#[source] sqlx::Error),
     #[error("database error")]
     Database(#[source] sqlx::Error),
 }
@@ -146,10 +150,34 @@ impl std::fmt::Display for Unavailable {
 
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
+        if storage_full(&err) {
+            return StoreError::StorageFull(err);
+        }
         match Unavailable::of(&err) {
             Some(why) => StoreError::Unavailable(why, err),
             None => StoreError::Database(err),
         }
+    }
+}
+
+/// SQLite's SQLITE_FULL (13) and a write that failed for want of space (SQLITE_IOERR_WRITE,
+/// 778, on a full file system), PostgreSQL's `disk_full` (53100).
+fn storage_full(err: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = err else {
+        return false;
+    };
+    let code = db.code();
+    let code = code.as_deref().unwrap_or("");
+    if db
+        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .is_some()
+    {
+        code == "53100"
+    } else if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        code.parse::<u32>()
+            .is_ok_and(|c| c & 0xff == 13 || c == 778)
+    } else {
+        false
     }
 }
 
