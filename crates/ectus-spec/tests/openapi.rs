@@ -658,3 +658,42 @@ components:
         "{names:?}"
     );
 }
+
+#[test]
+fn a_list_with_totals_beside_it_is_an_entity_unless_named_as_a_wrapper() {
+    let text = r##"
+openapi: 3.0.3
+info: {title: Shop, version: "1"}
+paths:
+  /carts/{id}:
+    get:
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Cart"}
+components:
+  schemas:
+    Cart:
+      type: object
+      properties:
+        items: {type: array, items: {$ref: "#/components/schemas/CartItem"}}
+        subtotal: {type: number}
+        total: {type: number}
+    CartItem:
+      type: object
+      properties:
+        sku: {type: string}
+        quantity: {type: integer}
+"##;
+    let derived = imported(text);
+    let names: Vec<&str> = derived
+        .spec
+        .entities
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    assert!(names.contains(&"Cart"), "{names:?}");
+}

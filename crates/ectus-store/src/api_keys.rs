@@ -206,6 +206,7 @@ impl Store {
             }
             return Ok(Ok(hit.principal));
         }
+        let epoch = self.keys.epoch();
         let row: Option<ApiKeyRow> = self
             .timed(
                 "authenticate",
@@ -238,7 +239,7 @@ impl Store {
             role: key.role,
         };
         self.keys
-            .put(hash, principal.clone(), key.expires_at, recorded);
+            .put(hash, principal.clone(), key.expires_at, recorded, epoch);
         Ok(Ok(principal))
     }
 
@@ -283,7 +284,6 @@ impl Store {
     /// Revokes the key: refused at once by this process, by others once their cached
     /// verification of it is older than the key cache's time-to-live.
     pub async fn revoke_api_key(&self, prefix: &str) -> Result<ApiKey> {
-        self.keys.forget_prefix(prefix);
         self.timed(
             "revoke_api_key",
             sqlx::query(
@@ -294,6 +294,8 @@ impl Store {
             .execute(&mut *self.conn().await?),
         )
         .await?;
+        // After the write: a verification that read the key before it is not cached.
+        self.keys.forget_prefix(prefix);
         let row: Option<ApiKeyRow> = self
             .timed(
                 "revoke_api_key",

@@ -160,8 +160,8 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
-/// SQLite's SQLITE_FULL (13) and a write that failed for want of space (SQLITE_IOERR_WRITE,
-/// 778, on a full file system), PostgreSQL's `disk_full` (53100).
+/// SQLite's SQLITE_FULL (13, also extended) and PostgreSQL's `disk_full` (53100). Other I/O
+/// errors (a failing disk) stay 500s.
 fn storage_full(err: &sqlx::Error) -> bool {
     let sqlx::Error::Database(db) = err else {
         return false;

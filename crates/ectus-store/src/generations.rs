@@ -464,8 +464,11 @@ impl Store {
         project_id: &str,
         id: &str,
     ) -> Result<Option<Vec<u8>>> {
+        // In one read with the job's state: a cancelled generation offers no artifact.
         let row: Option<(Option<Vec<u8>>,)> = self.timed("generation_artifact", sqlx::query_as(
-            "SELECT artifact FROM generations WHERE tenant_id = $1 AND project_id = $2 AND id = $3",
+            "SELECT CASE WHEN j.state = 'cancelled' THEN NULL ELSE g.artifact END AS artifact \
+             FROM generations g LEFT JOIN jobs j ON j.id = g.job_id \
+             WHERE g.tenant_id = $1 AND g.project_id = $2 AND g.id = $3",
         )
         .bind(tenant_id)
         .bind(project_id)

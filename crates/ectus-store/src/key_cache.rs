@@ -8,6 +8,7 @@
 //! within the time-to-live. An expiry time is checked on every hit.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -38,6 +39,9 @@ pub(crate) struct Hit {
 pub(crate) struct KeyCache {
     ttl: Duration,
     entries: Mutex<HashMap<String, Entry>>,
+    /// Bumped by every revocation: a verification that read the database before one is not
+    /// cached after it (it may have read the key before it was revoked).
+    revocations: AtomicU64,
 }
 
 impl KeyCache {
@@ -46,6 +50,7 @@ impl KeyCache {
         KeyCache {
             ttl,
             entries: Mutex::new(HashMap::new()),
+            revocations: AtomicU64::new(0),
         }
     }
 
@@ -72,18 +77,28 @@ impl KeyCache {
         })
     }
 
-    /// Remembers a key that verified.
+    /// The revocation count, read before a verification asks the database.
+    pub(crate) fn epoch(&self) -> u64 {
+        self.revocations.load(Ordering::SeqCst)
+    }
+
+    /// Remembers a key that verified against the database after `epoch` was read; nothing is
+    /// kept when a revocation happened meanwhile.
     pub(crate) fn put(
         &self,
         hash: String,
         principal: Principal,
         expires_at: Option<Timestamp>,
         recorded_use_ms: i64,
+        epoch: u64,
     ) {
         if self.ttl.is_zero() {
             return;
         }
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if self.revocations.load(Ordering::SeqCst) != epoch {
+            return;
+        }
         if entries.len() >= CAPACITY {
             let ttl = self.ttl;
             entries.retain(|_, e| e.cached_at.elapsed() < ttl);
@@ -102,9 +117,11 @@ impl KeyCache {
         );
     }
 
-    /// Forgets the key with this public prefix (it was revoked here).
+    /// Forgets the key with this public prefix, once its revocation is written, and keeps
+    /// verifications already under way from caching it again.
     pub(crate) fn forget_prefix(&self, prefix: &str) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        self.revocations.fetch_add(1, Ordering::SeqCst);
         entries.retain(|_, e| e.principal.key_prefix != prefix);
     }
 }
@@ -126,12 +143,13 @@ mod tests {
     #[test]
     fn a_cached_key_is_found_until_its_time_to_live_or_expiry_and_forgotten_on_revocation() {
         let cache = KeyCache::new(Duration::from_millis(200));
-        cache.put("h1".into(), principal("p1"), None, 0);
+        cache.put("h1".into(), principal("p1"), None, 0, cache.epoch());
         cache.put(
             "h2".into(),
             principal("p2"),
             Some(Timestamp::from_millis(1_000)),
             0,
+            cache.epoch(),
         );
         assert!(cache.get("h1", 500, 60_000).is_some());
         assert!(cache.get("h2", 500, 60_000).is_some());
@@ -144,7 +162,14 @@ mod tests {
             cache.get("h1", 500, 60_000).is_none(),
             "revoked here: gone at once"
         );
-        cache.put("h3".into(), principal("p3"), None, 0);
+        let before_revocation = cache.epoch();
+        cache.forget_prefix("p9");
+        cache.put("h9".into(), principal("p9"), None, 0, before_revocation);
+        assert!(
+            cache.get("h9", 500, 60_000).is_none(),
+            "a verification older than a revocation is not cached"
+        );
+        cache.put("h3".into(), principal("p3"), None, 0, cache.epoch());
         std::thread::sleep(Duration::from_millis(250));
         assert!(
             cache.get("h3", 500, 60_000).is_none(),
@@ -155,7 +180,7 @@ mod tests {
     #[test]
     fn the_last_use_is_due_once_per_resolution() {
         let cache = KeyCache::new(Duration::from_secs(60));
-        cache.put("h".into(), principal("p"), None, 1_000);
+        cache.put("h".into(), principal("p"), None, 1_000, cache.epoch());
         assert!(!cache.get("h", 30_000, 60_000).expect("hit").record_use);
         assert!(cache.get("h", 61_000, 60_000).expect("hit").record_use);
         assert!(!cache.get("h", 62_000, 60_000).expect("hit").record_use);
@@ -164,7 +189,7 @@ mod tests {
     #[test]
     fn a_zero_time_to_live_caches_nothing() {
         let cache = KeyCache::new(Duration::ZERO);
-        cache.put("h".into(), principal("p"), None, 0);
+        cache.put("h".into(), principal("p"), None, 0, cache.epoch());
         assert!(cache.get("h", 0, 60_000).is_none());
     }
 }

@@ -121,12 +121,13 @@ impl<'a> Importer<'a> {
                         schema_type(p).0.as_deref(),
                         Some("integer" | "number" | "string" | "boolean")
                     )
-                    && [
-                        "count", "total", "page", "limit", "offset", "next", "cursor", "size",
-                        "more",
-                    ]
-                    .iter()
-                    .any(|word| key.to_ascii_lowercase().contains(word))
+                    && clean_identifier(key).split('_').any(|word| {
+                        [
+                            "count", "total", "page", "limit", "offset", "next", "cursor", "size",
+                            "more",
+                        ]
+                        .contains(&word)
+                    })
         });
         if !paging_only || properties.len() > 5 {
             return None;
@@ -136,10 +137,8 @@ impl<'a> Importer<'a> {
             .filter(|_| is_array(value))
             .unwrap_or(value);
         let inner = ref_name(target)?;
-        let named_after = singular_pascal(property).eq_ignore_ascii_case(&singular_pascal(&inner))
-            || inner
-                .to_ascii_lowercase()
-                .ends_with(&singular_pascal(property).to_ascii_lowercase());
+        // `articles: [Article]`; not `items: [CartItem]` in a `Cart`, which is an entity.
+        let named_after = singular_pascal(property).eq_ignore_ascii_case(&singular_pascal(&inner));
         let wrapper_name = [
             "Response", "Request", "Envelope", "Wrapper", "Result", "Payload", "Body",
         ]
