@@ -222,6 +222,22 @@ const SELECT_SUMMARY: &str = concat!(
     outcome_columns!()
 );
 
+/// The generations of a tenant that are queued or running (`$1`: the tenant).
+const ACTIVE_GENERATIONS: &str =
+    "SELECT COUNT(*) FROM generations g JOIN jobs j ON j.id = g.job_id \
+     WHERE g.tenant_id = $1 AND j.state IN ('queued', 'running')";
+
+/// Refuses one more generation when `active` already reaches `max_active`.
+fn within_quota(active: i64, max_active: u32) -> Result<()> {
+    if active >= i64::from(max_active) {
+        return Err(StoreError::QuotaExceeded {
+            active: u64::try_from(active).unwrap_or_default(),
+            limit: max_active,
+        });
+    }
+    Ok(())
+}
+
 /// The condition under which a generation job's write holds: its worker (bound at
 /// `owner_param`) still owns the job's lease, and nobody asked to cancel it (a cancelled
 /// generation records no outcome and no artifact).
@@ -257,19 +273,11 @@ impl Store {
         let job = job_for(&id);
         let mut conn = self.conn().await?;
         let mut tx = self.begin_generations_write(&mut conn, tenant_id).await?;
-        let active: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM generations g JOIN jobs j ON j.id = g.job_id \
-             WHERE g.tenant_id = $1 AND j.state IN ('queued', 'running')",
-        )
-        .bind(tenant_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        if active >= i64::from(max_active) {
-            return Err(StoreError::QuotaExceeded {
-                active: u64::try_from(active).unwrap_or_default(),
-                limit: max_active,
-            });
-        }
+        let active: i64 = sqlx::query_scalar(ACTIVE_GENERATIONS)
+            .bind(tenant_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        within_quota(active, max_active)?;
         let job_id = crate::jobs::insert_job(&mut *tx, tenant_id, &job, trace_parent).await?;
         sqlx::query(
             "INSERT INTO generations (id, tenant_id, project_id, job_id, input_kind, input, spec, spec_hash, \
@@ -319,21 +327,19 @@ impl Store {
         })
     }
 
-    /// How many generations of the tenant are queued or running (a cheap check before the
-    /// expensive derivation; `create_generation` counts again under the lock).
-    pub async fn active_generations(&self, tenant_id: &str) -> Result<u64> {
+    /// [`StoreError::QuotaExceeded`] when the tenant already has `max_active` generations
+    /// queued or running: a cheap check before the expensive derivation
+    /// (`create_generation` counts again under the lock).
+    pub async fn check_generation_quota(&self, tenant_id: &str, max_active: u32) -> Result<()> {
         let active: i64 = self
             .timed(
                 "active_generations",
-                sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM generations g JOIN jobs j ON j.id = g.job_id \
-                     WHERE g.tenant_id = $1 AND j.state IN ('queued', 'running')",
-                )
-                .bind(tenant_id)
-                .fetch_one(&mut *self.conn().await?),
+                sqlx::query_scalar(ACTIVE_GENERATIONS)
+                    .bind(tenant_id)
+                    .fetch_one(&mut *self.conn().await?),
             )
             .await?;
-        Ok(u64::try_from(active).unwrap_or_default())
+        within_quota(active, max_active)
     }
 
     pub async fn get_generation(

@@ -7,7 +7,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use ectus_generate::GeneratePayload;
 use ectus_spec::{DeriveError, Input, InputKind};
-use ectus_store::generations::{Generation, GenerationStatus, GenerationSummary, NewGeneration};
+use ectus_store::generations::{
+    ArtifactInfo, Generation, GenerationStatus, GenerationSummary, NewGeneration,
+};
 use ectus_store::{Resource, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -73,17 +75,22 @@ pub struct GenerationView {
     pub updated_at: String,
 }
 
+impl ArtifactView {
+    fn of(artifact: ArtifactInfo, project_id: &str, id: &str) -> ArtifactView {
+        ArtifactView {
+            sha256: artifact.sha256,
+            size: artifact.size,
+            url: format!("/api/v1/projects/{project_id}/generations/{id}/artifact"),
+        }
+    }
+}
+
 impl From<Generation> for GenerationView {
     fn from(g: Generation) -> Self {
         GenerationView {
-            artifact: g.artifact.map(|a| ArtifactView {
-                sha256: a.sha256,
-                size: a.size,
-                url: format!(
-                    "/api/v1/projects/{}/generations/{}/artifact",
-                    g.project_id, g.id
-                ),
-            }),
+            artifact: g
+                .artifact
+                .map(|a| ArtifactView::of(a, &g.project_id, &g.id)),
             spec: g.spec,
             assumptions: g.assumptions,
             coverage: g.coverage,
@@ -198,11 +205,13 @@ pub async fn create(
         .map_err(project_not_found)?;
     let input = body.input()?;
     // A tenant at its quota is told so before its input takes a core.
-    let limit = state.settings.max_active_generations_per_tenant;
-    let active = state.store.active_generations(auth.tenant()).await?;
-    if active >= u64::from(limit) {
-        return Err(StoreError::QuotaExceeded { active, limit }.into());
-    }
+    state
+        .store
+        .check_generation_quota(
+            auth.tenant(),
+            state.settings.max_active_generations_per_tenant,
+        )
+        .await?;
     let (input, derived) = crate::blocking::run(move || {
         let derived = input.derive();
         (input, derived)
@@ -299,14 +308,9 @@ pub struct GenerationPage {
 impl From<GenerationSummary> for GenerationSummaryView {
     fn from(g: GenerationSummary) -> Self {
         GenerationSummaryView {
-            artifact: g.artifact.map(|a| ArtifactView {
-                sha256: a.sha256,
-                size: a.size,
-                url: format!(
-                    "/api/v1/projects/{}/generations/{}/artifact",
-                    g.project_id, g.id
-                ),
-            }),
+            artifact: g
+                .artifact
+                .map(|a| ArtifactView::of(a, &g.project_id, &g.id)),
             created_at: g.created_at.to_rfc3339(),
             updated_at: g.updated_at.to_rfc3339(),
             id: g.id,
