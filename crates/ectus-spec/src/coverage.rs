@@ -85,6 +85,10 @@ pub struct Coverage {
     pub ignored: Vec<Passage>,
     /// Could not be placed: the spec does not reflect these passages.
     pub not_understood: Vec<Passage>,
+    /// OpenAPI operations served at their documented method and path by an extension
+    /// handler that answers `501` until the user implements it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub to_implement: Vec<Passage>,
 }
 
 impl Coverage {

@@ -221,6 +221,7 @@ fn settle_identity(spec: &mut Spec, notes: &mut Vec<Assumption>) {
                 operations: Vec::new(),
                 list: ListOptions::default(),
                 owner: None,
+                routes: None,
             });
             notes.push(note(
                 &name,
@@ -354,6 +355,7 @@ mod tests {
             operations: crate::all_operations(),
             list: Default::default(),
             owner: None,
+            routes: None,
         };
         let user = Entity {
             name: "User".into(),

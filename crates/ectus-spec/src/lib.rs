@@ -8,6 +8,7 @@
 //! what is allowed.
 
 pub mod analyzer;
+pub mod contract;
 pub mod coverage;
 mod finish;
 mod input;

@@ -21,6 +21,10 @@ pub struct Spec {
     pub auth: Auth,
     /// At least one entity.
     pub entities: Vec<Entity>,
+    /// Documented operations that are not CRUD-shaped, served by handlers the user
+    /// implements (OpenAPI input): each answers `501` until then.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extensions: Vec<crate::contract::Extension>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -140,6 +144,62 @@ pub struct Entity {
     /// creator… or the only relation to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// Where its operations are served (default `/{plural}` and `/{plural}/{id}`): an
+    /// OpenAPI document's own paths.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routes: Option<crate::contract::Routes>,
+}
+
+impl Entity {
+    /// The path of list and create: `routes.collection`, else `/{plural}` (kebab-case).
+    pub fn collection_route(&self) -> String {
+        self.routes
+            .as_ref()
+            .and_then(|r| r.collection.clone())
+            .unwrap_or_else(|| default_collection_route(&self.name))
+    }
+
+    /// The path of get, update and delete: `routes.item`, else `{collection}/{id}`.
+    pub fn item_route(&self) -> String {
+        self.routes
+            .as_ref()
+            .and_then(|r| r.item.clone())
+            .unwrap_or_else(|| format!("{}/{{id}}", default_collection_route(&self.name)))
+    }
+
+    /// The methods update answers to (default `patch`).
+    pub fn update_methods(&self) -> Vec<crate::contract::HttpMethod> {
+        match &self.routes {
+            Some(r) if !r.update_methods.is_empty() => r.update_methods.clone(),
+            _ => vec![crate::contract::HttpMethod::Patch],
+        }
+    }
+
+    /// Every (method, route) the entity's operations are served at.
+    pub fn served_routes(&self) -> Vec<(crate::contract::HttpMethod, String)> {
+        use crate::contract::HttpMethod;
+        let mut out = Vec::new();
+        for op in &self.operations {
+            match op {
+                Operation::List => out.push((HttpMethod::Get, self.collection_route())),
+                Operation::Create => out.push((HttpMethod::Post, self.collection_route())),
+                Operation::Get => out.push((HttpMethod::Get, self.item_route())),
+                Operation::Update => {
+                    for m in self.update_methods() {
+                        out.push((m, self.item_route()));
+                    }
+                }
+                Operation::Delete => out.push((HttpMethod::Delete, self.item_route())),
+            }
+        }
+        out
+    }
+}
+
+/// `/{plural}` of an entity name, kebab-case: `BlogPost` → `/blog-posts`.
+pub fn default_collection_route(entity: &str) -> String {
+    let snake = crate::naming::snake(entity);
+    format!("/{}", crate::naming::plural(&snake).replace('_', "-"))
 }
 
 pub fn all_operations() -> Vec<Operation> {
@@ -437,6 +497,7 @@ impl Spec {
             database: Database::Sqlite,
             auth: Auth::default(),
             entities: Vec::new(),
+            extensions: Vec::new(),
         }
     }
 

@@ -121,7 +121,15 @@ pub fn validate(spec: &Spec) -> Result<(), SpecErrors> {
             );
         }
     }
-    if spec.auth.mode != AuthMode::None && spec.auth.protect.is_empty() {
+    for (path, message) in crate::contract::check(spec) {
+        c.err(path, message);
+    }
+    for (i, extension) in spec.extensions.iter().enumerate() {
+        check_text(&mut c, &format!("extensions[{i}].summary"), &extension.summary);
+        check_text(&mut c, &format!("extensions[{i}].reason"), &extension.reason);
+    }
+    let protects_extension = spec.extensions.iter().any(|e| e.protected);
+    if spec.auth.mode != AuthMode::None && spec.auth.protect.is_empty() && !protects_extension {
         c.err("auth.protect", format!("authentication mode {} protects no operation; list at least one of list, get, create, update, delete, or use mode none", spec.auth.mode.as_str()));
     }
     check_identity(&mut c, spec, &names);

@@ -181,6 +181,7 @@ pub fn analyze(text: &str) -> Result<Derived, AnalyzeError> {
         database,
         auth,
         entities: model.entities,
+        extensions: Vec::new(),
     };
     let mut derived = crate::finish::finish(spec, notes, crate::finish::Writes::AlwaysProtected).map_err(|errors| AnalyzeError {
         message: format!(

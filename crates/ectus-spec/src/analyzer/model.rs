@@ -111,6 +111,7 @@ impl Model {
             operations: all_operations(),
             list: ListOptions::default(),
             owner: None,
+            routes: None,
         });
         Some(self.entities.len() - 1)
     }

@@ -66,7 +66,9 @@ impl<'a> Importer<'a> {
         Some(names)
     }
 
-    pub(super) fn auth(&mut self, path_ops: &[PathOp<'a>]) -> Auth {
+    /// The service's auth, and the documented operations outside entity operations that
+    /// require credentials (by subject).
+    pub(super) fn auth(&mut self, path_ops: &[PathOp<'a>]) -> (Auth, BTreeSet<String>) {
         let schemes = self.security_schemes();
         let mut used: BTreeSet<String> = BTreeSet::new();
         let mut protected: BTreeMap<Operation, BTreeSet<String>> = BTreeMap::new();
@@ -87,15 +89,25 @@ impl<'a> Importer<'a> {
                 }
             }
         }
+        let unserved: Vec<(String, &'a Value)> =
+            self.unserved.iter().map(|u| (u.subject.clone(), u.op)).collect();
+        let mut protected_extensions = BTreeSet::new();
+        for (subject, op) in unserved {
+            if let Some(names) = self.op_security(&subject, op) {
+                used.extend(names);
+                protected_extensions.insert(subject);
+            }
+        }
         let kinds = self.used_kinds(&schemes, &used);
-        let mode = self.auth_mode(&kinds, !protected.is_empty());
+        let any_protected = !protected.is_empty() || !protected_extensions.is_empty();
+        let mode = self.auth_mode(&kinds, any_protected);
         if mode == AuthMode::None {
             if schemes.is_empty() {
                 self.note("auth", "the document declares no security; the generated service has no authentication");
-            } else if protected.is_empty() {
-                self.note("auth", "no imported operation requires the declared security schemes; the generated service has no authentication");
+            } else if !any_protected {
+                self.note("auth", "no operation requires the declared security schemes; the generated service has no authentication");
             }
-            return Auth::default();
+            return (Auth::default(), BTreeSet::new());
         }
         for (op, entities) in &protected {
             if let Some(open) = public.get(op) {
@@ -110,11 +122,12 @@ impl<'a> Importer<'a> {
                 "entities reached only through $ref properties follow the same protection",
             );
         }
-        Auth {
+        let auth = Auth {
             mode,
             protect: protected.into_keys().collect(),
             identity: None,
-        }
+        };
+        (auth, protected_extensions)
     }
 
     pub(super) fn used_kinds(

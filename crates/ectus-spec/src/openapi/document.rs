@@ -222,6 +222,7 @@ pub(super) fn default_is_valid(field: &Field) -> bool {
         operations: all_operations(),
         list: ListOptions::default(),
         owner: None,
+        routes: None,
     });
     match crate::validate(&spec) {
         Ok(()) => true,

@@ -22,6 +22,9 @@ impl<'a> Importer<'a> {
             fields: Vec::new(),
             relations: Vec::new(),
             many: Vec::new(),
+            collection: None,
+            item: None,
+            update_methods: Vec::new(),
         });
         self.by_schema.insert(schema.to_owned(), idx);
         self.queue.push(idx);

@@ -41,7 +41,24 @@ impl<'a> Importer<'a> {
             } else {
                 draft.ops.into_iter().collect()
             };
+            let routes = if draft.collection.is_some() || draft.item.is_some() {
+                self.routes_of(draft.collection.as_deref(), draft.item.as_deref())
+            } else if self.base_path.is_empty() {
+                None
+            } else {
+                let collection = format!("{}{}", self.base_path, crate::default_collection_route(&draft.name));
+                Some(crate::contract::Routes {
+                    item: Some(format!("{collection}/{{id}}")),
+                    collection: Some(collection),
+                    update_methods: Vec::new(),
+                })
+            };
+            let routes = routes.map(|mut r| {
+                r.update_methods = draft.update_methods.clone();
+                r
+            });
             entities.push(Entity {
+                routes,
                 name: draft.name,
                 description: draft.description,
                 fields: draft.fields,

@@ -36,6 +36,7 @@ use crate::{
 };
 
 mod auth;
+mod contract;
 mod document;
 mod entities;
 mod fields;
@@ -152,6 +153,11 @@ pub(super) struct Draft {
     pub(super) relations: Vec<Relation>,
     /// `(property subject, target schema)` of arrays of `$ref`s, resolved after all drafts.
     pub(super) many: Vec<(String, String)>,
+    /// The documented paths its list/create and its get/update/delete are served at.
+    pub(super) collection: Option<String>,
+    pub(super) item: Option<String>,
+    /// The documented methods of its update (PUT, PATCH).
+    pub(super) update_methods: Vec<crate::contract::HttpMethod>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -172,6 +178,10 @@ pub(super) struct Importer<'a> {
     pub(super) error_refs: BTreeSet<String>,
     /// Every documented operation: served, or not and why.
     pub(super) contract: crate::coverage::Coverage,
+    /// The path of the first server, under which every route is served (may be empty).
+    pub(super) base_path: String,
+    /// Documented operations that are not entity operations: they become extensions.
+    pub(super) unserved: Vec<contract::Unserved<'a>>,
 }
 
 impl<'a> Importer<'a> {
@@ -185,17 +195,20 @@ impl<'a> Importer<'a> {
             accounted: BTreeMap::new(),
             error_refs: BTreeSet::new(),
             contract: crate::coverage::Coverage::default(),
+            base_path: String::new(),
+            unserved: Vec::new(),
         }
     }
 
-    /// A documented operation the generated service does not serve: noted and listed.
-    fn refuse_operation(&mut self, subject: &str, why: impl Into<String>) {
+    /// A documented operation that is not an entity operation: it becomes an extension
+    /// (or, when it cannot be routed, stays not understood).
+    fn refuse_operation(&mut self, subject: &str, op: &'a Value, why: impl Into<String>) {
         let why = why.into();
-        self.note(subject, format!("cannot honour this operation: {why}"));
-        self.contract.not_understood.push(crate::coverage::Passage {
-            text: subject.to_owned(),
-            span: None,
-            reason: why,
+        self.note(subject, format!("not an entity operation: {why}"));
+        self.unserved.push(contract::Unserved {
+            subject: subject.to_owned(),
+            op,
+            why,
         });
     }
 
@@ -257,14 +270,17 @@ impl<'a> Importer<'a> {
             "database",
             "OpenAPI does not say which database; assumed sqlite",
         );
+        self.base_path = self.base_path();
         self.report_document_level();
         let path_ops = self.read_paths()?;
         self.build_queued_entities();
         self.resolve_has_many();
         self.settle_relation_names();
-        let auth = self.auth(&path_ops);
+        let (auth, protected) = self.auth(&path_ops);
         self.report_unused_schemas();
-        let entities = self.finish_entities();
+        let mut entities = self.finish_entities();
+        let mut extensions = self.extensions(&protected, auth.mode);
+        self.settle_routes(&mut entities, &mut extensions);
         let contract = self.served_as_documented();
         let spec = Spec {
             spec_version: SPEC_VERSION,
@@ -272,6 +288,7 @@ impl<'a> Importer<'a> {
             database: Database::Sqlite,
             auth,
             entities,
+            extensions,
         };
         let mut derived = crate::finish::finish(spec, self.notes, crate::finish::Writes::AsDeclared).map_err(|errors| {
             ImportError::new(format!(

@@ -125,13 +125,20 @@ impl<'a> Importer<'a> {
         let resource = match classify(path) {
             Ok(resource) => resource,
             Err(why) => {
-                for (method, _) in &methods {
+                for (method, op) in &methods {
                     let subject = format!("{} {path}", method_upper(method));
-                    self.refuse_operation(&subject, why);
+                    self.refuse_operation(&subject, op, why);
                 }
                 return;
             }
         };
+        if let Err(why) = self.route_of(path) {
+            for (method, op) in &methods {
+                let subject = format!("{} {path}", method_upper(method));
+                self.refuse_operation(&subject, op, why.clone());
+            }
+            return;
+        }
         self.parameters(path, item.get("parameters"));
         let mut kept: Vec<(String, &'a Value, Operation)> = Vec::new();
         for (method, op) in methods {
@@ -140,7 +147,8 @@ impl<'a> Importer<'a> {
                 Some(operation) => kept.push((subject, op, operation)),
                 None => self.refuse_operation(
                     &subject,
-                    "only GET/POST /things and GET/PUT/PATCH/DELETE /things/{id} become operations",
+                    op,
+                    "only GET/POST /things and GET/PUT/PATCH/DELETE /things/{id} become entity operations",
                 ),
             }
         }
@@ -156,8 +164,8 @@ impl<'a> Importer<'a> {
                 "no component schema is referenced by its responses or request bodies, and none is named {:?}",
                 singular_pascal(&resource.segment)
             );
-            for (subject, _, _) in &kept {
-                self.refuse_operation(subject, why.clone());
+            for (subject, op, _) in &kept {
+                self.refuse_operation(subject, op, why.clone());
             }
             return;
         };
@@ -171,8 +179,49 @@ impl<'a> Importer<'a> {
                 entity: &entity,
                 target: target.as_ref(),
             };
+            if let Some(other) = self.routed_elsewhere(idx, path, resource.shape) {
+                let why = format!("{entity}'s {} are already served at {other}", match resource.shape {
+                    Shape::Collection => "list and create",
+                    Shape::Item => "get, update and delete",
+                });
+                self.refuse_operation(&subject, op, why);
+                continue;
+            }
+            let method = subject
+                .split_once(' ')
+                .and_then(|(m, _)| crate::contract::HttpMethod::parse(m));
+            let draft = &self.drafts[idx];
+            if operation == Operation::Update
+                && draft.ops.contains(&Operation::Update)
+                && draft.item.as_deref() == Some(path)
+            {
+                // PUT and PATCH of one item: both are its update.
+                self.read_operation(&subject, op, &shape);
+                self.serve_operation(&subject, &entity, operation);
+                self.drafts[idx].update_methods.extend(method);
+                found.push(PathOp {
+                    subject,
+                    schema: schema.clone(),
+                    op: operation,
+                    value: op,
+                });
+                continue;
+            }
             self.read_operation(&subject, op, &shape);
-            self.record(found, idx, subject, operation, op);
+            if resource.shape == Shape::Item {
+                self.report_item_key(&subject, path, item, op);
+            }
+            if !self.record(found, idx, subject, operation, op) {
+                continue;
+            }
+            let draft = &mut self.drafts[idx];
+            if operation == Operation::Update {
+                draft.update_methods.extend(method);
+            }
+            match resource.shape {
+                Shape::Collection => draft.collection.get_or_insert_with(|| path.to_owned()),
+                Shape::Item => draft.item.get_or_insert_with(|| path.to_owned()),
+            };
         }
     }
 
@@ -183,18 +232,19 @@ impl<'a> Importer<'a> {
         subject: String,
         op: Operation,
         value: &'a Value,
-    ) {
+    ) -> bool {
         let schema = self.drafts[idx].schema.clone();
         let name = self.drafts[idx].name.clone();
         if !self.drafts[idx].ops.insert(op) {
             self.refuse_operation(
                 &subject,
+                value,
                 format!(
                     "{name} already has its {} operation from an earlier path; this one is ignored",
                     op.as_str()
                 ),
             );
-            return;
+            return false;
         }
         self.serve_operation(&subject, &name, op);
         found.push(PathOp {
@@ -203,6 +253,49 @@ impl<'a> Importer<'a> {
             op,
             value,
         });
+        true
+    }
+
+    /// Notes an item path whose parameter is not a numeric id: generated services look items
+    /// up by their id.
+    pub(super) fn report_item_key(&mut self, subject: &str, path: &str, item: &'a Value, op: &'a Value) {
+        let Some(name) = path
+            .rsplit('/')
+            .next()
+            .and_then(|s| s.strip_prefix('{'))
+            .and_then(|s| s.strip_suffix('}'))
+        else {
+            return;
+        };
+        let mut ty = None;
+        for list in [item.get("parameters"), op.get("parameters")] {
+            for param in list.and_then(Value::as_sequence).into_iter().flatten() {
+                let param = self.resolve(subject, param);
+                if text_of(param, "in").as_deref() == Some("path")
+                    && text_of(param, "name").as_deref() == Some(name)
+                {
+                    let schema = param.get("schema").map(|s| self.resolve(subject, s));
+                    ty = schema.and_then(|s| text_of(s, "type"));
+                }
+            }
+        }
+        if ty.as_deref() != Some("integer") {
+            let ty = ty.unwrap_or_else(|| "untyped".to_owned());
+            self.note(
+                subject,
+                format!("{{{name}}} is a {ty} parameter, but the generated service looks items up by their numeric id"),
+            );
+        }
+    }
+
+    /// The other path where the entity's operations of this shape are served, if any.
+    pub(super) fn routed_elsewhere(&self, idx: usize, path: &str, shape: Shape) -> Option<String> {
+        let draft = &self.drafts[idx];
+        let routed = match shape {
+            Shape::Collection => &draft.collection,
+            Shape::Item => &draft.item,
+        };
+        routed.as_ref().filter(|p| *p != path).cloned()
     }
 
     pub(super) fn path_entities(&self) -> usize {

@@ -58,17 +58,6 @@ impl<'a> Importer<'a> {
     }
 
     pub(super) fn report_document_level(&mut self) {
-        if self
-            .root
-            .get("servers")
-            .and_then(Value::as_sequence)
-            .is_some_and(|s| !s.is_empty())
-        {
-            self.note(
-                "servers",
-                "cannot honour server URLs: generated services serve their routes at the address they are configured with",
-            );
-        }
         for (name, _) in entries(self.root.get("webhooks")) {
             self.note(
                 format!("webhooks.{name}"),
