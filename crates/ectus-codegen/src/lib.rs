@@ -7,6 +7,7 @@
 //! spec always yields byte-identical files.
 
 mod escape;
+pub mod extensions;
 mod formats;
 pub mod manifest;
 mod openapi;
@@ -215,6 +216,26 @@ const AUTH_TEMPLATE: &str = include_str!("../templates/src/auth.rs.j2");
 const ENTITY_TEMPLATE: &str = include_str!("../templates/src/routes/entity.rs.j2");
 const MACROS_TEMPLATE: &str = include_str!("../templates/src/macros.rs.j2");
 const IDENTITY_TEMPLATE: &str = include_str!("../templates/src/routes/identity.rs.j2");
+/// Templates of extension operations: (output path, template name, source); rendered only
+/// when the spec has extensions.
+const EXTENSION_TEMPLATES: &[(&str, &str, &str)] = &[
+    (
+        "src/routes/extensions.rs",
+        "routes/extensions.rs",
+        include_str!("../templates/src/routes/extensions.rs.j2"),
+    ),
+    (
+        "src/extensions/mod.rs",
+        "extensions/mod.rs",
+        include_str!("../templates/src/extensions/mod.rs.j2"),
+    ),
+    (
+        "tests/extensions.rs",
+        "tests/extensions.rs",
+        include_str!("../templates/tests/extensions.rs.j2"),
+    ),
+];
+const HANDLER_TEMPLATE: &str = include_str!("../templates/src/extensions/handler.rs.j2");
 
 fn environment() -> Result<Environment<'static>, CodegenError> {
     let mut env = Environment::new();
@@ -240,6 +261,10 @@ fn environment() -> Result<Environment<'static>, CodegenError> {
     add("entity.rs", ENTITY_TEMPLATE)?;
     add("macros.rs", MACROS_TEMPLATE)?;
     add("identity.rs", IDENTITY_TEMPLATE)?;
+    for (_, name, source) in EXTENSION_TEMPLATES {
+        add(name, source)?;
+    }
+    add("extensions/handler.rs", HANDLER_TEMPLATE)?;
     Ok(env)
 }
 
@@ -307,6 +332,22 @@ pub fn generate_after(
             format!("src/routes/{}.rs", entity.module),
             render(&env, "entity.rs", entity_ctx)?.into_bytes(),
         );
+    }
+    if !view.extensions.is_empty() {
+        for (path, name, _) in EXTENSION_TEMPLATES {
+            files.insert(
+                (*path).to_owned(),
+                render(&env, name, ctx.clone())?.into_bytes(),
+            );
+        }
+        for x in &view.extensions {
+            let x_ctx =
+                minijinja::context! { x => minijinja::Value::from_serialize(x), ..ctx.clone() };
+            files.insert(
+                format!("{}{}.rs", extensions::EXTENSIONS_DIR, x.name),
+                render(&env, "extensions/handler.rs", x_ctx)?.into_bytes(),
+            );
+        }
     }
     files.insert(
         "openapi.json".to_owned(),

@@ -4,7 +4,9 @@
 //! the SHA-256 of each generated file. Writing into a directory that already holds an Ectus-R
 //! project compares what is on disk with that manifest: a file that still has its generated
 //! hash is replaced; a file a human changed is never overwritten — the new version goes next
-//! to it as `<file>.ectus-new` and the report lists it.
+//! to it as `<file>.ectus-new` and the report lists it. An extension handler
+//! (`src/extensions/<name>.rs`) someone changed is theirs: it is left alone, with nothing
+//! beside it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -70,6 +72,10 @@ pub struct WriteReport {
     pub unchanged: Vec<String>,
     /// Files changed by a human: (file, where the new version was written).
     pub kept: Vec<(String, String)>,
+    /// Extension handlers someone has written: theirs, left as they are (no new version
+    /// beside them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub implemented: Vec<String>,
     /// Files the previous generation made that this one no longer does, removed because
     /// nobody changed them.
     pub removed: Vec<String>,
@@ -140,6 +146,8 @@ pub fn write_project(
                 } else if generated_before == Some(&disk_hash) {
                     write_atomic(&path, contents)?;
                     report.written.push(rel.clone());
+                } else if crate::extensions::is_handler_file(rel) {
+                    report.implemented.push(rel.clone());
                 } else {
                     let beside = format!("{rel}{NEW_SUFFIX}");
                     write_atomic(&dir.join(&beside), contents)?;

@@ -5,6 +5,7 @@ use serde_json::{json, Map, Value};
 
 use ectus_spec::FieldType;
 
+use crate::extensions::ExtensionView;
 use crate::formats::{
     DECIMAL_PATTERN, EMAIL_PATTERN, NO_NUL_PATTERN as NO_NUL, UNSIGNED_DECIMAL_PATTERN, URL_PATTERN,
 };
@@ -193,8 +194,8 @@ fn operation(
     op
 }
 
-fn id_param() -> Value {
-    json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "format": "int64", "minimum": 1 } })
+fn id_param(name: &str) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "schema": { "type": "integer", "format": "int64", "minimum": 1 } })
 }
 
 fn body(schema: &str) -> Value {
@@ -303,7 +304,16 @@ fn entity_paths(view: &View, e: &EntityView, paths: &mut Map<String, Value>) {
             responses,
         );
         op.insert("requestBody".into(), body(&format!("{}Update", e.name)));
-        item.insert("patch".into(), Value::Object(op));
+        for (i, method) in e.update_methods.iter().enumerate() {
+            let mut op = op.clone();
+            if i > 0 {
+                op.insert(
+                    "operationId".into(),
+                    json!(format!("update_{}_{method}", e.snake)),
+                );
+            }
+            item.insert((*method).into(), Value::Object(op));
+        }
     }
     if e.ops.delete {
         let mut responses = Map::new();
@@ -328,8 +338,59 @@ fn entity_paths(view: &View, e: &EntityView, paths: &mut Map<String, Value>) {
         );
     }
     if !item.is_empty() {
-        item.insert("parameters".into(), json!([id_param()]));
-        paths.insert(format!("{}/{{id}}", e.route), Value::Object(item));
+        let name = ectus_spec::contract::param_names(&e.item_route)
+            .last()
+            .map(|n| (*n).to_owned())
+            .unwrap_or_else(|| "id".to_owned());
+        item.insert("parameters".into(), json!([id_param(&name)]));
+        paths.insert(e.item_route.clone(), Value::Object(item));
+    }
+}
+
+/// An extension operation: its parameters, any JSON body, and the `501` it answers until its
+/// handler is implemented.
+fn extension_path(view: &View, x: &ExtensionView, paths: &mut Map<String, Value>) {
+    let mut responses = Map::new();
+    responses.insert(
+        "501".into(),
+        problem(
+            "Not implemented yet: the handler in src/extensions/ answers this until it is written",
+        ),
+    );
+    responses.insert("400".into(), problem("A malformed parameter or body"));
+    responses.insert("404".into(), problem("A path parameter that names nothing"));
+    let summary = if x.summary.is_empty() {
+        format!("{} {}", x.method_upper, x.path)
+    } else {
+        x.summary.clone()
+    };
+    let mut op = operation(view, summary, x.name.clone(), x.protected, responses);
+    let params: Vec<Value> = x
+        .params
+        .iter()
+        .map(|p| {
+            let schema = if p.integer {
+                json!({ "type": "integer", "format": "int64" })
+            } else {
+                json!({ "type": "string" })
+            };
+            json!({ "name": p.name, "in": "path", "required": true, "schema": schema })
+        })
+        .collect();
+    if !params.is_empty() {
+        op.insert("parameters".into(), json!(params));
+    }
+    if matches!(x.method, "post" | "put" | "patch") {
+        op.insert(
+            "requestBody".into(),
+            json!({ "required": false, "content": { "application/json": { "schema": {} } } }),
+        );
+    }
+    let item = paths
+        .entry(x.path.clone())
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Value::Object(item) = item {
+        item.insert(x.method.into(), Value::Object(op));
     }
 }
 
@@ -432,6 +493,9 @@ pub fn document(view: &View) -> String {
         if e.is_identity {
             identity_paths(view, e, &mut schemas, &mut paths);
         }
+    }
+    for x in &view.extensions {
+        extension_path(view, x, &mut paths);
     }
     let mut components = Map::new();
     components.insert("schemas".into(), Value::Object(schemas));

@@ -76,7 +76,7 @@ pub fn render(view: &View) -> String {
                 login: "/auth/login",
                 body,
                 identity_item: (e.ops.get || e.ops.update || e.ops.delete)
-                    .then(|| format!("{}/{{id}}", e.route)),
+                    .then(|| e.item_route.clone()),
                 identity_update: e.ops.update,
                 identity_delete: e.ops.delete,
                 entity: &e.name,
@@ -89,7 +89,7 @@ pub fn render(view: &View) -> String {
             .map(|e| PlanEntity {
                 name: &e.name,
                 collection: &e.route,
-                item: format!("{}/{{id}}", e.route),
+                item: e.item_route.clone(),
                 create: e
                     .ops
                     .create

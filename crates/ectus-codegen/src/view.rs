@@ -21,6 +21,8 @@ pub struct View {
     pub uses_json: bool,
     pub any_protected: bool,
     pub entities: Vec<EntityView>,
+    /// Documented operations that are not entity operations (answer 501 until implemented).
+    pub extensions: Vec<crate::extensions::ExtensionView>,
     /// Entities ordered so that every referenced table comes first.
     pub entities_by_depth: Vec<EntityView>,
     /// The collection route of the first entity with a create operation (for tests of what
@@ -76,7 +78,16 @@ pub struct EntityView {
     pub module: String,
     pub plural: String,
     pub table: String,
+    /// The route of list and create.
     pub route: String,
+    /// The route of get, update and delete, e.g. `/pets/{petId}`.
+    pub item_route: String,
+    /// The item route without its parameter, e.g. `/pets` (tests append an id).
+    pub item_prefix: String,
+    /// The methods update answers to, lower case (`patch`, `put`).
+    pub update_methods: Vec<&'static str>,
+    /// The first of them, upper case, for tests.
+    pub update_method: &'static str,
     pub ops: Ops,
     pub protected: Ops,
     pub columns: Vec<ColumnView>,
@@ -128,6 +139,8 @@ pub struct ParentView {
     pub snake: String,
     pub route: String,
     pub required: bool,
+    /// Tests can make one: the API creates it, or it is the identity (registered).
+    pub creatable: bool,
 }
 
 /// The value a create uses when the body omits a field, as the templates render it
@@ -530,10 +543,17 @@ fn entity_view(spec: &Spec, entity: &Entity) -> EntityView {
         parents.push(ParentView {
             fk: rel.foreign_key(),
             entity: rel.target.clone(),
-            route: format!("/{}", plural(&target_snake).replace('_', "-")),
+            route: spec
+                .entity(&rel.target)
+                .map(Entity::collection_route)
+                .unwrap_or_else(|| ectus_spec::default_collection_route(&rel.target)),
             table: plural(&target_snake),
             snake: target_snake,
             required: rel.required,
+            creatable: spec.identity().is_some_and(|i| i.name == rel.target)
+                || spec
+                    .entity(&rel.target)
+                    .is_some_and(|t| t.operations.contains(&Operation::Create)),
         });
     }
     let default_filters: Vec<String> = columns
@@ -572,6 +592,12 @@ fn entity_view(spec: &Spec, entity: &Entity) -> EntityView {
         required: r.required,
     });
     let creatable = entity.operations.contains(&Operation::Create) && !is_identity;
+    let update_methods = entity.update_methods();
+    let update_calls = update_methods
+        .iter()
+        .map(|m| format!("{}(update)", m.as_str()))
+        .collect::<Vec<_>>()
+        .join(".");
     if let Some(owner) = &owner {
         // The owner comes from the token: a body need not (and cannot) set it.
         if let Some(column) = columns.iter_mut().find(|c| c.name == owner.fk) {
@@ -593,7 +619,16 @@ fn entity_view(spec: &Spec, entity: &Entity) -> EntityView {
         owner,
         name: entity.name.clone(),
         module: module_name(&snake_name),
-        route: format!("/{}", plural_name.replace('_', "-")),
+        route: entity.collection_route(),
+        item_prefix: {
+            let item = entity.item_route();
+            item.rsplit_once('/')
+                .map(|(p, _)| p.to_owned())
+                .unwrap_or_default()
+        },
+        item_route: entity.item_route(),
+        update_methods: update_methods.iter().map(|m| m.as_str()).collect(),
+        update_method: update_methods.first().map(|m| m.upper()).unwrap_or("PATCH"),
         table: plural_name.clone(),
         plural: plural_name,
         snake: snake_name,
@@ -626,7 +661,7 @@ fn entity_view(spec: &Spec, entity: &Entity) -> EntityView {
             (entity.operations.contains(&Operation::Get), "get(fetch)"),
             (
                 entity.operations.contains(&Operation::Update),
-                "patch(update)",
+                update_calls.as_str(),
             ),
             (
                 entity.operations.contains(&Operation::Delete),
@@ -727,6 +762,7 @@ pub fn build(spec: &Spec) -> View {
             sorted
         },
         entities,
+        extensions: crate::extensions::views(&spec.extensions),
         versions: crate::versions::as_map(),
         generator_version: env!("CARGO_PKG_VERSION"),
         format_rules: crate::formats::RULES_SOURCE,

@@ -196,3 +196,95 @@ fn a_foreign_non_empty_directory_is_refused_without_force() {
         "mine"
     );
 }
+
+/// A spec with extension operations, from an OpenAPI contract of the `ectus` tests.
+fn contract_spec() -> ectus_spec::Spec {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../ectus/tests/fixtures/clinic-contract.yaml"),
+    )
+    .expect("contract");
+    ectus_spec::openapi::import(&text).expect("imports").spec
+}
+
+#[test]
+fn extension_operations_are_routed_at_their_documented_paths_with_a_501_handler_each() {
+    let spec = contract_spec();
+    let project = generate(&spec).expect("generate");
+    let text = |path: &str| String::from_utf8(project.files[path].clone()).expect("utf-8");
+    let routes: String = text("src/routes/extensions.rs")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for (method, path) in [
+        ("get", "/v2/pets/search"),
+        ("post", "/v2/pets/{petId}/vaccinate"),
+        ("get", "/v2/owners/{owner_id}/pets"),
+        ("get", "/v2/reports/{year}"),
+    ] {
+        assert!(
+            routes.contains(&format!(".route( \"{path}\", axum::routing::{method}("))
+                || routes.contains(&format!(".route(\"{path}\", axum::routing::{method}(")),
+            "{method} {path} is routed:\n{routes}"
+        );
+    }
+    assert!(
+        routes.contains("\"year\", \"\", \".csv\""),
+        "the suffix is checked"
+    );
+    for name in [
+        "search_pets",
+        "vaccinate_pet",
+        "list_owner_pets",
+        "yearly_report",
+    ] {
+        let handler = text(&format!("src/extensions/{name}.rs"));
+        assert!(
+            handler.contains("AppError::NotImplemented"),
+            "{name}: {handler}"
+        );
+    }
+    let pet = text("src/routes/pet.rs");
+    assert!(pet.contains("\"/v2/pets\""), "{pet}");
+    assert!(pet.contains("\"/v2/pets/{petId}\""), "{pet}");
+    assert!(
+        pet.contains(".put(update)"),
+        "the documented PUT updates: {pet}"
+    );
+    let openapi: serde_json::Value =
+        serde_json::from_slice(&project.files["openapi.json"]).expect("json");
+    assert!(openapi["paths"]["/v2/reports/{year}.csv"]["get"]["responses"]["501"].is_object());
+    assert!(openapi["paths"]["/v2/pets/{petId}"]["put"].is_object());
+}
+
+#[test]
+fn an_extension_handler_someone_wrote_is_never_overwritten_nor_shadowed() {
+    let dir = tempfile::tempdir().expect("dir");
+    let project = generate(&contract_spec()).expect("generate");
+    write_project(dir.path(), &project, false).expect("write");
+    let handler = dir.path().join("src/extensions/search_pets.rs");
+    let untouched = dir.path().join("src/extensions/vaccinate_pet.rs");
+    let written = "// implemented by hand\n";
+    std::fs::write(&handler, written).expect("implement");
+    let mut changed = contract_spec();
+    for extension in &mut changed.extensions {
+        extension.summary = format!("Now documented: {}", extension.name);
+    }
+    let regenerated = generate(&changed).expect("generate");
+    let report = write_project(dir.path(), &regenerated, false).expect("rewrite");
+    assert_eq!(std::fs::read_to_string(&handler).expect("handler"), written);
+    assert_eq!(
+        report.implemented,
+        vec!["src/extensions/search_pets.rs".to_owned()]
+    );
+    assert!(!dir
+        .path()
+        .join("src/extensions/search_pets.rs.ectus-new")
+        .exists());
+    assert!(report.kept.is_empty(), "{:?}", report.kept);
+    let stub = std::fs::read(&untouched).expect("stub");
+    assert_eq!(
+        stub, regenerated.files["src/extensions/vaccinate_pet.rs"],
+        "an untouched stub follows the document"
+    );
+    assert!(String::from_utf8_lossy(&stub).contains("Now documented: vaccinate_pet"));
+}

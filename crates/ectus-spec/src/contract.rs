@@ -191,12 +191,18 @@ pub fn segments(path: &str) -> Result<Vec<Segment<'_>>, String> {
             return Err("must not have . or .. segments".to_owned());
         } else if let Some((prefix, rest)) = segment.split_once('{') {
             let Some((name, suffix)) = rest.split_once('}') else {
-                return Err(format!("segment {segment:?} opens a parameter it does not close"));
+                return Err(format!(
+                    "segment {segment:?} opens a parameter it does not close"
+                ));
             };
             if !is_param_name(name) || !is_literal(prefix) || !is_literal(suffix) {
                 return Err(format!("segment {segment:?} may hold one parameter {{name}} with ASCII letters, digits and - . _ ~ around it"));
             }
-            out.push(Segment::Affixed { prefix, name, suffix });
+            out.push(Segment::Affixed {
+                prefix,
+                name,
+                suffix,
+            });
         } else if !is_literal(segment) {
             return Err(format!(
                 "segment {segment:?} may hold only ASCII letters, digits and - . _ ~"
@@ -269,16 +275,28 @@ pub(crate) fn check(spec: &crate::Spec) -> Vec<(String, String)> {
     let mut errors = Vec::new();
     let mut served: Vec<(HttpMethod, String, String)> = Vec::new();
     for route in BUILT_IN_ROUTES {
-        served.push((HttpMethod::Get, route_key(route), format!("the built-in {route}")));
+        served.push((
+            HttpMethod::Get,
+            route_key(route),
+            format!("the built-in {route}"),
+        ));
     }
     if spec.auth.mode == crate::AuthMode::Jwt {
         for route in IDENTITY_ROUTES {
             for method in [HttpMethod::Get, HttpMethod::Post] {
-                served.push((method, route_key(route), format!("the identity route {route}")));
+                served.push((
+                    method,
+                    route_key(route),
+                    format!("the identity route {route}"),
+                ));
             }
         }
     }
-    let mut claim = |errors: &mut Vec<(String, String)>, at: String, method: HttpMethod, route: &str, what: String| {
+    let mut claim = |errors: &mut Vec<(String, String)>,
+                     at: String,
+                     method: HttpMethod,
+                     route: &str,
+                     what: String| {
         let key = route_key(route);
         if let Some((_, _, other)) = served.iter().find(|(m, k, _)| *m == method && *k == key) {
             errors.push((at, format!("{} {route} is already {other}", method.upper())));
@@ -307,7 +325,9 @@ pub(crate) fn check(spec: &crate::Spec) -> Vec<(String, String)> {
                         if params != 1 || !matches!(s.last(), Some(Segment::Param(_))) {
                             errors.push((
                                 format!("{at}.item"),
-                                format!("{item:?} must end in its one parameter, e.g. /pets/{{petId}}"),
+                                format!(
+                                    "{item:?} must end in its one parameter, e.g. /pets/{{petId}}"
+                                ),
                             ));
                         }
                     }
@@ -319,14 +339,23 @@ pub(crate) fn check(spec: &crate::Spec) -> Vec<(String, String)> {
                 {
                     errors.push((
                         format!("{at}.update_methods[{j}]"),
-                        format!("{} cannot update: list put, patch or both, once each", method.as_str()),
+                        format!(
+                            "{} cannot update: list put, patch or both, once each",
+                            method.as_str()
+                        ),
                     ));
                 }
             }
         }
         for (method, route) in entity.served_routes() {
             if segments(&route).is_ok() {
-                claim(&mut errors, at.clone(), method, &route, format!("served by {}", entity.name));
+                claim(
+                    &mut errors,
+                    at.clone(),
+                    method,
+                    &route,
+                    format!("served by {}", entity.name),
+                );
             }
         }
     }
@@ -336,7 +365,9 @@ pub(crate) fn check(spec: &crate::Spec) -> Vec<(String, String)> {
         let name = &extension.name;
         let name_ok = name.len() <= 64
             && name.starts_with(|c: char| c.is_ascii_lowercase())
-            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
             && !crate::naming::RUST_KEYWORDS.contains(&name.as_str())
             && !["mod", "prelude"].contains(&name.as_str());
         if !name_ok {
@@ -353,17 +384,32 @@ pub(crate) fn check(spec: &crate::Spec) -> Vec<(String, String)> {
         if !listed.is_empty() && listed != in_path {
             errors.push((
                 format!("{at}.params"),
-                format!("must name the path's parameters in order: {}", in_path.join(", ")),
+                format!(
+                    "must name the path's parameters in order: {}",
+                    in_path.join(", ")
+                ),
             ));
         }
         let mut seen = std::collections::HashSet::new();
         if let Some(dup) = in_path.iter().find(|p| !seen.insert(**p)) {
-            errors.push((format!("{at}.path"), format!("parameter {{{dup}}} appears twice")));
+            errors.push((
+                format!("{at}.path"),
+                format!("parameter {{{dup}}} appears twice"),
+            ));
         }
         if extension.protected && spec.auth.mode == crate::AuthMode::None {
-            errors.push((format!("{at}.protected"), "needs an auth mode (api_key or jwt) to protect it".to_owned()));
+            errors.push((
+                format!("{at}.protected"),
+                "needs an auth mode (api_key or jwt) to protect it".to_owned(),
+            ));
         }
-        claim(&mut errors, format!("{at}.path"), extension.method, &extension.path, format!("the extension {name}"));
+        claim(
+            &mut errors,
+            format!("{at}.path"),
+            extension.method,
+            &extension.path,
+            format!("the extension {name}"),
+        );
     }
     errors
 }
@@ -392,7 +438,11 @@ mod tests {
             segments("/specs/v{api}.json").unwrap(),
             vec![
                 Segment::Literal("specs"),
-                Segment::Affixed { prefix: "v", name: "api", suffix: ".json" }
+                Segment::Affixed {
+                    prefix: "v",
+                    name: "api",
+                    suffix: ".json"
+                }
             ]
         );
         assert_eq!(router_path("/specs/{p}/{api}.json"), "/specs/{p}/{api}");

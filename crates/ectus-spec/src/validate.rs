@@ -93,7 +93,7 @@ pub fn validate(spec: &Spec) -> Result<(), SpecErrors> {
             format!("{service:?} is reserved by Cargo or Rust; pick another name"),
         );
     }
-    if spec.entities.is_empty() {
+    if spec.entities.is_empty() && spec.extensions.is_empty() {
         c.err("entities", "a service needs at least one entity");
     }
     if spec.entities.len() > MAX_ENTITIES {
@@ -125,8 +125,16 @@ pub fn validate(spec: &Spec) -> Result<(), SpecErrors> {
         c.err(path, message);
     }
     for (i, extension) in spec.extensions.iter().enumerate() {
-        check_text(&mut c, &format!("extensions[{i}].summary"), &extension.summary);
-        check_text(&mut c, &format!("extensions[{i}].reason"), &extension.reason);
+        check_text(
+            &mut c,
+            &format!("extensions[{i}].summary"),
+            &extension.summary,
+        );
+        check_text(
+            &mut c,
+            &format!("extensions[{i}].reason"),
+            &extension.reason,
+        );
     }
     let protects_extension = spec.extensions.iter().any(|e| e.protected);
     if spec.auth.mode != AuthMode::None && spec.auth.protect.is_empty() && !protects_extension {

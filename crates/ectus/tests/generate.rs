@@ -216,6 +216,135 @@ fn petstore_openapi_document_is_verified() {
     );
 }
 
+/// A contract of our own with what CRUD cannot express: a base path from a server variable,
+/// a PUT update, an action, a search beside the collection, a nested collection with an
+/// unusual parameter name, and a parameter with a suffix (`{year}.csv`).
+const CONTRACT: &str = "tests/fixtures/clinic-contract.yaml";
+
+#[test]
+fn every_operation_of_an_openapi_contract_is_served_at_its_documented_method_and_path() {
+    let document = Path::new(env!("CARGO_MANIFEST_DIR")).join(CONTRACT);
+    let report = verified(
+        "clinic-contract",
+        &["--openapi", document.to_str().expect("path")],
+        10,
+    );
+    let to_implement = report["coverage"]["to_implement"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert_eq!(to_implement, 4, "{:#}", report["coverage"]);
+    let _serial = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
+    let binary = cache().join("debug").join("clinic-contract");
+    let text = std::fs::read_to_string(&document).expect("document");
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(call_every_documented_operation(&binary, &text));
+}
+
+/// Sends each operation of the original document to the running service: every one is
+/// routed; those that are not CRUD answer 501 — after 401 without the key where protected.
+async fn call_every_documented_operation(binary: &Path, document: &str) {
+    let dir = tempfile::tempdir().expect("dir");
+    let key = "contract-test-key";
+    let hash = {
+        use std::io::Write as _;
+        let mut child = Command::new(binary)
+            .arg("hash-key")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("hash-key");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(key.as_bytes())
+            .expect("write");
+        let out = child.wait_with_output().expect("hash-key output");
+        String::from_utf8(out.stdout)
+            .expect("utf-8")
+            .trim()
+            .to_owned()
+    };
+    let url = format!("sqlite://{}/c.db?mode=rwc", dir.path().display());
+    let (_server, base) =
+        start_generated_with(binary, &url, &[("API_KEY_HASHES", &hash)], Stdio::null()).await;
+    let doc: serde_json::Value = serde_yaml_ng::from_str(document).expect("yaml");
+    let client = reqwest::Client::new();
+    let created = client
+        .post(format!("{base}/v2/pets"))
+        .header("x-api-key", key)
+        .json(&serde_json::json!({"name": "Rex"}))
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(created.status().as_u16(), 201);
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            const METHODS: [&str; 8] = [
+                "get", "put", "post", "delete", "options", "head", "patch", "trace",
+            ];
+            if !METHODS.contains(&method.as_str()) {
+                continue;
+            }
+            let Ok(method) = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()) else {
+                continue;
+            };
+            let mut concrete = String::new();
+            for segment in path.split('/').filter(|s| !s.is_empty()) {
+                concrete.push('/');
+                match segment
+                    .split_once('{')
+                    .and_then(|(pre, rest)| rest.split_once('}').map(|(_, post)| (pre, post)))
+                {
+                    Some((pre, post)) => concrete.push_str(&format!("{pre}1{post}")),
+                    None => concrete.push_str(segment),
+                }
+            }
+            let url = format!("{base}/v2{concrete}");
+            let what = format!("{method} {path}");
+            let public = op
+                .get("security")
+                .is_some_and(|s| s.as_array().is_some_and(Vec::is_empty));
+            if !public {
+                let anonymous = client
+                    .request(method.clone(), &url)
+                    .send()
+                    .await
+                    .expect("send");
+                assert_eq!(anonymous.status().as_u16(), 401, "{what} without a key");
+            }
+            let mut request = client
+                .request(method.clone(), &url)
+                .header("x-api-key", key);
+            if [reqwest::Method::POST, reqwest::Method::PUT].contains(&method) {
+                request = request.json(&serde_json::json!({}));
+            }
+            let reply = request.send().await.expect("send");
+            let status = reply.status().as_u16();
+            let body: serde_json::Value = reply.json().await.unwrap_or_default();
+            assert_ne!(status, 405, "{what} is not routed: {body}");
+            assert!(
+                !(status == 404 && body["detail"] == "no such route"),
+                "{what} is not routed"
+            );
+            let crud = ["listPets", "addPet", "getPet", "replacePet", "removePet"];
+            if !crud.contains(&op["operationId"].as_str().unwrap_or_default()) {
+                assert_eq!(status, 501, "{what} answers 501 until implemented: {body}");
+                assert_eq!(
+                    body["type"], "urn:problem:not-implemented",
+                    "{what}: {body}"
+                );
+            } else {
+                assert!(status < 500, "{what}: {status} {body}");
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 9, "every documented operation was called");
+}
+
 #[test]
 fn spec_with_every_field_type_is_verified_and_its_service_continues_the_callers_trace() {
     let spec = examples().join("inventory.yaml");

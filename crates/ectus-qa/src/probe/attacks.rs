@@ -367,6 +367,7 @@ async fn injection(
         } else {
             Credential::Anonymous
         };
+        let expected = || Expected::NoServerErrorBut(op.documented_errors.clone());
         if op.method == "get" {
             for parameter in &op.query {
                 for (what, value) in &payloads {
@@ -380,7 +381,7 @@ async fn injection(
                         ProbeCategory::Injection,
                         &op.name(),
                         &format!("{what} in ?{parameter}"),
-                        Expected::NoServerError,
+                        expected(),
                         status,
                     );
                 }
@@ -395,7 +396,7 @@ async fn injection(
                     ProbeCategory::Injection,
                     &op.name(),
                     &format!("{what} in the path"),
-                    Expected::NoServerError,
+                    expected(),
                     status,
                 );
             }
@@ -447,6 +448,9 @@ async fn bodies(
             Expected::statuses(&[415]),
             status,
         );
+        if !op.typed_body {
+            continue;
+        }
         let unknown = match plan
             .entities
             .iter()

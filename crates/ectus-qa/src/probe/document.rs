@@ -12,6 +12,11 @@ pub struct Operation {
     pub secured: bool,
     pub query: Vec<String>,
     pub has_body: bool,
+    /// Its body has a schema that names its fields (an extension operation's takes any JSON,
+    /// so no field is unknown to it).
+    pub typed_body: bool,
+    /// The server errors it documents (an extension operation's `501` until implemented).
+    pub documented_errors: Vec<u16>,
 }
 
 impl Operation {
@@ -67,6 +72,17 @@ pub async fn operations(service: &Service) -> Result<Vec<Operation>, String> {
                 secured,
                 query,
                 has_body: op.get("requestBody").is_some(),
+                typed_body: op
+                    .pointer("/requestBody/content/application~1json/schema")
+                    .and_then(|s| s.as_object())
+                    .is_some_and(|s| !s.is_empty()),
+                documented_errors: op["responses"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|(code, _)| code.parse::<u16>().ok())
+                    .filter(|code| *code >= 500 && *code != 503)
+                    .collect(),
             });
         }
     }

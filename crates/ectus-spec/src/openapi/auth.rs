@@ -89,8 +89,11 @@ impl<'a> Importer<'a> {
                 }
             }
         }
-        let unserved: Vec<(String, &'a Value)> =
-            self.unserved.iter().map(|u| (u.subject.clone(), u.op)).collect();
+        let unserved: Vec<(String, &'a Value)> = self
+            .unserved
+            .iter()
+            .map(|u| (u.subject.clone(), u.op))
+            .collect();
         let mut protected_extensions = BTreeSet::new();
         for (subject, op) in unserved {
             if let Some(names) = self.op_security(&subject, op) {

@@ -56,14 +56,18 @@ impl<'a> Importer<'a> {
             Ok(segments) if segments.iter().all(|s| matches!(s, Segment::Literal(_))) => {
                 self.note(
                     "servers",
-                    format!("every path is served under {path}, the path of the first server ({url})"),
+                    format!(
+                        "every path is served under {path}, the path of the first server ({url})"
+                    ),
                 );
                 path
             }
             _ => {
                 self.note(
                     "servers",
-                    format!("cannot honour the path of server {url:?}: paths are served at the root"),
+                    format!(
+                        "cannot honour the path of server {url:?}: paths are served at the root"
+                    ),
                 );
                 String::new()
             }
@@ -78,7 +82,10 @@ impl<'a> Importer<'a> {
             route.push('/');
             let param = segment
                 .split_once('{')
-                .and_then(|(prefix, rest)| rest.split_once('}').map(|(name, suffix)| (prefix, name, suffix)))
+                .and_then(|(prefix, rest)| {
+                    rest.split_once('}')
+                        .map(|(name, suffix)| (prefix, name, suffix))
+                })
                 .filter(|(_, name, suffix)| !name.contains('{') && !suffix.contains(['{', '}']));
             match param {
                 Some((prefix, name, suffix)) => {
@@ -106,7 +113,11 @@ impl<'a> Importer<'a> {
 
     /// The documented operations that are not entity operations, as extensions. One that
     /// cannot be routed or would shadow a route of the service's own stays not understood.
-    pub(super) fn extensions(&mut self, protected: &BTreeSet<String>, auth: AuthMode) -> Vec<Extension> {
+    pub(super) fn extensions(
+        &mut self,
+        protected: &BTreeSet<String>,
+        auth: AuthMode,
+    ) -> Vec<Extension> {
         let unserved = std::mem::take(&mut self.unserved);
         let mut extensions: Vec<Extension> = Vec::new();
         for Unserved { subject, op, why } in unserved {
@@ -124,7 +135,10 @@ impl<'a> Importer<'a> {
                 }
             };
             if let Some(own) = shadowed(method, &route, auth) {
-                self.not_served(&subject, format!("{why}; and {own} is a route of the generated service itself"));
+                self.not_served(
+                    &subject,
+                    format!("{why}; and {own} is a route of the generated service itself"),
+                );
                 continue;
             }
             let key = contract::route_key(&route);
@@ -133,7 +147,10 @@ impl<'a> Importer<'a> {
                 .find(|e| e.method == method && contract::route_key(&e.path) == key)
             {
                 let other = format!("{} {}", other.method.upper(), other.path);
-                self.not_served(&subject, format!("{why}; and a router cannot tell it from {other}"));
+                self.not_served(
+                    &subject,
+                    format!("{why}; and a router cannot tell it from {other}"),
+                );
                 continue;
             }
             let name = unique_name(&extensions, &handler_name(op, method, path));
@@ -256,7 +273,10 @@ impl Importer<'_> {
                 entity.operations.retain(|o| *o != op);
                 self.note(
                     entity.name.clone(),
-                    format!("no {} operation: its route is a documented operation of its own", op.as_str()),
+                    format!(
+                        "no {} operation: its route is a documented operation of its own",
+                        op.as_str()
+                    ),
                 );
             }
         }
@@ -290,7 +310,11 @@ pub(super) fn unify_param_names(routes: &mut [&mut String]) -> Vec<(String, Stri
                     out.push_str(&format!("/{{{name}}}"));
                     used.push(name);
                 }
-                Segment::Affixed { prefix: before, name: p, suffix } => {
+                Segment::Affixed {
+                    prefix: before,
+                    name: p,
+                    suffix,
+                } => {
                     prefix.push_str("/{}");
                     let name = place_name(&mut names, &prefix, p, &used);
                     out.push_str(&format!("/{before}{{{name}}}{suffix}"));
@@ -311,7 +335,12 @@ pub(super) fn unify_param_names(routes: &mut [&mut String]) -> Vec<(String, Stri
 
 /// The name of the parameter at `place`: the one given there first, else `wanted` — made
 /// distinct from the route's earlier parameters.
-fn place_name(names: &mut BTreeMap<String, String>, place: &str, wanted: &str, used: &[String]) -> String {
+fn place_name(
+    names: &mut BTreeMap<String, String>,
+    place: &str,
+    wanted: &str,
+    used: &[String],
+) -> String {
     if let Some(name) = names.get(place) {
         return name.clone();
     }
@@ -334,7 +363,10 @@ fn shadowed(method: HttpMethod, route: &str, auth: AuthMode) -> Option<&'static 
         }
     }
     if auth == AuthMode::Jwt {
-        return contract::IDENTITY_ROUTES.iter().find(|r| **r == key).copied();
+        return contract::IDENTITY_ROUTES
+            .iter()
+            .find(|r| **r == key)
+            .copied();
     }
     None
 }
@@ -374,7 +406,12 @@ fn handler_name(op: &Value, method: HttpMethod, path: &str) -> String {
     if name.starts_with(|c: char| !c.is_ascii_alphabetic()) {
         name = format!("op_{name}");
     }
-    name = name.chars().take(60).collect::<String>().trim_end_matches('_').to_owned();
+    name = name
+        .chars()
+        .take(60)
+        .collect::<String>()
+        .trim_end_matches('_')
+        .to_owned();
     if RUST_KEYWORDS.contains(&name.as_str()) || name == "mod" || name == "prelude" {
         name = format!("{name}_op");
     }

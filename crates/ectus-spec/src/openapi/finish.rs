@@ -46,7 +46,11 @@ impl<'a> Importer<'a> {
             } else if self.base_path.is_empty() {
                 None
             } else {
-                let collection = format!("{}{}", self.base_path, crate::default_collection_route(&draft.name));
+                let collection = format!(
+                    "{}{}",
+                    self.base_path,
+                    crate::default_collection_route(&draft.name)
+                );
                 Some(crate::contract::Routes {
                     item: Some(format!("{collection}/{{id}}")),
                     collection: Some(collection),
@@ -68,6 +72,35 @@ impl<'a> Importer<'a> {
                 owner: None,
             });
         }
+        self.loosen_unreachable_parents(&mut entities);
         entities
+    }
+
+    /// A required parent that no documented operation creates cannot be given by any client:
+    /// the relation becomes optional (the identity, created by registering, stays required).
+    fn loosen_unreachable_parents(&mut self, entities: &mut [Entity]) {
+        let creatable: BTreeSet<String> = entities
+            .iter()
+            .filter(|e| e.operations.contains(&Operation::Create))
+            .map(|e| e.name.clone())
+            .collect();
+        for entity in entities.iter_mut() {
+            if !entity.operations.contains(&Operation::Create) {
+                continue;
+            }
+            for relation in &mut entity.relations {
+                let unreachable = relation.kind == RelationKind::BelongsTo
+                    && relation.required
+                    && !creatable.contains(&relation.target)
+                    && !crate::IDENTITY_NAMES.contains(&relation.target.as_str());
+                if unreachable {
+                    relation.required = false;
+                    self.note(
+                        format!("{}.{}", entity.name, relation.stem()),
+                        format!("optional: no documented operation creates a {}, so no client could give one", relation.target),
+                    );
+                }
+            }
+        }
     }
 }

@@ -281,6 +281,18 @@ impl<'a> Importer<'a> {
         let mut entities = self.finish_entities();
         let mut extensions = self.extensions(&protected, auth.mode);
         self.settle_routes(&mut entities, &mut extensions);
+        if entities.is_empty() && extensions.is_empty() {
+            let why: Vec<String> = self
+                .contract
+                .not_understood
+                .iter()
+                .map(|p| format!("  - {}: {}", p.text, p.reason))
+                .collect();
+            return Err(ImportError::new(format!(
+                "no operation of the document can be served:\n{}\nadd resource-style paths such as /pets and /pets/{{petId}} whose operations use a component schema",
+                why.join("\n")
+            )));
+        }
         let contract = self.served_as_documented();
         let spec = Spec {
             spec_version: SPEC_VERSION,

@@ -101,11 +101,15 @@ impl<'a> Importer<'a> {
                 "the document has no paths; add resource-style paths such as /pets and /pets/{petId} whose operations use a component schema",
             ));
         }
+        // The shortest path of a resource is its home: `/users` before `/users/login`,
+        // `/articles` before `/articles/feed` (stable: document order otherwise).
+        let mut paths = paths;
+        paths.sort_by_key(|(path, _)| path.split('/').filter(|s| !s.is_empty()).count());
         let mut found = Vec::new();
         for (path, item) in paths {
             self.read_path(&path, item, &mut found);
         }
-        if found.is_empty() {
+        if found.is_empty() && self.unserved.is_empty() {
             return Err(ImportError::new(
                 "no resource-style path such as /pets with a component schema was found; add GET/POST /things or GET/PUT/DELETE /things/{id} whose responses or request bodies $ref a schema under components.schemas",
             ));
@@ -159,6 +163,21 @@ impl<'a> Importer<'a> {
             .iter()
             .map(|(subject, op, operation)| self.op_target(subject, op, *operation))
             .collect();
+        let (kept, targets): (Vec<_>, Vec<_>) = kept
+            .into_iter()
+            .zip(targets)
+            .filter(|((subject, op, operation), target)| {
+                let single =
+                    *operation == Operation::List && target.as_ref().is_some_and(|t| !t.many);
+                if single {
+                    self.refuse_operation(subject, op, "it answers one object, not a list");
+                }
+                !single
+            })
+            .unzip();
+        if kept.is_empty() {
+            return;
+        }
         let Some(schema) = self.path_entity(&resource, &targets) else {
             let why = format!(
                 "no component schema is referenced by its responses or request bodies, and none is named {:?}",
@@ -180,10 +199,13 @@ impl<'a> Importer<'a> {
                 target: target.as_ref(),
             };
             if let Some(other) = self.routed_elsewhere(idx, path, resource.shape) {
-                let why = format!("{entity}'s {} are already served at {other}", match resource.shape {
-                    Shape::Collection => "list and create",
-                    Shape::Item => "get, update and delete",
-                });
+                let why = format!(
+                    "{entity}'s {} are already served at {other}",
+                    match resource.shape {
+                        Shape::Collection => "list and create",
+                        Shape::Item => "get, update and delete",
+                    }
+                );
                 self.refuse_operation(&subject, op, why);
                 continue;
             }
@@ -258,7 +280,13 @@ impl<'a> Importer<'a> {
 
     /// Notes an item path whose parameter is not a numeric id: generated services look items
     /// up by their id.
-    pub(super) fn report_item_key(&mut self, subject: &str, path: &str, item: &'a Value, op: &'a Value) {
+    pub(super) fn report_item_key(
+        &mut self,
+        subject: &str,
+        path: &str,
+        item: &'a Value,
+        op: &'a Value,
+    ) {
         let Some(name) = path
             .rsplit('/')
             .next()

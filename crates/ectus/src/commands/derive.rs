@@ -92,6 +92,15 @@ pub fn not_understood_lines(coverage: &Coverage, kind: InputKind) -> Vec<String>
         .collect()
 }
 
+/// The documented operations served by extension handlers still to write, one line each.
+pub fn to_implement_lines(coverage: &Coverage) -> Vec<String> {
+    coverage
+        .to_implement
+        .iter()
+        .map(|p| format!("  TO IMPLEMENT: {} — {}", p.text, p.reason))
+        .collect()
+}
+
 /// The error of `--strict` when part of the input would not be reflected.
 pub fn strict_refusal(coverage: &Coverage, kind: InputKind) -> anyhow::Error {
     let n = coverage.not_understood.len();
@@ -120,6 +129,13 @@ pub fn commented_yaml(derived: &Derived, kind: InputKind) -> String {
         );
         for assumption in &derived.assumptions {
             out.push_str(&format!("# - {assumption}\n"));
+        }
+    }
+    let to_implement = &derived.coverage.to_implement;
+    if !to_implement.is_empty() {
+        out.push_str("# TO IMPLEMENT — served at their documented method and path by handlers that answer 501 until written:\n");
+        for passage in to_implement {
+            out.push_str(&format!("# - {} ({})\n", passage.text, passage.reason));
         }
     }
     let not_understood = &derived.coverage.not_understood;

@@ -12,7 +12,9 @@ use ectus_spec::InputKind;
 use serde::Serialize;
 
 use crate::cli::NewArgs;
-use crate::commands::derive::{derive, not_understood_lines, strict_refusal, Source};
+use crate::commands::derive::{
+    derive, not_understood_lines, strict_refusal, to_implement_lines, Source,
+};
 
 /// The machine-readable outcome of `ectus new --json`.
 #[derive(Debug, Serialize)]
@@ -168,6 +170,9 @@ pub async fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
     for line in not_understood_lines(&derived.coverage, input.kind()) {
         progress.line(&line);
     }
+    for line in to_implement_lines(&derived.coverage) {
+        progress.line(&line);
+    }
     let settings = Settings {
         qa: QaOptions {
             target_dir: absolute(&args.target_dir)?,
@@ -194,6 +199,9 @@ pub async fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
             ));
             for (file, beside) in &files.kept {
                 progress.line(&format!("  kept {file}; the new version is {beside}"));
+            }
+            for file in &files.implemented {
+                progress.line(&format!("  kept {file}: an extension handler you wrote"));
             }
         }
         Event::PhaseStarted(phase) => progress.phase(phase, None),
@@ -306,11 +314,15 @@ fn print_summary(report: &NewReport) {
         let missing = coverage.not_understood.len();
         let plural = if missing == 1 { "" } else { "s" };
         if report.input == InputKind::Openapi {
+            let stubs = coverage.to_implement.len();
             println!(
-                "operations: {} of {} served as documented",
+                "operations: {} of {} served as documented, {stubs} to implement (they answer 501 until their handler in src/extensions/ is written)",
                 coverage.understood.len(),
-                coverage.understood.len() + missing
+                coverage.understood.len() + missing + stubs
             );
+            for line in to_implement_lines(coverage) {
+                println!("{line}");
+            }
             if missing > 0 {
                 println!("NOT AS DOCUMENTED: the service does not serve these {missing} operation{plural} as the document says (use --strict to stop on them):");
             }
