@@ -191,6 +191,11 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
         include_str!("../templates/src/metrics.rs.j2"),
     ),
     (
+        "src/etag.rs",
+        "etag.rs",
+        include_str!("../templates/src/etag.rs.j2"),
+    ),
+    (
         "src/routes/mod.rs",
         "routes/mod.rs",
         include_str!("../templates/src/routes/mod.rs.j2"),

@@ -206,21 +206,30 @@ fn entity_paths(view: &View, e: &EntityView, paths: &mut Map<String, Value>) {
     let mut collection = Map::new();
     if e.ops.list {
         let mut params = vec![
-            json!({ "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 1_000_000 } }),
-            json!({ "name": "per_page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": e.max_page_size } }),
+            json!({ "name": e.page_param, "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 1_000_000 } }),
+            json!({ "name": e.per_page_param, "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": e.max_page_size } }),
             json!({ "name": "sort", "in": "query", "schema": { "type": "string", "enum": e.sorts.iter().flat_map(|s| [s.clone(), format!("-{s}")]).collect::<Vec<_>>() } }),
         ];
+        if let Some(offset) = &e.offset_param {
+            params.push(json!({ "name": offset, "in": "query", "schema": { "type": "integer", "minimum": 0, "maximum": 1_000_000_000u64 } }));
+        }
         for f in &e.filters {
             params.push(json!({ "name": f.name, "in": "query", "schema": filter_schema(f) }));
         }
         let mut responses = Map::new();
-        responses.insert(
-            "200".into(),
+        let listed = if e.array_list {
+            json!({
+                "description": format!("{}, one page of them; the total is in X-Total-Count", e.plural),
+                "headers": { "X-Total-Count": { "description": "How many match in all", "schema": { "type": "integer", "minimum": 0 } } },
+                "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": format!("#/components/schemas/{}", e.name) } } } }
+            })
+        } else {
             ok(
                 &format!("A page of {}", e.plural),
                 &format!("{}Page", e.name),
-            ),
-        );
+            )
+        };
+        responses.insert("200".into(), listed);
         responses.insert("422".into(), problem("Invalid query"));
         let mut op = operation(
             view,
@@ -235,7 +244,7 @@ fn entity_paths(view: &View, e: &EntityView, paths: &mut Map<String, Value>) {
     if e.ops.create {
         let mut responses = Map::new();
         responses.insert(
-            "201".into(),
+            e.create_status.to_string(),
             ok(&format!("The created {}", e.name), &e.name),
         );
         responses.insert("400".into(), problem("Malformed body"));
@@ -317,7 +326,14 @@ fn entity_paths(view: &View, e: &EntityView, paths: &mut Map<String, Value>) {
     }
     if e.ops.delete {
         let mut responses = Map::new();
-        responses.insert("204".into(), json!({ "description": "Deleted" }));
+        if e.delete_status == 200 {
+            responses.insert(
+                "200".into(),
+                ok(&format!("The deleted {}", e.name), &e.name),
+            );
+        } else {
+            responses.insert("204".into(), json!({ "description": "Deleted" }));
+        }
         responses.insert("404".into(), problem("No such id"));
         responses.insert("409".into(), problem("Other rows still reference it"));
         if e.ownership_checked {

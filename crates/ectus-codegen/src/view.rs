@@ -88,6 +88,10 @@ pub struct EntityView {
     pub update_methods: Vec<&'static str>,
     /// The first of them, upper case, for tests.
     pub update_method: &'static str,
+    /// What a create answers (201, or 200 as a contract says).
+    pub create_status: u16,
+    /// What a delete answers (204 with no body, or 200 with the deleted row).
+    pub delete_status: u16,
     pub ops: Ops,
     pub protected: Ops,
     pub columns: Vec<ColumnView>,
@@ -95,6 +99,12 @@ pub struct EntityView {
     pub sorts: Vec<String>,
     pub page_size: u32,
     pub max_page_size: u32,
+    /// The list answers a bare array (total in `X-Total-Count`), not a page object.
+    pub array_list: bool,
+    /// The query parameters of paging: page number, page size and (perhaps) offset.
+    pub page_param: String,
+    pub per_page_param: String,
+    pub offset_param: Option<String>,
     /// Entities that must exist before one of this is created (in creation order for tests).
     pub parents: Vec<ParentView>,
     /// The parents a request names itself: all but the owner, which comes from the token.
@@ -593,6 +603,7 @@ fn entity_view(spec: &Spec, entity: &Entity) -> EntityView {
     });
     let creatable = entity.operations.contains(&Operation::Create) && !is_identity;
     let update_methods = entity.update_methods();
+    let paging = entity.list.paging.clone().unwrap_or_default();
     let update_calls = update_methods
         .iter()
         .map(|m| format!("{}(update)", m.as_str()))
@@ -629,6 +640,8 @@ fn entity_view(spec: &Spec, entity: &Entity) -> EntityView {
         item_route: entity.item_route(),
         update_methods: update_methods.iter().map(|m| m.as_str()).collect(),
         update_method: update_methods.first().map(|m| m.upper()).unwrap_or("PATCH"),
+        create_status: entity.create_status(),
+        delete_status: entity.delete_status(),
         table: plural_name.clone(),
         plural: plural_name,
         snake: snake_name,
@@ -645,6 +658,10 @@ fn entity_view(spec: &Spec, entity: &Entity) -> EntityView {
         sorts,
         page_size: entity.list.page_size,
         max_page_size: entity.list.max_page_size,
+        array_list: entity.list.shape == ectus_spec::ListShape::Array,
+        page_param: paging.page.clone(),
+        per_page_param: paging.per_page.clone(),
+        offset_param: paging.offset.clone(),
         parents,
         sample_create: samples.create,
         sample_update: samples.update,

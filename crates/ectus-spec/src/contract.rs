@@ -24,6 +24,12 @@ pub struct Routes {
     /// update changes only the fields it is sent.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub update_methods: Vec<HttpMethod>,
+    /// The status of a create: 201 (default) or 200, as the contract says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_status: Option<u16>,
+    /// The status of a delete: 204 (default, no body) or 200 (the deleted row).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delete_status: Option<u16>,
 }
 
 /// An HTTP method of an extension operation.
@@ -332,6 +338,18 @@ pub(crate) fn check(spec: &crate::Spec) -> Vec<(String, String)> {
                         }
                     }
                 }
+            }
+            if routes.create_status.is_some_and(|s| s != 200 && s != 201) {
+                errors.push((
+                    format!("{at}.create_status"),
+                    "must be 200 or 201".to_owned(),
+                ));
+            }
+            if routes.delete_status.is_some_and(|s| s != 200 && s != 204) {
+                errors.push((
+                    format!("{at}.delete_status"),
+                    "must be 200 or 204".to_owned(),
+                ));
             }
             for (j, method) in routes.update_methods.iter().enumerate() {
                 if !matches!(method, HttpMethod::Put | HttpMethod::Patch)

@@ -175,6 +175,22 @@ impl Entity {
         }
     }
 
+    /// The status a create answers (201 unless the routes say 200).
+    pub fn create_status(&self) -> u16 {
+        self.routes
+            .as_ref()
+            .and_then(|r| r.create_status)
+            .unwrap_or(201)
+    }
+
+    /// The status a delete answers (204 unless the routes say 200).
+    pub fn delete_status(&self) -> u16 {
+        self.routes
+            .as_ref()
+            .and_then(|r| r.delete_status)
+            .unwrap_or(204)
+    }
+
     /// Every (method, route) the entity's operations are served at.
     pub fn served_routes(&self) -> Vec<(crate::contract::HttpMethod, String)> {
         use crate::contract::HttpMethod;
@@ -464,6 +480,64 @@ pub struct ListOptions {
     /// Fields the list can be sorted by (`?sort=-created_at`). Absent: every scalar field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort: Option<Vec<String>>,
+    /// What the list answers: `page` (default: `{"items": […], "page", "per_page",
+    /// "total"}`) or `array` (the items alone, the total in `X-Total-Count`).
+    #[serde(default, skip_serializing_if = "ListShape::is_page")]
+    pub shape: ListShape,
+    /// The query parameters paging reads, when a contract names them otherwise than `page`
+    /// and `per_page` (e.g. `limit` and `offset`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paging: Option<Paging>,
+}
+
+/// What a list endpoint answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ListShape {
+    /// `{"items": […], "page": 1, "per_page": 20, "total": 42}`.
+    #[default]
+    Page,
+    /// `[…]`, with the total in the `X-Total-Count` header.
+    Array,
+}
+
+impl ListShape {
+    pub fn is_page(&self) -> bool {
+        *self == ListShape::Page
+    }
+}
+
+/// The names of a list's paging parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Paging {
+    /// The 1-based page number (default `page`).
+    #[serde(default = "default_page_param")]
+    pub page: String,
+    /// The page size (default `per_page`; e.g. `limit`).
+    #[serde(default = "default_per_page_param")]
+    pub per_page: String,
+    /// Rows to skip instead of whole pages (e.g. `offset`); none by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<String>,
+}
+
+fn default_page_param() -> String {
+    "page".to_owned()
+}
+
+fn default_per_page_param() -> String {
+    "per_page".to_owned()
+}
+
+impl Default for Paging {
+    fn default() -> Self {
+        Paging {
+            page: default_page_param(),
+            per_page: default_per_page_param(),
+            offset: None,
+        }
+    }
 }
 
 fn default_page_size() -> u32 {
@@ -481,6 +555,8 @@ impl Default for ListOptions {
             max_page_size: default_max_page_size(),
             filters: None,
             sort: None,
+            shape: ListShape::Page,
+            paging: None,
         }
     }
 }

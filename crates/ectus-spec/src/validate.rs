@@ -410,6 +410,32 @@ fn check_entity(c: &mut Checker, spec: &Spec, entity: &Entity, path: &str, names
             }
         }
     }
+    if let Some(paging) = &list.paging {
+        let mut names = vec![
+            ("page", paging.page.as_str()),
+            ("per_page", paging.per_page.as_str()),
+        ];
+        names.extend(paging.offset.as_deref().map(|o| ("offset", o)));
+        let mut taken: Vec<&str> = vec!["sort"];
+        taken.extend(list.filters.iter().flatten().map(String::as_str));
+        for (key, param) in names {
+            let ok = param.len() <= 64
+                && param.starts_with(|ch: char| ch.is_ascii_alphabetic())
+                && param
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || "_.-".contains(ch));
+            if !ok {
+                c.err(format!("{path}.list.paging.{key}"), format!("{param:?} cannot name a query parameter; use 1-64 ASCII letters, digits, _ . -, starting with a letter"));
+            } else if taken.contains(&param) {
+                c.err(
+                    format!("{path}.list.paging.{key}"),
+                    format!("{param:?} is already a query parameter of the list"),
+                );
+            } else {
+                taken.push(param);
+            }
+        }
+    }
 }
 
 fn check_field(c: &mut Checker, field: &Field, path: &str) {

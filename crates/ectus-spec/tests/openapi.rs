@@ -112,10 +112,13 @@ fn petstore_quirks_and_non_entity_schemas_are_reported() {
         "Error",
         "used only in error responses; generated services use RFC 9457 problems instead",
     );
-    assert_note(
-        &derived,
-        "GET /pets",
-        "cannot honour query parameter \"limit\"",
+    let pets = entity(&derived.spec, "Pet");
+    let paging = pets.list.paging.as_ref().expect("documented paging");
+    assert_eq!(paging.per_page, "limit", "?limit is the page size");
+    assert_eq!(
+        pets.list.shape,
+        ectus_spec::ListShape::Array,
+        "GET /pets answers an array"
     );
     assert_note(
         &derived,
@@ -283,12 +286,16 @@ fn one_of_nested_paths_and_other_constructs_are_reported_as_cannot_honour() {
     let derived = imported(UNSUPPORTED);
     let pet = entity(&derived.spec, "Pet");
     assert_eq!(field(pet, "animal").ty, FieldType::Json);
+    assert_eq!(
+        pet.list.filters.as_deref(),
+        Some(&["species".to_owned()][..]),
+        "?species filters on the field"
+    );
     for (subject, needle) in [
         ("Pet.animal", "cannot honour oneOf"),
         ("POST /pets/{petId}/vaccinate", "not an entity operation"),
         ("GET /owners/{ownerId}/visits", "not an entity operation"),
         ("HEAD /pets/{petId}", "not an entity operation"),
-        ("GET /pets", "cannot honour query parameter \"species\""),
         (
             "GET /pets",
             "cannot honour header parameter \"X-Request-Id\"",
@@ -464,17 +471,10 @@ fn import_errors_are_std_errors() {
 
 /// `METHOD /path` of every operation a document declares.
 fn documented_operations(text: &str) -> Vec<String> {
-    let doc: serde_json::Value = serde_yaml_ng::from_str(text).expect("a YAML or JSON document");
-    let mut out = Vec::new();
-    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
-        for method in [
-            "get", "put", "post", "delete", "options", "head", "patch", "trace",
-        ] {
-            if item.get(method).is_some() {
-                out.push(format!("{} {path}", method.to_uppercase()));
-            }
-        }
-    }
+    let mut out: Vec<String> = ectus_testkit::openapi::operations(text)
+        .into_iter()
+        .map(|d| format!("{} {}", d.method, d.path))
+        .collect();
     out.sort();
     out
 }
@@ -502,17 +502,14 @@ fn every_documented_operation_exists_at_its_documented_method_and_path() {
             .map(|(m, r)| (m.upper().to_owned(), ectus_spec::contract::route_key(&r)))
             .collect();
         served.sort();
-        let base = base_path(&text);
-        for operation in documented_operations(&text) {
+        for documented in ectus_testkit::openapi::operations(&text) {
             operations += 1;
-            let (method, route) = operation.split_once(' ').expect("METHOD /path");
-            let full = match (base.as_str(), route) {
-                ("", route) => route.to_owned(),
-                (base, "/") => base.to_owned(),
-                (base, route) => format!("{base}{route}"),
-            };
-            let key = ectus_spec::contract::route_key(&full);
-            if served.binary_search(&(method.to_owned(), key)).is_err() {
+            let key = ectus_spec::contract::route_key(&documented.route);
+            let operation = format!("{} {}", documented.method, documented.path);
+            if served
+                .binary_search(&(documented.method.clone(), key))
+                .is_err()
+            {
                 let why = derived
                     .coverage
                     .not_understood
@@ -531,37 +528,6 @@ fn every_documented_operation_exists_at_its_documented_method_and_path() {
         missing.len(),
         missing.join("\n")
     );
-}
-
-/// The path of a document's first server, as the importer reads it (variables at defaults).
-fn base_path(text: &str) -> String {
-    let doc: serde_json::Value = serde_yaml_ng::from_str(text).expect("yaml");
-    let Some(server) = doc.pointer("/servers/0") else {
-        return String::new();
-    };
-    let mut url = server["url"].as_str().unwrap_or_default().to_owned();
-    if let Some(vars) = server["variables"].as_object() {
-        for (name, v) in vars {
-            let default = match &v["default"] {
-                serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            url = url.replace(&format!("{{{name}}}"), &default);
-        }
-    }
-    let path = match url.split_once("://") {
-        Some((_, rest)) => rest
-            .find('/')
-            .map(|i| rest[i..].to_owned())
-            .unwrap_or_default(),
-        None => url,
-    };
-    let path = path.trim_end_matches('/').to_owned();
-    if path.is_empty() || path.starts_with('/') {
-        path
-    } else {
-        format!("/{path}")
-    }
 }
 
 #[test]

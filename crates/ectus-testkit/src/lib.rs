@@ -10,6 +10,7 @@
 use sqlx::Connection;
 
 pub mod fault_proxy;
+pub mod openapi;
 pub use fault_proxy::{Fault, FaultProxy};
 
 /// The database engines every backend-agnostic test runs against.

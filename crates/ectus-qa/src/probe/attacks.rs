@@ -188,7 +188,7 @@ async fn create_rows(session: &mut Session<'_>, plan: &Plan, report: &mut ProbeR
             )
             .await;
         match json["id"].as_i64() {
-            Some(id) if status == 201 => {
+            Some(id) if status == 201 || status == 200 => {
                 session.ids.insert(entity.name.clone(), id);
             }
             _ => report.notes.push(format!(

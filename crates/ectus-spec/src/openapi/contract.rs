@@ -221,6 +221,8 @@ impl<'a> Importer<'a> {
             collection: collection.and_then(|p| self.route_of(p).ok()),
             item: item.and_then(|p| self.route_of(p).ok()),
             update_methods: Vec::new(),
+            create_status: None,
+            delete_status: None,
         };
         (routes.collection.is_some() || routes.item.is_some()).then_some(routes)
     }

@@ -25,6 +25,10 @@ impl<'a> Importer<'a> {
             collection: None,
             item: None,
             update_methods: Vec::new(),
+            list_query: Vec::new(),
+            list_shape: crate::ListShape::Page,
+            create_status: None,
+            delete_status: None,
         });
         self.by_schema.insert(schema.to_owned(), idx);
         self.queue.push(idx);

@@ -2,6 +2,23 @@
 
 use super::*;
 
+/// Query parameter names (snake_case) read as the page number, the page size and an offset.
+const PAGE_NAMES: &[&str] = &["page", "page_number", "page_no"];
+const PER_PAGE_NAMES: &[&str] = &[
+    "per_page",
+    "limit",
+    "page_size",
+    "size",
+    "count",
+    "max_results",
+];
+const OFFSET_NAMES: &[&str] = &["offset", "skip", "start"];
+
+/// Field types a list can filter on by equality.
+fn filterable(ty: FieldType) -> bool {
+    !matches!(ty, FieldType::Json | FieldType::Text | FieldType::Float)
+}
+
 impl<'a> Importer<'a> {
     pub(super) fn report_unused_schemas(&mut self) {
         let names: Vec<String> =
@@ -39,7 +56,7 @@ impl<'a> Importer<'a> {
                 self.note(&draft.name, "has no path of its own; generated with all five operations so related rows can be managed");
                 all_operations()
             } else {
-                draft.ops.into_iter().collect()
+                draft.ops.iter().copied().collect()
             };
             let routes = if draft.collection.is_some() || draft.item.is_some() {
                 self.routes_of(draft.collection.as_deref(), draft.item.as_deref())
@@ -55,12 +72,22 @@ impl<'a> Importer<'a> {
                     item: Some(format!("{collection}/{{id}}")),
                     collection: Some(collection),
                     update_methods: Vec::new(),
+                    create_status: None,
+                    delete_status: None,
                 })
+            };
+            let statuses = draft.create_status.is_some() || draft.delete_status.is_some();
+            let routes = match routes {
+                None if statuses => Some(crate::contract::Routes::default()),
+                other => other,
             };
             let routes = routes.map(|mut r| {
                 r.update_methods = draft.update_methods.clone();
+                r.create_status = draft.create_status;
+                r.delete_status = draft.delete_status;
                 r
             });
+            let list = self.settle_list_query(&draft);
             entities.push(Entity {
                 routes,
                 name: draft.name,
@@ -68,12 +95,72 @@ impl<'a> Importer<'a> {
                 fields: draft.fields,
                 relations: draft.relations,
                 operations,
-                list: ListOptions::default(),
+                list,
                 owner: None,
             });
         }
         self.loosen_unreachable_parents(&mut entities);
         entities
+    }
+
+    /// The list options a draft's documented list asks for: its shape, its paging parameter
+    /// names (`limit`, `offset`, `pageSize`…), and filters for query parameters that name a
+    /// field or relation. Any other query parameter is reported.
+    fn settle_list_query(&mut self, draft: &Draft) -> ListOptions {
+        let mut list = ListOptions {
+            shape: draft.list_shape,
+            ..ListOptions::default()
+        };
+        let mut paging = crate::Paging::default();
+        let mut renamed = false;
+        let mut filters = Vec::new();
+        for (name, subject) in &draft.list_query {
+            let snake_name = clean_identifier(name);
+            let usable = !name.is_empty()
+                && name.len() <= 64
+                && name.starts_with(|c: char| c.is_ascii_alphabetic())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+            let field = draft.fields.iter().find(|f| f.name == snake_name);
+            let relation = draft.relations.iter().find(|r| {
+                r.kind == RelationKind::BelongsTo
+                    && (r.stem() == snake_name || r.foreign_key() == snake_name)
+            });
+            if !usable {
+            } else if PAGE_NAMES.contains(&snake_name.as_str()) {
+                paging.page = name.clone();
+                renamed = true;
+                continue;
+            } else if PER_PAGE_NAMES.contains(&snake_name.as_str()) {
+                paging.per_page = name.clone();
+                renamed = true;
+                continue;
+            } else if OFFSET_NAMES.contains(&snake_name.as_str()) {
+                paging.offset = Some(name.clone());
+                renamed = true;
+                continue;
+            } else if name == "sort" {
+                continue;
+            } else if let Some(field) = field.filter(|f| filterable(f.ty) && *name == f.name) {
+                filters.push(field.name.clone());
+                continue;
+            } else if let Some(relation) = relation.filter(|r| *name == r.foreign_key()) {
+                filters.push(relation.foreign_key());
+                continue;
+            }
+            self.note(
+                subject.clone(),
+                format!("cannot honour query parameter {name:?}: generated list endpoints take their paging, sort and filters on fields named as the field"),
+            );
+        }
+        if renamed {
+            list.paging = Some(paging);
+        }
+        if !filters.is_empty() {
+            list.filters = Some(filters);
+        }
+        list
     }
 
     /// A required parent that no documented operation creates cannot be given by any client:

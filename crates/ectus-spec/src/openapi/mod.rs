@@ -158,6 +158,13 @@ pub(super) struct Draft {
     pub(super) item: Option<String>,
     /// The documented methods of its update (PUT, PATCH).
     pub(super) update_methods: Vec<crate::contract::HttpMethod>,
+    /// Its list's documented query parameters, with the operation naming them.
+    pub(super) list_query: Vec<(String, String)>,
+    /// What its list answers, as documented.
+    pub(super) list_shape: crate::ListShape,
+    /// The documented statuses of its create and delete when they are 200.
+    pub(super) create_status: Option<u16>,
+    pub(super) delete_status: Option<u16>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

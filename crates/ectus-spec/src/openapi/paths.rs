@@ -143,7 +143,7 @@ impl<'a> Importer<'a> {
             }
             return;
         }
-        self.parameters(path, item.get("parameters"));
+        self.parameters(path, item.get("parameters"), None);
         let mut kept: Vec<(String, &'a Value, Operation)> = Vec::new();
         for (method, op) in methods {
             let subject = format!("{} {path}", method_upper(&method));
@@ -405,7 +405,15 @@ impl<'a> Importer<'a> {
 
     /// Reports what an operation carries beyond its entity operation.
     pub(super) fn read_operation(&mut self, subject: &str, op: &'a Value, shape: &OpShape<'_>) {
-        self.parameters(subject, op.get("parameters"));
+        let list = (shape.operation == Operation::List)
+            .then(|| self.by_schema.get(shape.schema).copied())
+            .flatten();
+        self.parameters(subject, op.get("parameters"), list);
+        if let (Some(idx), Some(target)) = (list, shape.target) {
+            if target.many && target.envelope.is_none() && target.from_response {
+                self.drafts[idx].list_shape = crate::ListShape::Array;
+            }
+        }
         self.report_responses(subject, op);
         for (name, _) in entries(op.get("callbacks")) {
             self.note(
@@ -432,6 +440,8 @@ impl<'a> Importer<'a> {
             entity,
             target,
         } = *shape;
+        let idx = self.by_schema.get(schema).copied();
+        self.report_status(subject, op, operation, idx);
         if let Some(Envelope {
             schema: wrapper,
             property,
@@ -448,6 +458,7 @@ impl<'a> Importer<'a> {
             );
         }
         match (operation, target) {
+            (_, Some(t)) if t.schema != schema && !t.from_response && self.same_input(&t.schema, schema) => {}
             (_, Some(t)) if t.schema != schema => self.note(
                 subject,
                 format!("refers to {}, not {schema}; assumed it is the {} operation of {entity}", t.schema, operation.as_str()),
@@ -478,7 +489,123 @@ impl<'a> Importer<'a> {
         }
     }
 
-    pub(super) fn parameters(&mut self, subject: &str, params: Option<&'a Value>) {
+    /// Reports the parameters an operation declares; the query parameters of a list
+    /// (`list`: its draft) are kept for [`Importer::settle_list_query`] instead.
+    /// Whether a request schema asks for what the entity's schema holds: every property of it
+    /// is one of the entity's, and it requires every property the entity requires (but `id`
+    /// and read-only ones) — `NewPet` for `Pet`.
+    pub(super) fn same_input(&self, request: &str, entity: &str) -> bool {
+        let (Some(request), Some(entity)) = (self.shape_of(request), self.shape_of(entity)) else {
+            return false;
+        };
+        let needed: BTreeSet<&String> = entity
+            .1
+            .iter()
+            .filter(|name| *name != "id" && !entity.2.contains(*name))
+            .collect();
+        request.0.iter().all(|p| entity.0.contains(p))
+            && needed.iter().all(|n| request.1.contains(*n))
+    }
+
+    /// (properties, required, read-only properties) of a component schema, `allOf` merged.
+    fn shape_of(
+        &self,
+        name: &str,
+    ) -> Option<(BTreeSet<String>, BTreeSet<String>, BTreeSet<String>)> {
+        fn walk(
+            importer: &Importer<'_>,
+            schema: &Value,
+            depth: usize,
+            out: &mut (BTreeSet<String>, BTreeSet<String>, BTreeSet<String>),
+        ) -> Option<()> {
+            if depth > MAX_DEPTH {
+                return None;
+            }
+            let schema = match schema.get("$ref").and_then(Value::as_str) {
+                Some(reference) => importer.pointer(reference)?,
+                None => schema,
+            };
+            for part in schema
+                .get("allOf")
+                .and_then(Value::as_sequence)
+                .into_iter()
+                .flatten()
+            {
+                walk(importer, part, depth + 1, out)?;
+            }
+            for (key, prop) in entries(schema.get("properties")) {
+                if flag(prop, "readOnly") {
+                    out.2.insert(key.clone());
+                }
+                out.0.insert(key);
+            }
+            for name in schema
+                .get("required")
+                .and_then(Value::as_sequence)
+                .into_iter()
+                .flatten()
+            {
+                out.1.extend(scalar_text(name));
+            }
+            Some(())
+        }
+        let schema = self.root.get("components")?.get("schemas")?.get(name)?;
+        let mut out = Default::default();
+        walk(self, schema, 0, &mut out)?;
+        Some(out)
+    }
+
+    /// Notes an operation whose documented success statuses do not include the one the
+    /// generated service answers (create 201, delete 204, the others 200).
+    pub(super) fn report_status(
+        &mut self,
+        subject: &str,
+        op: &Value,
+        operation: Operation,
+        draft: Option<usize>,
+    ) {
+        let ours = match operation {
+            Operation::Create => "201",
+            Operation::Delete => "204",
+            _ => "200",
+        };
+        let codes: Vec<String> = entries(op.get("responses"))
+            .into_iter()
+            .map(|(code, _)| code.to_ascii_uppercase())
+            .collect();
+        let success: Vec<&String> = codes.iter().filter(|c| c.starts_with('2')).collect();
+        let covered = success.is_empty() && codes.iter().any(|c| c == "DEFAULT")
+            || success.iter().any(|c| *c == ours || *c == "2XX");
+        // A create or delete documented as 200 answers 200 (a delete then with the row).
+        let only_200 = success.len() == 1 && success[0] == "200";
+        if !covered && only_200 && matches!(operation, Operation::Create | Operation::Delete) {
+            if let Some(idx) = draft {
+                let draft = &mut self.drafts[idx];
+                match operation {
+                    Operation::Create => draft.create_status = Some(200),
+                    _ => draft.delete_status = Some(200),
+                }
+                return;
+            }
+        }
+        if !covered && !success.is_empty() {
+            let documented: Vec<&str> = success.iter().map(|c| c.as_str()).collect();
+            self.note(
+                subject,
+                format!(
+                    "answers {ours}, where the document says {}",
+                    documented.join(" or ")
+                ),
+            );
+        }
+    }
+
+    pub(super) fn parameters(
+        &mut self,
+        subject: &str,
+        params: Option<&'a Value>,
+        list: Option<usize>,
+    ) {
         let Some(params) = params.and_then(Value::as_sequence) else {
             return;
         };
@@ -487,6 +614,12 @@ impl<'a> Importer<'a> {
             let name = text_of(param, "name").unwrap_or_default();
             let message = match text_of(param, "in").as_deref() {
                 Some("path") => continue,
+                Some("query") if list.is_some() => {
+                    if let Some(idx) = list {
+                        self.drafts[idx].list_query.push((name, subject.to_owned()));
+                    }
+                    continue;
+                }
                 Some("query") => format!("cannot honour query parameter {name:?}: generated list endpoints take only their own paging, sorting and filter parameters"),
                 Some(place) => format!("cannot honour {place} parameter {name:?}: generated services read no custom headers or cookies"),
                 None => format!("cannot honour parameter {name:?} without a location"),
@@ -503,6 +636,10 @@ impl<'a> Importer<'a> {
         for (code, response) in entries(Some(responses)) {
             let response = self.resolve(subject, response);
             for (header, _) in entries(response.get("headers")) {
+                // Generated services tag every JSON answer and honour If-None-Match.
+                if header.eq_ignore_ascii_case("etag") {
+                    continue;
+                }
                 self.note(subject, format!("cannot honour response header {header:?} of response {code}: generated services set their own headers"));
             }
             for (link, _) in entries(response.get("links")) {
