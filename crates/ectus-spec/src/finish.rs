@@ -126,11 +126,16 @@ const SECRET_FIELD_NAMES: &[&str] = &[
 /// plain column returned by every read: the field is left out and the assumptions say why
 /// (the identity's own password, in `jwt` mode, is the authentication's and already gone).
 /// A spec written by hand keeps what it says.
+/// Whether a field of that name holds a secret, which no generated table stores in plain.
+pub(crate) fn is_secret_field(name: &str) -> bool {
+    SECRET_FIELD_NAMES.contains(&name)
+}
+
 fn drop_secret_fields(spec: &mut Spec, notes: &mut Vec<Assumption>) {
     for entity in &mut spec.entities {
         let name = entity.name.clone();
         entity.fields.retain(|field| {
-            let secret = SECRET_FIELD_NAMES.contains(&field.name.as_str());
+            let secret = is_secret_field(&field.name);
             if secret {
                 notes.push(note(
                     format!("{name}.{}", field.name),

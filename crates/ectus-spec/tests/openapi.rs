@@ -761,3 +761,27 @@ components:
         .collect();
     assert!(names.contains(&"Cart"), "{names:?}");
 }
+
+#[test]
+fn an_operation_on_a_schema_of_secrets_only_is_an_extension_not_an_entity() {
+    let text = include_str!("corpus/openapi/scalar-galaxy.yaml");
+    let derived = imported(text);
+    let names: Vec<&str> = derived
+        .spec
+        .entities
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    assert!(!names.contains(&"Token"), "{names:?}");
+    let exchange = derived
+        .coverage
+        .to_implement
+        .iter()
+        .find(|p| p.text == "POST /auth/token")
+        .expect("POST /auth/token is to implement");
+    assert!(
+        exchange.reason.contains("holds only secrets (token)"),
+        "{}",
+        exchange.reason
+    );
+}

@@ -246,8 +246,9 @@ fn every_operation_of_an_openapi_contract_is_served_at_its_documented_method_and
 /// Public OpenAPI documents of real services and well-known examples (sources and licences in
 /// `crates/ectus-spec/tests/corpus/openapi/SOURCES.md`): each is generated, built, tested,
 /// linted and probed, and then every one of its operations is called on the running service.
-const PUBLIC_DOCUMENTS: [&str; 8] = [
+const PUBLIC_DOCUMENTS: [&str; 9] = [
     "realworld-conduit.yaml",
+    "scalar-galaxy.yaml",
     "swagger-petstore-v3.yaml",
     "spring-petclinic-rest.yaml",
     "redocly-museum.yaml",

@@ -29,6 +29,7 @@ impl<'a> Importer<'a> {
             list_shape: crate::ListShape::Page,
             create_status: None,
             delete_status: None,
+            dropped: false,
         });
         self.by_schema.insert(schema.to_owned(), idx);
         self.queue.push(idx);

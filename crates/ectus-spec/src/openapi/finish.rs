@@ -51,7 +51,7 @@ impl<'a> Importer<'a> {
             (None, None) => a.schema.cmp(&b.schema),
         });
         let mut entities = Vec::new();
-        for draft in drafts {
+        for draft in drafts.into_iter().filter(|d| !d.dropped) {
             let operations: Vec<Operation> = if draft.ops.is_empty() {
                 self.note(&draft.name, "has no path of its own; generated with all five operations so related rows can be managed");
                 all_operations()
@@ -101,6 +101,52 @@ impl<'a> Importer<'a> {
         }
         self.loosen_unreachable_parents(&mut entities);
         entities
+    }
+
+    /// A path entity whose every field is a secret (`Credentials {email?, password}` less its
+    /// email, `Token {token}`) is a sign-in or a token exchange, not data to store: its
+    /// operations become extensions, unless another entity refers to it.
+    pub(super) fn drop_secret_only(&mut self, path_ops: &mut Vec<PathOp<'a>>) {
+        for idx in 0..self.drafts.len() {
+            let draft = &self.drafts[idx];
+            let secret_only = draft.path_rank.is_some()
+                && !draft.fields.is_empty()
+                && draft
+                    .fields
+                    .iter()
+                    .all(|f| crate::finish::is_secret_field(&f.name))
+                && draft.relations.is_empty();
+            let referred = self
+                .drafts
+                .iter()
+                .any(|d| d.relations.iter().any(|r| r.target == draft.name));
+            if !secret_only || referred {
+                continue;
+            }
+            let (schema, name) = (draft.schema.clone(), draft.name.clone());
+            let fields: Vec<String> = draft.fields.iter().map(|f| f.name.clone()).collect();
+            self.drafts[idx].dropped = true;
+            let why = format!(
+                "{name} holds only secrets ({}): a sign-in or token exchange, not data to store",
+                fields.join(", ")
+            );
+            let (moved, kept): (Vec<_>, Vec<_>) = std::mem::take(path_ops)
+                .into_iter()
+                .partition(|op| op.schema == schema);
+            *path_ops = kept;
+            for op in moved {
+                self.contract.understood.retain(|u| u.text != op.subject);
+                self.note(
+                    op.subject.clone(),
+                    format!("not an entity operation: {why}"),
+                );
+                self.unserved.push(contract::Unserved {
+                    subject: op.subject,
+                    op: op.value,
+                    why: why.clone(),
+                });
+            }
+        }
     }
 
     /// The list options a draft's documented list asks for: its shape, its paging parameter

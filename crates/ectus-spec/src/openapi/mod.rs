@@ -165,6 +165,8 @@ pub(super) struct Draft {
     /// The documented statuses of its create and delete when they are 200.
     pub(super) create_status: Option<u16>,
     pub(super) delete_status: Option<u16>,
+    /// Not an entity after all (it holds only secrets): its operations became extensions.
+    pub(super) dropped: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -279,10 +281,11 @@ impl<'a> Importer<'a> {
         );
         self.base_path = self.base_path();
         self.report_document_level();
-        let path_ops = self.read_paths()?;
+        let mut path_ops = self.read_paths()?;
         self.build_queued_entities();
         self.resolve_has_many();
         self.settle_relation_names();
+        self.drop_secret_only(&mut path_ops);
         let (auth, protected) = self.auth(&path_ops);
         self.report_unused_schemas();
         let mut entities = self.finish_entities();
