@@ -129,6 +129,8 @@ pub struct EntityView {
     /// The entity callers register and log in as (`jwt`): created through `/auth/register`,
     /// changed and deleted only by itself or an admin.
     pub is_identity: bool,
+    /// The identity's documented create route: it registers an account there too.
+    pub register_route: Option<String>,
     /// `jwt`: the relation naming each row's owner, set from the caller's token.
     pub owner: Option<OwnerView>,
     /// Update and delete check who may change the row (owned entities and the identity).
@@ -627,6 +629,13 @@ fn entity_view(spec: &Spec, entity: &Entity) -> EntityView {
             .cloned()
             .collect(),
         is_identity,
+        register_route: (is_identity
+            && entity.operations.contains(&Operation::Create)
+            && entity
+                .routes
+                .as_ref()
+                .is_some_and(|r| r.collection.is_some()))
+        .then(|| entity.collection_route()),
         owner,
         name: entity.name.clone(),
         module: module_name(&snake_name),

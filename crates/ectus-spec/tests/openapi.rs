@@ -38,6 +38,15 @@ fn field<'e>(entity: &'e Entity, name: &str) -> &'e Field {
         .unwrap_or_else(|| panic!("no field {name} in {}", entity.name))
 }
 
+fn entity_names(derived: &Derived) -> Vec<&str> {
+    derived
+        .spec
+        .entities
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect()
+}
+
 fn has_field(entity: &Entity, name: &str) -> bool {
     entity.fields.iter().any(|f| f.name == name)
 }
@@ -638,12 +647,7 @@ fn nested_and_action_operations_of_a_real_document_are_listed_to_implement() {
 fn response_and_request_wrappers_are_read_as_the_entity_they_wrap() {
     let text = include_str!("corpus/openapi/realworld-conduit.yaml");
     let derived = imported(text);
-    let names: Vec<&str> = derived
-        .spec
-        .entities
-        .iter()
-        .map(|e| e.name.as_str())
-        .collect();
+    let names = entity_names(&derived);
     for wanted in ["Article", "Profile", "User"] {
         assert!(names.contains(&wanted), "{wanted}: {names:?}");
     }
@@ -711,12 +715,7 @@ components:
         name: {type: string}
 "##;
     let derived = imported(text);
-    let names: Vec<&str> = derived
-        .spec
-        .entities
-        .iter()
-        .map(|e| e.name.as_str())
-        .collect();
+    let names = entity_names(&derived);
     assert!(
         names.contains(&"Order") && names.contains(&"Customer"),
         "{names:?}"
@@ -753,12 +752,7 @@ components:
         quantity: {type: integer}
 "##;
     let derived = imported(text);
-    let names: Vec<&str> = derived
-        .spec
-        .entities
-        .iter()
-        .map(|e| e.name.as_str())
-        .collect();
+    let names = entity_names(&derived);
     assert!(names.contains(&"Cart"), "{names:?}");
 }
 
@@ -766,12 +760,7 @@ components:
 fn an_operation_on_a_schema_of_secrets_only_is_an_extension_not_an_entity() {
     let text = include_str!("corpus/openapi/scalar-galaxy.yaml");
     let derived = imported(text);
-    let names: Vec<&str> = derived
-        .spec
-        .entities
-        .iter()
-        .map(|e| e.name.as_str())
-        .collect();
+    let names = entity_names(&derived);
     assert!(!names.contains(&"Token"), "{names:?}");
     let exchange = derived
         .coverage

@@ -23,13 +23,25 @@ const METHODS: [&str; 8] = [
 pub fn operations(text: &str) -> Vec<Documented> {
     let doc: serde_json::Value = serde_yaml_ng::from_str(text).expect("a YAML or JSON document");
     let base = base_path(&doc);
-    let global = doc["security"].as_array().is_some_and(|s| !s.is_empty());
+    let global = doc["security"].as_array().is_some_and(|list| {
+        !list.is_empty()
+            && list
+                .iter()
+                .all(|r| r.as_object().is_some_and(|o| !o.is_empty()))
+    });
     let mut out = Vec::new();
     for (path, item) in doc["paths"].as_object().into_iter().flatten() {
         for method in METHODS {
             let Some(op) = item.get(method) else { continue };
+            // An empty requirement (`{}`) among them makes credentials optional.
+            let required = |list: &Vec<serde_json::Value>| {
+                !list.is_empty()
+                    && list
+                        .iter()
+                        .all(|r| r.as_object().is_some_and(|o| !o.is_empty()))
+            };
             let secured = match op.get("security").and_then(|s| s.as_array()) {
-                Some(list) => !list.is_empty(),
+                Some(list) => required(list),
                 None => global,
             };
             let route = match (base.as_str(), path.as_str()) {

@@ -30,6 +30,7 @@ impl<'a> Importer<'a> {
             create_status: None,
             delete_status: None,
             dropped: false,
+            create_subject: None,
         });
         self.by_schema.insert(schema.to_owned(), idx);
         self.queue.push(idx);

@@ -103,6 +103,23 @@ impl<'a> Importer<'a> {
         entities
     }
 
+    /// With JWT the identity (User, Account or Member) is created by registering: its
+    /// documented create registers an account, which answers `{"account", "token"}`.
+    pub(super) fn report_registration(&mut self, mode: AuthMode) {
+        if mode != AuthMode::Jwt {
+            return;
+        }
+        let identity = crate::IDENTITY_NAMES
+            .iter()
+            .find_map(|name| self.drafts.iter().find(|d| d.name == *name && !d.dropped));
+        if let Some(subject) = identity.and_then(|d| d.create_subject.clone()) {
+            self.note(
+                subject,
+                "registers an account as POST /auth/register does: it takes the account's fields with email and password, and answers {\"account\": …, \"token\": …}",
+            );
+        }
+    }
+
     /// A path entity whose every field is a secret (`Credentials {email?, password}` less its
     /// email, `Token {token}`) is a sign-in or a token exchange, not data to store: its
     /// operations become extensions, unless another entity refers to it.

@@ -167,6 +167,8 @@ pub(super) struct Draft {
     pub(super) delete_status: Option<u16>,
     /// Not an entity after all (it holds only secrets): its operations became extensions.
     pub(super) dropped: bool,
+    /// The documented operation that became its create.
+    pub(super) create_subject: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -287,6 +289,7 @@ impl<'a> Importer<'a> {
         self.settle_relation_names();
         self.drop_secret_only(&mut path_ops);
         let (auth, protected) = self.auth(&path_ops);
+        self.report_registration(auth.mode);
         self.report_unused_schemas();
         let mut entities = self.finish_entities();
         let mut extensions = self.extensions(&protected, auth.mode);

@@ -233,12 +233,16 @@ impl<'a> Importer<'a> {
             if resource.shape == Shape::Item {
                 self.report_item_key(&subject, path, item, op);
             }
+            let subject_of_create = subject.clone();
             if !self.record(found, idx, subject, operation, op) {
                 continue;
             }
             let draft = &mut self.drafts[idx];
             if operation == Operation::Update {
                 draft.update_methods.extend(method);
+            }
+            if operation == Operation::Create {
+                draft.create_subject = Some(subject_of_create.clone());
             }
             match resource.shape {
                 Shape::Collection => draft.collection.get_or_insert_with(|| path.to_owned()),
