@@ -774,3 +774,41 @@ fn an_operation_on_a_schema_of_secrets_only_is_an_extension_not_an_entity() {
         exchange.reason
     );
 }
+
+#[test]
+fn a_text_id_parameter_is_the_id_but_a_text_key_is_not() {
+    let doc = r##"
+openapi: 3.0.3
+info: {title: things, version: "1"}
+paths:
+  /things/{thingId}:
+    get:
+      parameters: [{name: thingId, in: path, required: true, schema: {type: string}}]
+      responses:
+        "200": {description: one, content: {application/json: {schema: {$ref: "#/components/schemas/Thing"}}}}
+  /widgets/{slug}:
+    get:
+      parameters: [{name: slug, in: path, required: true, schema: {type: string}}]
+      responses:
+        "200": {description: one, content: {application/json: {schema: {$ref: "#/components/schemas/Widget"}}}}
+components:
+  schemas:
+    Thing: {type: object, properties: {name: {type: string}}}
+    Widget: {type: object, properties: {slug: {type: string}, name: {type: string}}}
+"##;
+    let derived = imported(doc);
+    let served: Vec<&str> = derived
+        .coverage
+        .understood
+        .iter()
+        .map(|u| u.text.as_str())
+        .collect();
+    assert_eq!(served, ["GET /things/{thingId}"], "{:#?}", derived.coverage);
+    let keyed = &derived.coverage.not_understood[0];
+    assert_eq!(keyed.text, "GET /widgets/{slug}");
+    assert!(
+        keyed.reason.contains("looks items up by their numeric id"),
+        "{}",
+        keyed.reason
+    );
+}

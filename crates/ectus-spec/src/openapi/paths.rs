@@ -311,13 +311,24 @@ impl<'a> Importer<'a> {
                 }
             }
         }
-        if ty.as_deref() != Some("integer") {
-            let ty = ty.unwrap_or_else(|| "untyped".to_owned());
-            self.note(
-                subject,
-                format!("{{{name}}} is a {ty} parameter, but the generated service looks items up by their numeric id"),
-            );
+        if ty.as_deref() == Some("integer") {
+            return;
         }
+        let ty = ty.unwrap_or_else(|| "untyped".to_owned());
+        // `{petId}` typed as text is still the id: the ids a client knows are the ones the
+        // service answered, and any other text names no item (404).
+        let lower = name.to_ascii_lowercase();
+        if lower == "id" || lower.ends_with("id") && !lower.ends_with("uuid") {
+            self.note(
+                path,
+                format!("{{{name}}} is documented as {ty}; ids are whole numbers, and other text names no item (404)"),
+            );
+            return;
+        }
+        self.note(
+            subject,
+            format!("{{{name}}} is a {ty} parameter, but the generated service looks items up by their numeric id"),
+        );
     }
 
     /// The other path where the entity's operations of this shape are served, if any.
