@@ -93,10 +93,10 @@ fn entity_schemas(e: &EntityView, schemas: &mut Map<String, Value>) {
     for c in &e.columns {
         let schema = column_schema(c);
         props.insert(
-            c.name.clone(),
+            c.wire.clone(),
             if c.nullable { nullable(schema) } else { schema },
         );
-        required.push(json!(c.name));
+        required.push(json!(c.wire));
     }
     for ts in ["created_at", "updated_at"] {
         props.insert(
@@ -114,11 +114,11 @@ fn entity_schemas(e: &EntityView, schemas: &mut Map<String, Value>) {
     for c in &e.columns {
         let schema = column_schema(c);
         input.insert(
-            c.name.clone(),
+            c.wire.clone(),
             if c.nullable { nullable(schema) } else { schema },
         );
         if c.required {
-            create_required.push(json!(c.name));
+            create_required.push(json!(c.wire));
         }
     }
     schemas.insert(
@@ -214,7 +214,7 @@ fn entity_paths(view: &View, e: &EntityView, paths: &mut Map<String, Value>) {
             params.push(json!({ "name": offset, "in": "query", "schema": { "type": "integer", "minimum": 0, "maximum": 1_000_000_000u64 } }));
         }
         for f in &e.filters {
-            params.push(json!({ "name": f.name, "in": "query", "schema": filter_schema(f) }));
+            params.push(json!({ "name": f.wire, "in": "query", "schema": filter_schema(f) }));
         }
         let mut responses = Map::new();
         let listed = if e.array_list {

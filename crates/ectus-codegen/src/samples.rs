@@ -89,7 +89,7 @@ fn wrong_type(field: &Field) -> Value {
 fn body(entity: &Entity, idx: i64) -> String {
     let mut map = Map::new();
     for field in &entity.fields {
-        map.insert(field.name.clone(), value(field, idx));
+        map.insert(field.wire_name().to_owned(), value(field, idx));
     }
     Value::Object(map).to_string()
 }
@@ -99,8 +99,8 @@ pub fn for_entity(entity: &Entity) -> Samples {
     let (wrong_type_body, wrong_type_field) = match wrong {
         Some(field) => {
             let mut map = Map::new();
-            map.insert(field.name.clone(), wrong_type(field));
-            (Value::Object(map).to_string(), field.name.clone())
+            map.insert(field.wire_name().to_owned(), wrong_type(field));
+            (Value::Object(map).to_string(), field.wire_name().to_owned())
         }
         None => (
             String::from("{\"unknown_field\": 1}"),

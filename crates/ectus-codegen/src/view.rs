@@ -193,6 +193,10 @@ impl DefaultValue {
 #[derive(Debug, Clone, Serialize)]
 pub struct ColumnView {
     pub name: String,
+    /// Its key in JSON bodies and list filters (the name unless a contract says otherwise).
+    pub wire: String,
+    /// Set when the key is not the name: templates add `#[serde(rename)]`.
+    pub renamed: bool,
     pub ty: FieldType,
     /// Rust type of the value (without Option).
     pub rust_type: String,
@@ -414,6 +418,8 @@ fn column(field: &ectus_spec::Field, db: Database) -> ColumnView {
     let has_default = default.is_some();
     ColumnView {
         name: field.name.clone(),
+        wire: field.wire_name().to_owned(),
+        renamed: field.json_name.is_some(),
         ty,
         rust_type: rust_type(ty).to_owned(),
         filter_type: match ty {
@@ -472,6 +478,8 @@ fn fk_column(rel: &ectus_spec::Relation, db: Database) -> ColumnView {
     let target_snake = snake(&rel.target);
     ColumnView {
         name: rel.foreign_key(),
+        wire: rel.foreign_key(),
+        renamed: false,
         ty: FieldType::Integer,
         rust_type: "i64".into(),
         filter_type: "i64".into(),

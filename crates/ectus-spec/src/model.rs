@@ -265,9 +265,18 @@ pub struct Field {
     /// next migration renames the column and keeps its data instead of dropping it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// Its key in request and response bodies and in list filters, when not its name: an
+    /// OpenAPI document's `firstName` for the field `first_name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json_name: Option<String>,
 }
 
 impl Field {
+    /// Its key in JSON bodies: `json_name`, else its name.
+    pub fn wire_name(&self) -> &str {
+        self.json_name.as_deref().unwrap_or(&self.name)
+    }
+
     /// A field with only a name and a type.
     pub fn new(name: &str, ty: FieldType) -> Field {
         Field {
@@ -283,6 +292,7 @@ impl Field {
             values: Vec::new(),
             description: String::new(),
             renamed_from: None,
+            json_name: None,
         }
     }
 }

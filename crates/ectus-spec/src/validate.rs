@@ -410,6 +410,36 @@ fn check_entity(c: &mut Checker, spec: &Spec, entity: &Entity, path: &str, names
             }
         }
     }
+    let foreign_keys: Vec<String> = entity
+        .relations
+        .iter()
+        .filter(|r| r.kind == RelationKind::BelongsTo)
+        .map(Relation::foreign_key)
+        .collect();
+    for (j, field) in entity.fields.iter().enumerate() {
+        let Some(json) = &field.json_name else {
+            continue;
+        };
+        let ok = json.len() <= 64
+            && json.starts_with(|ch: char| ch.is_ascii_alphabetic() || ch == '_' || ch == '$')
+            && json
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || "_$-".contains(ch));
+        let clash = entity
+            .fields
+            .iter()
+            .enumerate()
+            .any(|(k, other)| k != j && (other.wire_name() == json || other.name == *json));
+        if !ok {
+            c.err(format!("{path}.fields[{j}].json_name"), format!("{json:?} cannot be a JSON key here; use 1-64 ASCII letters, digits, _ $ -, starting with a letter, _ or $"));
+        } else if clash || GENERATED_COLUMNS.contains(&json.as_str()) || foreign_keys.contains(json)
+        {
+            c.err(
+                format!("{path}.fields[{j}].json_name"),
+                format!("{json:?} is already the key of another field"),
+            );
+        }
+    }
     if let Some(paging) = &list.paging {
         let mut names = vec![
             ("page", paging.page.as_str()),

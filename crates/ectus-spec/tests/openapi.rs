@@ -812,3 +812,33 @@ components:
         keyed.reason
     );
 }
+
+#[test]
+fn camel_case_properties_keep_their_json_names_and_object_references_are_reported() {
+    let text = include_str!("corpus/openapi/spring-petclinic-rest.yaml");
+    let derived = imported(text);
+    let owner = entity(&derived.spec, "Owner");
+    let first = field(owner, "first_name");
+    assert_eq!(first.json_name.as_deref(), Some("firstName"));
+    assert_eq!(first.wire_name(), "firstName");
+    assert!(
+        owner.list.filters.as_deref() == Some(&["last_name".to_owned()][..]),
+        "?lastName filters on last_name: {:?}",
+        owner.list.filters
+    );
+    let differing = derived
+        .coverage
+        .not_understood
+        .iter()
+        .find(|p| p.reason.contains("its JSON is not the document's"))
+        .expect("a JSON difference is reported");
+    assert!(
+        differing.reason.contains("is the id") || differing.reason.contains("is not in its JSON"),
+        "{}",
+        differing.reason
+    );
+    assert!(
+        !differing.reason.contains("firstName"),
+        "a kept name is no difference"
+    );
+}

@@ -31,6 +31,7 @@ impl<'a> Importer<'a> {
             delete_status: None,
             dropped: false,
             create_subject: None,
+            json_differences: Vec::new(),
         });
         self.by_schema.insert(schema.to_owned(), idx);
         self.queue.push(idx);
@@ -83,12 +84,28 @@ impl<'a> Importer<'a> {
         let mut fields: Vec<Field> = Vec::new();
         let mut relations = Vec::new();
         let mut many = Vec::new();
+        let mut differences = Vec::new();
         for (key, prop) in props {
             let subject = format!("{entity}.{key}");
             let is_required = required.contains(&key);
             match self.map_property(&subject, &key, prop, is_required) {
                 Mapped::Field(mut field) => {
                     field.name = self.unique_field_name(&subject, &field.name, &fields);
+                    if field.name != key {
+                        // The body keeps the document's key; the column is snake_case.
+                        let keyable = key.len() <= 64
+                            && key.starts_with(|c: char| {
+                                c.is_ascii_alphabetic() || c == '_' || c == '$'
+                            })
+                            && key
+                                .chars()
+                                .all(|c| c.is_ascii_alphanumeric() || "_$-".contains(c));
+                        if keyable {
+                            field.json_name = Some(key.clone());
+                        } else {
+                            differences.push(format!("{key} is {}", field.name));
+                        }
+                    }
                     fields.push(field);
                 }
                 Mapped::BelongsTo {
@@ -102,6 +119,7 @@ impl<'a> Importer<'a> {
                     if self_ref && required {
                         self.note(&subject, "a required reference to the same entity cannot be satisfied by the first row; made optional");
                     }
+                    differences.push(format!("the object {key} is the id {stem}_id"));
                     relations.push(Relation {
                         kind: RelationKind::BelongsTo,
                         target: target_name,
@@ -110,7 +128,13 @@ impl<'a> Importer<'a> {
                         on_delete: OnDelete::Restrict,
                     });
                 }
-                Mapped::Many { key, target } => many.push((key, target)),
+                Mapped::Many {
+                    key: many_key,
+                    target,
+                } => {
+                    differences.push(format!("the list {key} is not in its JSON"));
+                    many.push((many_key, target));
+                }
                 Mapped::Skip => {}
             }
         }
@@ -122,6 +146,7 @@ impl<'a> Importer<'a> {
             fields.push(Field::new("data", FieldType::Json));
         }
         let draft = &mut self.drafts[idx];
+        draft.json_differences = differences;
         draft.description = description;
         draft.fields = fields;
         draft.relations = relations;

@@ -103,6 +103,50 @@ impl<'a> Importer<'a> {
         entities
     }
 
+    /// An operation whose entity's JSON is not the document's — a property renamed to a
+    /// snake_case field, an object reference that is an id, a list left out — is not served
+    /// as documented: a client of the document sends and reads other keys.
+    pub(super) fn report_json_differences(&mut self) {
+        let differing: BTreeMap<String, String> = self
+            .drafts
+            .iter()
+            .filter(|d| !d.json_differences.is_empty())
+            .map(|d| {
+                let mut shown: Vec<&str> = d
+                    .json_differences
+                    .iter()
+                    .map(String::as_str)
+                    .take(4)
+                    .collect();
+                if d.json_differences.len() > 4 {
+                    shown.push("…");
+                }
+                (d.name.clone(), shown.join(", "))
+            })
+            .collect();
+        let served: Vec<(String, String)> = self
+            .contract
+            .understood
+            .iter()
+            .flat_map(|u| {
+                u.contributed.iter().filter_map(|c| match c {
+                    crate::coverage::Contribution::Operation { entity, .. } => {
+                        Some((u.text.clone(), entity.clone()))
+                    }
+                    _ => None,
+                })
+            })
+            .collect();
+        for (subject, entity) in served {
+            if let Some(differences) = differing.get(&entity) {
+                self.note(
+                    subject,
+                    format!("its JSON is not the document's: {differences} (generated services name fields in snake_case and refer to rows by id)"),
+                );
+            }
+        }
+    }
+
     /// With JWT the identity (User, Account or Member) is created by registering: its
     /// documented create registers an account, which answers `{"account", "token"}`.
     pub(super) fn report_registration(&mut self, mode: AuthMode) {
@@ -185,7 +229,10 @@ impl<'a> Importer<'a> {
                 && name
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
-            let field = draft.fields.iter().find(|f| f.name == snake_name);
+            let field = draft
+                .fields
+                .iter()
+                .find(|f| f.name == snake_name || f.json_name.as_deref() == Some(name.as_str()));
             let relation = draft.relations.iter().find(|r| {
                 r.kind == RelationKind::BelongsTo
                     && (r.stem() == snake_name || r.foreign_key() == snake_name)
@@ -205,7 +252,8 @@ impl<'a> Importer<'a> {
                 continue;
             } else if name == "sort" {
                 continue;
-            } else if let Some(field) = field.filter(|f| filterable(f.ty) && *name == f.name) {
+            } else if let Some(field) = field.filter(|f| filterable(f.ty) && f.wire_name() == name)
+            {
                 filters.push(field.name.clone());
                 continue;
             } else if let Some(relation) = relation.filter(|r| *name == r.foreign_key()) {

@@ -169,6 +169,8 @@ pub(super) struct Draft {
     pub(super) dropped: bool,
     /// The documented operation that became its create.
     pub(super) create_subject: Option<String>,
+    /// How its JSON differs from the schema's (`firstName is first_name`).
+    pub(super) json_differences: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -291,6 +293,7 @@ impl<'a> Importer<'a> {
         let (auth, protected) = self.auth(&path_ops);
         self.report_registration(auth.mode);
         self.report_unused_schemas();
+        self.report_json_differences();
         let mut entities = self.finish_entities();
         let mut extensions = self.extensions(&protected, auth.mode);
         self.settle_routes(&mut entities, &mut extensions);
