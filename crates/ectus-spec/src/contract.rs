@@ -269,6 +269,26 @@ pub fn route_key(path: &str) -> String {
     }
 }
 
+/// Whether a name can be a query parameter of a generated list: 1-64 ASCII letters, digits,
+/// `_ . -`, starting with a letter.
+pub fn is_query_name(name: &str) -> bool {
+    name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+}
+
+/// Whether a name can be a body key of a generated service (`json_name`): 1-64 ASCII letters,
+/// digits, `_ $ -`, starting with a letter, `_` or `$`.
+pub fn is_json_key(name: &str) -> bool {
+    name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '$')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_$-".contains(c))
+}
+
 /// The routes every generated service serves itself, whatever the spec says.
 pub const BUILT_IN_ROUTES: [&str; 4] = ["/health", "/ready", "/metrics", "/openapi.json"];
 /// The routes a `jwt` service serves for its identity.

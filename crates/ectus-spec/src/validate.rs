@@ -420,11 +420,7 @@ fn check_entity(c: &mut Checker, spec: &Spec, entity: &Entity, path: &str, names
         let Some(json) = &field.json_name else {
             continue;
         };
-        let ok = json.len() <= 64
-            && json.starts_with(|ch: char| ch.is_ascii_alphabetic() || ch == '_' || ch == '$')
-            && json
-                .chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || "_$-".contains(ch));
+        let ok = crate::contract::is_json_key(json);
         let clash = entity
             .fields
             .iter()
@@ -449,11 +445,7 @@ fn check_entity(c: &mut Checker, spec: &Spec, entity: &Entity, path: &str, names
         let mut taken: Vec<&str> = vec!["sort"];
         taken.extend(list.filters.iter().flatten().map(String::as_str));
         for (key, param) in names {
-            let ok = param.len() <= 64
-                && param.starts_with(|ch: char| ch.is_ascii_alphabetic())
-                && param
-                    .chars()
-                    .all(|ch| ch.is_ascii_alphanumeric() || "_.-".contains(ch));
+            let ok = crate::contract::is_query_name(param);
             if !ok {
                 c.err(format!("{path}.list.paging.{key}"), format!("{param:?} cannot name a query parameter; use 1-64 ASCII letters, digits, _ . -, starting with a letter"));
             } else if taken.contains(&param) {

@@ -93,13 +93,7 @@ impl<'a> Importer<'a> {
                     field.name = self.unique_field_name(&subject, &field.name, &fields);
                     if field.name != key {
                         // The body keeps the document's key; the column is snake_case.
-                        let keyable = key.len() <= 64
-                            && key.starts_with(|c: char| {
-                                c.is_ascii_alphabetic() || c == '_' || c == '$'
-                            })
-                            && key
-                                .chars()
-                                .all(|c| c.is_ascii_alphanumeric() || "_$-".contains(c));
+                        let keyable = crate::contract::is_json_key(&key);
                         if keyable {
                             field.json_name = Some(key.clone());
                         } else {

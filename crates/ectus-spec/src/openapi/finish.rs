@@ -223,12 +223,7 @@ impl<'a> Importer<'a> {
         let mut filters = Vec::new();
         for (name, subject) in &draft.list_query {
             let snake_name = clean_identifier(name);
-            let usable = !name.is_empty()
-                && name.len() <= 64
-                && name.starts_with(|c: char| c.is_ascii_alphabetic())
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+            let usable = crate::contract::is_query_name(name);
             let field = draft
                 .fields
                 .iter()
