@@ -193,22 +193,26 @@ impl Entity {
 
     /// Every (method, route) the entity's operations are served at.
     pub fn served_routes(&self) -> Vec<(crate::contract::HttpMethod, String)> {
+        self.operations
+            .iter()
+            .flat_map(|op| self.routes_of(*op))
+            .collect()
+    }
+
+    /// The (method, route) pairs one operation is served at (update may answer two methods).
+    pub fn routes_of(&self, op: Operation) -> Vec<(crate::contract::HttpMethod, String)> {
         use crate::contract::HttpMethod;
-        let mut out = Vec::new();
-        for op in &self.operations {
-            match op {
-                Operation::List => out.push((HttpMethod::Get, self.collection_route())),
-                Operation::Create => out.push((HttpMethod::Post, self.collection_route())),
-                Operation::Get => out.push((HttpMethod::Get, self.item_route())),
-                Operation::Update => {
-                    for m in self.update_methods() {
-                        out.push((m, self.item_route()));
-                    }
-                }
-                Operation::Delete => out.push((HttpMethod::Delete, self.item_route())),
-            }
+        match op {
+            Operation::List => vec![(HttpMethod::Get, self.collection_route())],
+            Operation::Create => vec![(HttpMethod::Post, self.collection_route())],
+            Operation::Get => vec![(HttpMethod::Get, self.item_route())],
+            Operation::Update => self
+                .update_methods()
+                .into_iter()
+                .map(|m| (m, self.item_route()))
+                .collect(),
+            Operation::Delete => vec![(HttpMethod::Delete, self.item_route())],
         }
-        out
     }
 }
 

@@ -23,25 +23,15 @@ const METHODS: [&str; 8] = [
 pub fn operations(text: &str) -> Vec<Documented> {
     let doc: serde_json::Value = serde_yaml_ng::from_str(text).expect("a YAML or JSON document");
     let base = base_path(&doc);
-    let global = doc["security"].as_array().is_some_and(|list| {
-        !list.is_empty()
-            && list
-                .iter()
-                .all(|r| r.as_object().is_some_and(|o| !o.is_empty()))
-    });
+    let global = doc["security"]
+        .as_array()
+        .is_some_and(|list| needs_credentials(list));
     let mut out = Vec::new();
     for (path, item) in doc["paths"].as_object().into_iter().flatten() {
         for method in METHODS {
             let Some(op) = item.get(method) else { continue };
-            // An empty requirement (`{}`) among them makes credentials optional.
-            let required = |list: &Vec<serde_json::Value>| {
-                !list.is_empty()
-                    && list
-                        .iter()
-                        .all(|r| r.as_object().is_some_and(|o| !o.is_empty()))
-            };
             let secured = match op.get("security").and_then(|s| s.as_array()) {
-                Some(list) => required(list),
+                Some(list) => needs_credentials(list),
                 None => global,
             };
             let route = match (base.as_str(), path.as_str()) {
@@ -59,6 +49,15 @@ pub fn operations(text: &str) -> Vec<Documented> {
     }
     out.sort();
     out
+}
+
+/// Whether a list of security requirements asks for credentials: it is not empty, and no
+/// requirement in it is the empty one (`{}`), which makes them optional.
+fn needs_credentials(requirements: &[serde_json::Value]) -> bool {
+    !requirements.is_empty()
+        && requirements
+            .iter()
+            .all(|r| r.as_object().is_some_and(|o| !o.is_empty()))
 }
 
 /// The path of the document's first server, without a trailing slash (may be empty).

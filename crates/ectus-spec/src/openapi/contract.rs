@@ -180,22 +180,17 @@ impl<'a> Importer<'a> {
     /// The parameters of a route, typed by the document's path parameters.
     fn path_params(&mut self, path: &str, op: &'a Value, route: &str) -> Vec<PathParam> {
         let item = self.root.get("paths").and_then(|p| child(p, path));
-        let mut declared: BTreeMap<String, ParamType> = BTreeMap::new();
-        for list in [item.and_then(|i| i.get("parameters")), op.get("parameters")] {
-            for param in list.and_then(Value::as_sequence).into_iter().flatten() {
-                let param = self.resolve(path, param);
-                if text_of(param, "in").as_deref() != Some("path") {
-                    continue;
-                }
-                let name = param_identifier(&text_of(param, "name").unwrap_or_default());
-                let schema = param.get("schema").map(|s| self.resolve(path, s));
-                let ty = match schema.and_then(|s| text_of(s, "type")).as_deref() {
+        let declared: BTreeMap<String, ParamType> = self
+            .path_param_types(path, item, op)
+            .into_iter()
+            .map(|(name, ty)| {
+                let ty = match ty.as_deref() {
                     Some("integer") => ParamType::Integer,
                     _ => ParamType::String,
                 };
-                declared.insert(name, ty);
-            }
-        }
+                (param_identifier(&name), ty)
+            })
+            .collect();
         contract::param_names(route)
             .into_iter()
             .map(|name| PathParam {
@@ -203,6 +198,28 @@ impl<'a> Importer<'a> {
                 ty: declared.get(name).copied().unwrap_or_default(),
             })
             .collect()
+    }
+
+    /// The path parameters the path item and the operation declare: name → schema `type`.
+    pub(super) fn path_param_types(
+        &mut self,
+        subject: &str,
+        item: Option<&'a Value>,
+        op: &'a Value,
+    ) -> BTreeMap<String, Option<String>> {
+        let mut declared = BTreeMap::new();
+        for list in [item.and_then(|i| i.get("parameters")), op.get("parameters")] {
+            for param in list.and_then(Value::as_sequence).into_iter().flatten() {
+                let param = self.resolve(subject, param);
+                if text_of(param, "in").as_deref() != Some("path") {
+                    continue;
+                }
+                let schema = param.get("schema").map(|s| self.resolve(subject, s));
+                let ty = schema.and_then(|s| text_of(s, "type"));
+                declared.insert(text_of(param, "name").unwrap_or_default(), ty);
+            }
+        }
+        declared
     }
 
     /// A documented operation the generated service does not serve at all.
@@ -261,12 +278,8 @@ impl Importer<'_> {
                 .iter()
                 .copied()
                 .filter(|op| {
-                    let probe = Entity {
-                        operations: vec![*op],
-                        ..entity.clone()
-                    };
-                    probe
-                        .served_routes()
+                    entity
+                        .routes_of(*op)
                         .iter()
                         .any(|(m, r)| taken.contains(&(*m, contract::route_key(r))))
                 })

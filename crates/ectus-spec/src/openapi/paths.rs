@@ -299,18 +299,10 @@ impl<'a> Importer<'a> {
         else {
             return;
         };
-        let mut ty = None;
-        for list in [item.get("parameters"), op.get("parameters")] {
-            for param in list.and_then(Value::as_sequence).into_iter().flatten() {
-                let param = self.resolve(subject, param);
-                if text_of(param, "in").as_deref() == Some("path")
-                    && text_of(param, "name").as_deref() == Some(name)
-                {
-                    let schema = param.get("schema").map(|s| self.resolve(subject, s));
-                    ty = schema.and_then(|s| text_of(s, "type"));
-                }
-            }
-        }
+        let ty = self
+            .path_param_types(subject, Some(item), op)
+            .remove(name)
+            .flatten();
         if ty.as_deref() == Some("integer") {
             return;
         }
