@@ -127,6 +127,15 @@ async fn run(
         .context("cannot read the generation")?;
     let spec: ectus_spec::Spec =
         serde_json::from_value(generation.spec.clone()).context("the stored spec is unreadable")?;
+    // What the input asked that the spec does not do: a service that passes QA without it is
+    // incomplete. Spec files have no coverage (every part of them is read or refused).
+    let coverage: ectus_spec::coverage::Coverage = generation
+        .coverage
+        .clone()
+        .map(serde_json::from_value)
+        .transpose()
+        .context("the stored coverage is unreadable")?
+        .unwrap_or_default();
     if !store.start_generation(id, ctx.owner()).await? {
         return Ok(None);
     }
@@ -144,6 +153,7 @@ async fn run(
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let pipeline = crate::pipeline::run(
         &spec,
+        &coverage,
         Target {
             dir: &dir,
             force: false,
@@ -179,6 +189,7 @@ async fn run(
     let status = match outcome.status {
         Status::Generated => GenerationStatus::Generated,
         Status::Passed => GenerationStatus::Passed,
+        Status::Incomplete => GenerationStatus::Incomplete,
         // The generation is not verified: stored as failed, the QA report's verdict
         // (`not_verified`) and its `not_verified` line say why.
         Status::Failed | Status::NotVerified => GenerationStatus::Failed,

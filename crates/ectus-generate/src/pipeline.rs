@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use ectus_codegen::{CodegenError, WriteError, WriteReport};
 use ectus_qa::{Phase, PhaseReport, PhaseStatus, QaOptions, QaReport, Verdict};
+use ectus_spec::coverage::Coverage;
 use ectus_spec::Spec;
 use serde::Serialize;
 
@@ -43,8 +44,13 @@ pub enum Event<'a> {
 pub enum Status {
     /// Files written, QA not run.
     Generated,
-    /// QA ran and every phase passed.
+    /// QA ran and every phase passed, and the input's coverage says the service does all that
+    /// was asked.
     Passed,
+    /// QA ran and every phase passed, but the service does not do all that was asked: passages
+    /// of the requirement not understood, operations not served as documented, or operations
+    /// whose extension handler still answers `501`.
+    Incomplete,
     /// QA ran and a phase did not pass.
     Failed,
     /// QA built the project but could not run its tests (no database server to test against).
@@ -56,8 +62,24 @@ impl Status {
         match self {
             Status::Generated => "generated",
             Status::Passed => "passed",
+            Status::Incomplete => "incomplete",
             Status::Failed => "failed",
             Status::NotVerified => "not_verified",
+        }
+    }
+}
+
+impl Status {
+    /// The verdict of a run from its QA verdict (`None`: QA not run) and the coverage of its
+    /// input: a service that passed QA but does not do all that was asked is incomplete, never
+    /// passed.
+    pub fn judged(qa: Option<Verdict>, coverage: &Coverage) -> Status {
+        match qa {
+            None => Status::Generated,
+            Some(Verdict::Passed) if coverage.fully_served() => Status::Passed,
+            Some(Verdict::Passed) => Status::Incomplete,
+            Some(Verdict::NotVerified) => Status::NotVerified,
+            Some(Verdict::Failed) => Status::Failed,
         }
     }
 }
@@ -93,9 +115,12 @@ pub enum GenerateError {
     },
 }
 
-/// Renders `spec`, writes it into `target` and, when `settings.qa` is set, verifies it.
+/// Renders `spec`, writes it into `target` and, when `settings.qa` is set, verifies it;
+/// `coverage` is the account of the input the spec was derived from, which decides whether a
+/// service that passed QA is complete.
 pub async fn run(
     spec: &Spec,
+    coverage: &Coverage,
     target: Target<'_>,
     settings: &Settings,
     mut progress: impl FnMut(Event<'_>),
@@ -126,12 +151,7 @@ pub async fn run(
         }
         None
     };
-    let status = match &qa {
-        None => Status::Generated,
-        Some(report) if report.verdict == Verdict::Passed => Status::Passed,
-        Some(report) if report.verdict == Verdict::NotVerified => Status::NotVerified,
-        Some(_) => Status::Failed,
-    };
+    let status = Status::judged(qa.as_ref().map(|r| r.verdict), coverage);
     Ok(Outcome {
         spec_hash: project.spec_hash,
         files,
@@ -183,4 +203,47 @@ pub(crate) fn phase_span(phase: &'static str) -> tracing::Span {
         phase,
         status = tracing::field::Empty
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ectus_spec::coverage::Passage;
+
+    fn passage(text: &str) -> Passage {
+        Passage {
+            text: text.into(),
+            span: None,
+            reason: "r".into(),
+        }
+    }
+
+    #[test]
+    fn a_service_that_passed_qa_but_lacks_what_was_asked_is_incomplete_not_passed() {
+        let full = Coverage::default();
+        assert_eq!(Status::judged(Some(Verdict::Passed), &full), Status::Passed);
+        let lost = Coverage {
+            not_understood: vec![passage("Refunds are issued against a payment.")],
+            ..Coverage::default()
+        };
+        assert_eq!(
+            Status::judged(Some(Verdict::Passed), &lost),
+            Status::Incomplete
+        );
+        let stubs = Coverage {
+            to_implement: vec![passage("POST /pets/{petId}/adopt")],
+            ..Coverage::default()
+        };
+        assert_eq!(
+            Status::judged(Some(Verdict::Passed), &stubs),
+            Status::Incomplete
+        );
+        // A failure stays a failure, and without QA nothing is judged.
+        assert_eq!(Status::judged(Some(Verdict::Failed), &lost), Status::Failed);
+        assert_eq!(
+            Status::judged(Some(Verdict::NotVerified), &lost),
+            Status::NotVerified
+        );
+        assert_eq!(Status::judged(None, &lost), Status::Generated);
+    }
 }

@@ -96,6 +96,12 @@ impl Coverage {
     pub fn complete(&self) -> bool {
         self.not_understood.is_empty()
     }
+
+    /// Whether the service generated from this input does all that was asked: nothing not
+    /// understood (or not served as documented) and no operation left to implement.
+    pub fn fully_served(&self) -> bool {
+        self.not_understood.is_empty() && self.to_implement.is_empty()
+    }
 }
 
 /// Finds `passage` (whitespace-normalised, as the analyzer keeps it) in `text` at or after

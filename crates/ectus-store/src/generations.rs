@@ -13,8 +13,12 @@ text_enum! {
     pub enum GenerationStatus {
         Queued = "queued",
         Running = "running",
-        /// QA ran and every phase passed.
+        /// QA ran and every phase passed, and the service does all that was asked.
         Passed = "passed",
+        /// QA ran and every phase passed, but the service does not do all that was asked: the
+        /// coverage lists passages not understood, operations not as documented or operations
+        /// left to implement.
+        Incomplete = "incomplete",
         /// QA failed, or the job did.
         Failed = "failed",
         /// Files generated without QA.

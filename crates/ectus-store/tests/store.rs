@@ -445,6 +445,66 @@ async fn a_cancel_accepted_after_the_outcome_was_recorded_leaves_a_cancelled_gen
     assert_eq!(page.items[0].status, GenerationStatus::Cancelled);
 }
 
+async fn an_incomplete_generation_is_stored_and_read_as_incomplete(backend: TestBackend) {
+    use ectus_store::generations::{GenerationStatus, NewGeneration};
+    let (store, _db) = store(backend).await;
+    let t = store.create_tenant("t").await.expect("tenant");
+    let p = store.create_project(&t.id, "p", "").await.expect("project");
+    let (spec, assumptions) = (serde_json::json!({}), serde_json::json!([]));
+    let coverage = serde_json::json!({"not_understood": [{"text": "Boats float.", "reason": "r"}]});
+    let new = NewGeneration {
+        input_kind: ectus_spec::InputKind::Prompt,
+        input: "Boats float.",
+        spec: &spec,
+        spec_hash: "h",
+        assumptions: &assumptions,
+        coverage: Some(&coverage),
+        qa: true,
+    };
+    let job_for = |id: &str| NewJob {
+        kind: "generate".into(),
+        payload: serde_json::json!({ "generation_id": id }),
+        max_attempts: 1,
+    };
+    let (generation, _) = store
+        .create_generation(&t.id, &p.id, &new, 10, job_for, None)
+        .await
+        .expect("create");
+    let claimed = store
+        .claim_job("w", 60_000)
+        .await
+        .expect("claim")
+        .expect("job");
+    assert!(store
+        .start_generation(&generation.id, "w")
+        .await
+        .expect("start"));
+    assert!(store
+        .finish_generation(
+            &generation.id,
+            "w",
+            GenerationStatus::Incomplete,
+            None,
+            Some(b"tar")
+        )
+        .await
+        .expect("the database accepts the status"));
+    assert!(store
+        .complete_job(&claimed.id, "w", &serde_json::json!({}))
+        .await
+        .expect("complete"));
+    let seen = store
+        .get_generation(&t.id, &p.id, &generation.id)
+        .await
+        .expect("generation");
+    assert_eq!(seen.status, GenerationStatus::Incomplete);
+    let page = store
+        .list_generations(&t.id, &p.id, 10, None)
+        .await
+        .expect("list");
+    assert_eq!(page.items[0].status, GenerationStatus::Incomplete);
+}
+
 async fn a_generation_follows_its_job_and_refuses_writes_without_the_lease(backend: TestBackend) {
     use ectus_store::generations::{GenerationStatus, NewGeneration};
     let (store, _db) = store(backend).await;
@@ -554,6 +614,7 @@ backend_tests!(
     a_revoked_key_is_refused_at_once_here_and_within_the_cache_time_to_live_elsewhere,
     a_pending_cancellation_wins_over_retry_release_and_success,
     a_generation_follows_its_job_and_refuses_writes_without_the_lease,
+    an_incomplete_generation_is_stored_and_read_as_incomplete,
     migrations_are_idempotent,
     database_made_by_previous_migration_set_upgrades_and_keeps_data,
     api_keys_authenticate_until_revoked_or_expired,

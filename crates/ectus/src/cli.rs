@@ -24,7 +24,7 @@ pub struct Cli {
 pub enum Command {
     /// Generate a verified Rust web service from a requirement, a spec or an OpenAPI document.
     #[command(
-        after_help = "Examples:\n  ectus new blog-api --prompt \"A REST API for a blog with users and posts. Use PostgreSQL.\"\n  ectus new shop --spec shop.yaml\n  ectus new petstore --openapi petstore.yaml --json\n  ectus new blog-api --prompt \"...\" --no-qa        # files only"
+        after_help = "Examples:\n  ectus new blog-api --prompt \"A REST API for a blog with users and posts. Use PostgreSQL.\"\n  ectus new shop --spec shop.yaml\n  ectus new petstore --openapi petstore.yaml --json\n  ectus new blog-api --prompt \"...\" --no-qa        # files only\n\nExit status: 0 passed (or generated, with --no-qa); 1 failed or not verified; 3 incomplete: QA passed, but the service does not do all that was asked (passages not understood, operations not as documented or still to implement)"
     )]
     New(NewArgs),
     /// Derive a spec from a requirement or an OpenAPI document and print it (with assumptions).

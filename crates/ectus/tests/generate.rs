@@ -91,12 +91,25 @@ fn verified_on(
         report["verdict"],
         started.elapsed().as_secs_f64()
     );
-    assert!(
-        out.status.success(),
+    // A service that passed QA is `passed` only when it does all that was asked; otherwise it
+    // is `incomplete`, with its own exit status.
+    let gaps = ["not_understood", "to_implement"]
+        .iter()
+        .map(|side| report["coverage"][side].as_array().map_or(0, Vec::len))
+        .sum::<usize>();
+    let (verdict, exit) = if gaps == 0 {
+        ("passed", 0)
+    } else {
+        ("incomplete", 3)
+    };
+    assert_eq!(
+        out.status.code(),
+        Some(exit),
         "{name}: exit {:?}; report:\n{report:#}",
         out.status
     );
-    assert_eq!(report["verdict"], "passed", "{report:#}");
+    assert_eq!(report["verdict"], verdict, "{report:#}");
+    assert_eq!(report["qa"]["verdict"], "passed", "{report:#}");
     let qa = &report["qa"];
     assert_eq!(qa["tests"]["failed"], 0);
     assert!(
@@ -201,6 +214,10 @@ fn petstore_openapi_document_is_verified() {
         assumptions.contains("request body"),
         "the Petstore quirk is reported: {assumptions}"
     );
+    assert_eq!(
+        report["verdict"], "incomplete",
+        "a create the service does not serve as documented is no pass"
+    );
     let coverage = &report["coverage"];
     let listed = |side: &str| coverage[side].as_array().map_or(0, Vec::len);
     assert_eq!(
@@ -231,6 +248,10 @@ fn every_operation_of_an_openapi_contract_is_served_at_its_documented_method_and
     );
     let stubs = to_implement(&report);
     assert_eq!(stubs.len(), 4, "{:#}", report["coverage"]);
+    assert_eq!(
+        report["verdict"], "incomplete",
+        "operations whose handlers answer 501 are still to implement: no pass"
+    );
     let _serial = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
     let binary = cache().join("debug").join("clinic-contract");
     let text = std::fs::read_to_string(&document).expect("document");
@@ -640,10 +661,24 @@ fn unusable_input_is_refused_and_nothing_is_written() {
     assert_eq!(std::fs::read_dir(&foreign).expect("dir").count(), 1);
 }
 
+/// A requirement of which one passage cannot be placed.
+const CLINIC: &str = "A clinic API. Patients have a name. Doctors have a name. Refunds are issued against a payment with a reason. It must be reliable and well documented.";
+const LOST: &str = "Refunds are issued against a payment";
+
+#[test]
+fn a_service_that_passes_qa_without_a_passage_of_its_requirement_is_incomplete_not_passed() {
+    let report = verified("clinic-partly", &["--prompt", CLINIC], 4);
+    assert_eq!(report["verdict"], "incomplete", "{report:#}");
+    assert!(
+        report["coverage"]["not_understood"][0]["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with(LOST)),
+        "the report says what the service does not do: {report:#}"
+    );
+}
+
 #[test]
 fn a_partly_understood_requirement_lists_what_was_not_understood_and_strict_writes_nothing() {
-    const CLINIC: &str = "A clinic API. Patients have a name. Doctors have a name. Refunds are issued against a payment with a reason. It must be reliable and well documented.";
-    const LOST: &str = "Refunds are issued against a payment";
     let dir = tempfile::tempdir().expect("dir");
     let requirement = dir.path().join("clinic.md");
     std::fs::write(&requirement, CLINIC).expect("write");

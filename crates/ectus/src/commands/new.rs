@@ -134,6 +134,11 @@ fn print_probe(probe: &ectus_qa::probe::ProbeReport) {
     }
 }
 
+/// The exit code of a run whose service passed QA but does not do all that was asked (not
+/// understood passages, operations not as documented or left to implement): neither success
+/// nor a failure of QA (1).
+pub const INCOMPLETE_EXIT: u8 = 3;
+
 pub async fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
     let phase_timeout = humantime::parse_duration(&args.phase_timeout).with_context(|| {
         format!(
@@ -189,24 +194,30 @@ pub async fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
         force: args.force,
         allow_destructive: args.allow_destructive,
     };
-    let generation = ectus_generate::run(&derived.spec, target, &settings, |event| match event {
-        Event::Written(files) => {
-            progress.line(&format!(
+    let generation = ectus_generate::run(
+        &derived.spec,
+        &derived.coverage,
+        target,
+        &settings,
+        |event| match event {
+            Event::Written(files) => {
+                progress.line(&format!(
                 "files: {} written, {} unchanged, {} kept (changed by you; new versions beside them)",
                 files.written.len(),
                 files.unchanged.len(),
                 files.kept.len()
             ));
-            for (file, beside) in &files.kept {
-                progress.line(&format!("  kept {file}; the new version is {beside}"));
+                for (file, beside) in &files.kept {
+                    progress.line(&format!("  kept {file}; the new version is {beside}"));
+                }
+                for file in &files.implemented {
+                    progress.line(&format!("  kept {file}: an extension handler you wrote"));
+                }
             }
-            for file in &files.implemented {
-                progress.line(&format!("  kept {file}: an extension handler you wrote"));
-            }
-        }
-        Event::PhaseStarted(phase) => progress.phase(phase, None),
-        Event::PhaseFinished(report) => progress.phase(report.phase, Some(report)),
-    });
+            Event::PhaseStarted(phase) => progress.phase(phase, None),
+            Event::PhaseFinished(report) => progress.phase(report.phase, Some(report)),
+        },
+    );
     // Ctrl-C drops the run: its processes are killed and a throwaway database is removed.
     let outcome = tokio::select! {
         outcome = generation => outcome?,
@@ -236,6 +247,7 @@ pub async fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
     }
     Ok(match report.verdict {
         Status::Failed | Status::NotVerified => ExitCode::FAILURE,
+        Status::Incomplete => ExitCode::from(INCOMPLETE_EXIT),
         Status::Generated | Status::Passed => ExitCode::SUCCESS,
     })
 }
@@ -299,15 +311,15 @@ fn print_summary(report: &NewReport) {
             if let Some(reason) = &qa.not_verified {
                 println!("  {reason}");
             }
-            println!(
-                "verdict: {} in {:.1}s",
-                match qa.verdict {
-                    Verdict::Passed => "PASSED",
-                    Verdict::Failed => "FAILED",
-                    Verdict::NotVerified => "NOT VERIFIED",
-                },
-                qa.total_ms as f64 / 1000.0
-            );
+            let seconds = qa.total_ms as f64 / 1000.0;
+            match (report.verdict, qa.verdict) {
+                (Status::Incomplete, _) => println!(
+                    "verdict: INCOMPLETE in {seconds:.1}s: QA passed, but the service does not do all that was asked (below)"
+                ),
+                (_, Verdict::Passed) => println!("verdict: PASSED in {seconds:.1}s"),
+                (_, Verdict::Failed) => println!("verdict: FAILED in {seconds:.1}s"),
+                (_, Verdict::NotVerified) => println!("verdict: NOT VERIFIED in {seconds:.1}s"),
+            }
         }
     }
     if let Some(coverage) = &report.coverage {
