@@ -1,6 +1,6 @@
 -- A generation whose QA passed but whose service does not do all that was asked (passages of
 -- the requirement not understood, operations not as documented or left to implement) is
--- `incomplete`, never `passed`. SQLite cannot alter a CHECK constraint: the table is rebuilt
+-- `incomplete`, never `passed`. The table is rebuilt (SQLite cannot alter a CHECK constraint; both backends do the same)
 -- with the same columns, rows and index (no table refers to it).
 CREATE TABLE generations_next (
     id               TEXT PRIMARY KEY,
