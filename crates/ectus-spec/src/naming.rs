@@ -34,6 +34,13 @@ pub fn plural(word: &str) -> String {
         ("index", "indices"),
         ("status", "statuses"),
         ("analysis", "analyses"),
+        ("shelf", "shelves"),
+        ("wolf", "wolves"),
+        ("half", "halves"),
+        ("calf", "calves"),
+        ("knife", "knives"),
+        ("wife", "wives"),
+        ("thief", "thieves"),
     ];
     if let Some((_, p)) = IRREGULAR.iter().find(|(s, _)| *s == last) {
         return format!("{head}{p}");
@@ -75,6 +82,14 @@ pub fn singular(word: &str) -> String {
         ("statuses", "status"),
         ("analyses", "analysis"),
         ("addresses", "address"),
+        ("shelves", "shelf"),
+        ("wolves", "wolf"),
+        ("halves", "half"),
+        ("calves", "calf"),
+        ("knives", "knife"),
+        ("wives", "wife"),
+        ("thieves", "thief"),
+        ("selves", "self"),
     ];
     if let Some((_, s)) = IRREGULAR.iter().find(|(p, _)| *p == lower) {
         return (*s).to_owned();
@@ -275,6 +290,8 @@ mod tests {
             ("day", "days"),
             ("status", "statuses"),
             ("bus", "buses"),
+            ("shelf", "shelves"),
+            ("knife", "knives"),
         ] {
             assert_eq!(plural(s), p);
         }
@@ -287,6 +304,8 @@ mod tests {
             ("status", "status"),
             ("species", "species"),
             ("users", "user"),
+            ("shelves", "shelf"),
+            ("wolves", "wolf"),
         ] {
             assert_eq!(singular(p), s);
         }

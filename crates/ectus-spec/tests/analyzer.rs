@@ -1118,3 +1118,88 @@ fn passwords_and_tokens_of_a_requirement_are_not_stored_in_plain_columns() {
         );
     }
 }
+
+/// The `not understood` passage of `derived` whose text contains `part`, with its reason.
+fn not_understood<'a>(derived: &'a Derived, part: &str) -> Option<&'a str> {
+    derived
+        .coverage
+        .not_understood
+        .iter()
+        .find(|p| p.text.contains(part))
+        .map(|p| p.reason.as_str())
+}
+
+#[test]
+fn a_single_word_nothing_in_the_spec_stands_for_makes_its_sentence_partly_read() {
+    let derived = derive("Patients have a name. Doctors have a name and a pager.");
+    assert!(not_understood(&derived, "Doctors").is_none());
+    let derived = derive("Patients have a name. Doctors have a name and a pager (sometimes).");
+    let reason = not_understood(&derived, "Doctors").expect("listed");
+    assert!(reason.contains("\"sometimes\""), "{reason}");
+}
+
+#[test]
+fn a_field_name_cut_out_of_a_phrase_is_listed_as_not_understood() {
+    let derived = derive("Queens have a marking colour and the year she was born.");
+    let reason = not_understood(&derived, "year she was born").expect("listed");
+    assert!(reason.contains("is a phrase, not a field name"), "{reason}");
+}
+
+#[test]
+fn an_entity_named_after_a_phrase_is_listed_as_not_understood() {
+    // "Actors appear in many series" has been read as an entity `ActorsAppear`: whatever the
+    // analyzer makes of it, a name made of the phrase is never accepted in silence.
+    let derived =
+        derive("Actors appear in many series and a series has many actors. Actors have a name.");
+    let names = entity_names(&derived.spec);
+    assert!(names.contains(&"Actor"), "{names:?}");
+    for phrase in names.iter().filter(|n| n.starts_with("Actors")) {
+        let reason = not_understood(&derived, "Actors appear").expect("listed");
+        assert!(
+            reason.contains(&format!("{phrase} is a phrase, not the name of a thing")),
+            "{reason}"
+        );
+    }
+}
+
+#[test]
+fn the_access_words_of_an_authentication_sentence_are_not_listed_as_unread() {
+    let derived = derive(
+        "Posts have a title and a body. JWT authentication for creating posts; reading is public.",
+    );
+    assert!(
+        derived.coverage.not_understood.is_empty(),
+        "{:?}",
+        derived.coverage.not_understood
+    );
+}
+
+#[test]
+fn hyphenated_enum_values_and_relation_roles_are_accounted_for() {
+    let derived = derive(
+        "Users have a name. Job posts have a title, an employment type (full-time, part-time or contract) and an owner (a user).",
+    );
+    assert_eq!(
+        values(&derived.spec, "JobPost", "employment_type"),
+        ["full_time", "part_time", "contract"]
+    );
+    assert!(
+        derived.coverage.not_understood.is_empty(),
+        "{:?}",
+        derived.coverage.not_understood
+    );
+}
+
+#[test]
+fn a_column_type_after_a_field_name_is_its_type_not_part_of_its_name() {
+    let s = spec(
+        "installations: hostname string, installed_at datetime, bytes_sent bigint, log_url url, country char(2)",
+    );
+    assert_eq!(ty(&s, "Installation", "hostname"), FieldType::String);
+    assert_eq!(ty(&s, "Installation", "bytes_sent"), FieldType::Integer);
+    assert_eq!(ty(&s, "Installation", "log_url"), FieldType::Url);
+    assert_eq!(ty(&s, "Installation", "country"), FieldType::String);
+    // A type word that is also a word of names stays in a plain name.
+    let s = spec("Photos have a photo url and a caption.");
+    assert_eq!(ty(&s, "Photo", "photo_url"), FieldType::Url);
+}

@@ -241,7 +241,8 @@ fn score(case: &Case) -> Score {
         .map(|p| p.text.split_whitespace().collect::<Vec<_>>().join(" "))
         .collect();
     for p in &derived.coverage.not_understood {
-        s.passages.push(format!("not understood: {}", p.text));
+        s.passages
+            .push(format!("not understood: {} — {}", p.text, p.reason));
     }
     for p in &derived.coverage.ignored {
         s.passages.push(format!("ignored: {}", p.text));
@@ -519,7 +520,9 @@ fn measure(set: &str) -> Figures {
         if !s.silent.is_empty() {
             f.silent_texts += 1;
         }
-        if s.missed.is_empty() && s.passages.iter().any(|p| p.starts_with("not understood")) {
+        let false_alarm =
+            s.missed.is_empty() && s.passages.iter().any(|p| p.starts_with("not understood"));
+        if false_alarm {
             f.false_alarms += 1;
         }
         let style = styles.entry(case.style.as_str()).or_default();
@@ -527,7 +530,12 @@ fn measure(set: &str) -> Figures {
         if s.missed.is_empty() {
             style.1 += 1;
         }
-        if detail && (!s.missed.is_empty() || !s.invented.is_empty() || s.refused.is_some()) {
+        if detail
+            && (!s.missed.is_empty()
+                || !s.invented.is_empty()
+                || s.refused.is_some()
+                || false_alarm)
+        {
             eprintln!("--- {} ({})", case.id, case.style);
             if let Some(reason) = &s.refused {
                 eprintln!("  refused: {reason}");
@@ -573,8 +581,11 @@ fn measure(set: &str) -> Figures {
 /// (entities 98 %, fields 95 %, relations 90 % on the tuning set) are printed beside them.
 /// Ceilings on the texts where something is lost without a `not understood` passage (the
 /// issue's target is zero): tuning, holdout.
-const SILENT_CEILINGS: (usize, usize) = (126, 45);
-const TUNING_FLOORS: (f64, f64, f64) = (0.69, 0.55, 0.45);
+const SILENT_CEILINGS: (usize, usize) = (61, 30);
+/// Ceiling on the tuning texts where nothing is missed but a passage is listed as not
+/// understood anyway: catching silent losses by listing everything would be no catch at all.
+const FALSE_ALARM_CEILING: usize = 16;
+const TUNING_FLOORS: (f64, f64, f64) = (0.69, 0.57, 0.45);
 const HOLDOUT_FLOORS: (f64, f64, f64) = (0.56, 0.36, 0.23);
 
 #[test]
@@ -599,5 +610,10 @@ fn the_requirement_corpus_is_analysed_with_its_recall_and_precision_printed() {
         "more texts lose something silently than before: {} and {}, ceilings {SILENT_CEILINGS:?}",
         tuning.silent_texts,
         holdout.silent_texts
+    );
+    assert!(
+        tuning.false_alarms <= FALSE_ALARM_CEILING,
+        "more complete texts are listed as partly not understood than before: {}, ceiling {FALSE_ALARM_CEILING}",
+        tuning.false_alarms
     );
 }

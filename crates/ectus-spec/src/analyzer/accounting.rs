@@ -117,15 +117,109 @@ fn mentions_database(words: &[String]) -> bool {
     })
 }
 
+/// Words of a sentence about who may do what ("JWT authentication for creating posts; reading
+/// is public."): what the service's authentication mode and protected operations stand for.
+#[rustfmt::skip]
+const ACCESS_WORDS: &[&str] = &[
+    "authentication", "authenticated", "authenticate", "authenticates", "auth", "login",
+    "logging", "logged", "log", "sign", "signs", "signed", "signing", "token", "tokens",
+    "jwt", "jwts", "bearer", "api", "key", "keys", "api-key", "api-keys", "header",
+    "public", "publicly", "open", "anyone", "everyone", "anonymous", "anonymously",
+    "without", "protected", "protect", "restricted", "requires", "require", "required",
+    "needs", "need", "only", "allowed", "allow", "may", "can", "access", "reading", "read",
+    "reads", "writing", "write", "writes", "creating", "create", "creates", "updating",
+    "update", "updates", "editing", "edit", "edits", "deleting", "delete", "deletes",
+    "removing", "remove", "posting", "uploading", "upload", "uploads", "downloads",
+    "download", "downloading", "changes", "changing", "change", "viewing", "view", "views",
+    "browsing", "browse", "listing", "list", "operations", "endpoints", "routes", "calls",
+];
+
+/// Words that never belong in the name of a field: a name holding one was cut out of a phrase
+/// ("the year she was born" read as `year_she_was_born`, "the time of purchase" as
+/// `the_time_of_purchase`), so what the sentence meant was not read.
+#[rustfmt::skip]
+const PHRASE_WORDS: &[&str] = &[
+    "the", "a", "an", "it", "its", "i", "we", "you", "he", "she", "they", "them", "my", "our",
+    "your", "his", "her", "their", "this", "that", "these", "those", "is", "are", "was",
+    "were", "be", "been", "has", "have", "had", "what", "who", "whom", "whose", "how", "why",
+    "would", "should", "could", "will", "can", "theyre", "theyve", "theyll", "youre", "youve",
+    "weve", "ive", "im", "dont", "doesnt", "isnt", "arent", "wont", "cant", "didnt",
+];
+
+/// Words a name cut out of a phrase starts with ("by whom" read as `by_value`, "how much" as
+/// `how_much`) or consists of (an entity `Me`, `Up`, `Out`).
+#[rustfmt::skip]
+const PARTICLES: &[&str] = &[
+    "by", "in", "on", "at", "out", "up", "off", "down", "over", "for", "with", "from", "to",
+    "of", "into", "onto", "via", "than", "me", "us", "him", "when", "where", "which", "what",
+    "how", "whether", "and", "or", "but", "so", "if", "then", "else", "select", "yes", "no",
+];
+
+/// Plural words that also name a kind of thing when they qualify another ("a sales order",
+/// "a sports team"), so an entity name may start with them.
+const PLURAL_QUALIFIERS: &[&str] = &[
+    "sales",
+    "sports",
+    "goods",
+    "arts",
+    "savings",
+    "earnings",
+    "customs",
+    "parts",
+    "systems",
+    "operations",
+    "services",
+    "accounts",
+    "payments",
+    "human",
+    "skills",
+    "events",
+    "news",
+];
+
+/// Why a name derived from a sentence looks cut out of a phrase rather than named by it: a
+/// field name holding a determiner, pronoun or auxiliary (`date_it_was_made`), an entity name
+/// whose first word is a plural (`ActorsAppear` from "actors appear in many series").
+fn phrase_name(contribution: &Contribution) -> Option<String> {
+    match contribution {
+        Contribution::Field { entity, field } => {
+            let parts: Vec<&str> = field.split('_').collect();
+            // A one-word name is the text's own ("a where field", "valid from"), whatever it is.
+            let phrase = parts.len() > 1
+                && (parts.iter().any(|p| PHRASE_WORDS.contains(p))
+                    || PARTICLES.contains(&parts[0]));
+            phrase.then(|| format!("{entity}.{field} is a phrase, not a field name"))
+        }
+        Contribution::Entity { entity } => {
+            let name = snake(entity);
+            let parts: Vec<&str> = name.split('_').collect();
+            let plural_first = parts.len() > 1
+                && singular(parts[0]) != parts[0]
+                && !PLURAL_QUALIFIERS.contains(&parts[0]);
+            let particle = parts
+                .iter()
+                .any(|p| PARTICLES.contains(p) || PHRASE_WORDS.contains(p));
+            (plural_first || particle)
+                .then(|| format!("{entity} is a phrase, not the name of a thing"))
+        }
+        _ => None,
+    }
+}
+
 /// The first letters of a word, to compare inflections ("vaccinations" and `vaccination`).
 fn stem(word: &str) -> String {
     let singular = singular(word);
     singular.chars().take(5).collect()
 }
 
+/// The stems of the words of an entity's name.
+fn name_stems(entity: &str) -> BTreeSet<String> {
+    snake(entity).split('_').map(stem).collect()
+}
+
 /// The words of a sentence that nothing it contributed accounts for.
 fn unplaced_words(
-    words: &[String],
+    tokens: &[Tok],
     gave: &[Contribution],
     entities: &[Entity],
     service: &str,
@@ -154,6 +248,14 @@ fn unplaced_words(
             Contribution::Relation { entity, target } => {
                 add(entity);
                 add(target);
+                let names = entities
+                    .iter()
+                    .filter(|e| e.name == *entity)
+                    .flat_map(|e| e.relations.iter().filter(|r| r.target == *target))
+                    .filter_map(|r| r.name.as_deref());
+                for name in names {
+                    add(name);
+                }
             }
             Contribution::Auth
             | Contribution::Database
@@ -161,10 +263,59 @@ fn unplaced_words(
             | Contribution::Operation { .. } => {}
         }
     }
+    let words = words_of(tokens);
+    let words = &words;
+    let auth = gave.contains(&Contribution::Auth);
+    // The stems of the words of the spec's entities' names.
+    let things: BTreeSet<String> = entities.iter().flat_map(|e| name_stems(&e.name)).collect();
+    // The pairs of things the sentence related.
+    let related: Vec<(BTreeSet<String>, BTreeSet<String>)> = gave
+        .iter()
+        .filter_map(|c| match c {
+            Contribution::Relation { entity, target } => {
+                Some((name_stems(entity), name_stems(target)))
+            }
+            _ => None,
+        })
+        .collect();
+    let relates = |a: &str, b: &str| {
+        let (a, b) = (stem(a), stem(b));
+        related
+            .iter()
+            .any(|(x, y)| (x.contains(&a) && y.contains(&b)) || (x.contains(&b) && y.contains(&a)))
+    };
+    let accounted = |word: &str| {
+        empty_word(word)
+            || CONNECTIVES.contains(&word)
+            || placed.contains(&stem(word))
+            || (auth && (ACCESS_WORDS.contains(&word) || things.contains(&stem(word))))
+    };
     let mut out: Vec<String> = Vec::new();
+    // "customers place orders": the verb of a relation the sentence gave, between the two
+    // things it relates, in a stretch of words with no punctuation (not "shipments: order,
+    // warehouse", where "order" is an item of a list).
+    let mut verbs: BTreeSet<&str> = BTreeSet::new();
+    for run in tokens.split(|t| !matches!(t, Tok::Word(_))) {
+        let run: Vec<&str> = run
+            .iter()
+            .filter_map(|t| match t {
+                Tok::Word(w) => Some(w.as_str()),
+                _ => None,
+            })
+            .collect();
+        for (i, word) in run.iter().enumerate() {
+            let before = run[..i].iter().rev().find(|w| !empty_word(w));
+            let after = &run[i + 1..(i + 5).min(run.len())];
+            if before.is_some_and(|b| after.iter().any(|a| relates(b, a))) {
+                verbs.insert(word);
+            }
+        }
+    }
     for w in words {
         let plain = w.trim_matches('\'');
-        if empty_word(plain) || CONNECTIVES.contains(&plain) || placed.contains(&stem(plain)) {
+        // "full-time" stands for the value `full_time`, "do-not-call" for `do_not_call`.
+        let hyphenated = plain.contains('-') && plain.split('-').all(accounted);
+        if accounted(plain) || hyphenated || verbs.contains(plain) {
             continue;
         }
         if !out.contains(&plain.to_owned()) {
@@ -229,20 +380,24 @@ pub(super) fn account(
             continue;
         }
         if !gave.is_empty() {
-            let unplaced = unplaced_words(&words, &gave, entities, service);
-            let titled = gave.contains(&Contribution::Service);
-            if unplaced.len() >= 2 && !titled {
+            let unplaced = unplaced_words(&sentence.tokens, &gave, entities, service);
+            let mut reasons: Vec<String> = gave.iter().filter_map(phrase_name).collect();
+            reasons.dedup();
+            if !unplaced.is_empty() {
+                reasons.push(format!(
+                    "nothing in the spec stands for {}",
+                    unplaced
+                        .iter()
+                        .map(|w| format!("\"{w}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            if !reasons.is_empty() {
                 coverage.not_understood.push(Passage {
                     text: text.clone(),
                     span,
-                    reason: format!(
-                        "only partly read: nothing in the spec stands for {}",
-                        unplaced
-                            .iter()
-                            .map(|w| format!("\"{w}\""))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
+                    reason: format!("only partly read: {}", reasons.join("; ")),
                 });
             }
             coverage.understood.push(Understood {
@@ -271,4 +426,55 @@ pub(super) fn account(
         }
     }
     coverage
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(field: &str) -> Contribution {
+        Contribution::Field {
+            entity: "Queen".into(),
+            field: field.into(),
+        }
+    }
+
+    fn entity(entity: &str) -> Contribution {
+        Contribution::Entity {
+            entity: entity.into(),
+        }
+    }
+
+    #[test]
+    fn names_cut_out_of_phrases_are_told_from_names() {
+        for phrase in [
+            "year_she_was_born",
+            "the_time_of_purchase",
+            "by_value",
+            "how_much",
+        ] {
+            assert!(phrase_name(&field(phrase)).is_some(), "{phrase}");
+        }
+        for name in [
+            "marking_colour",
+            "date_of_birth",
+            "number_of_seats",
+            "where",
+            "from",
+        ] {
+            assert_eq!(phrase_name(&field(name)), None, "{name}");
+        }
+        for phrase in ["ActorsAppear", "BinsSit", "Me", "Up"] {
+            assert!(phrase_name(&entity(phrase)).is_some(), "{phrase}");
+        }
+        for name in [
+            "Actor",
+            "SalesOrder",
+            "NewsItem",
+            "SeriesEpisode",
+            "StaffMember",
+        ] {
+            assert_eq!(phrase_name(&entity(name)), None, "{name}");
+        }
+    }
 }

@@ -522,6 +522,19 @@ pub(super) fn strip_type_hints(name: &mut Vec<String>, item: &mut Item) {
         name.pop();
         item.explicit = Some(FieldType::Bool);
     }
+    // "hostname string", "bytes_sent bigint", "country char(2)": a column type after the name,
+    // as in a schema. "text", "url", "date"… are also words of names ("photo url", "review
+    // text"), so they are read as the type only when the name already ends with them
+    // ("log_url url").
+    if name.len() > 1 {
+        let last = name[name.len() - 1].as_str();
+        let ty =
+            column_type(last).or_else(|| type_word(last).filter(|_| name[name.len() - 2] == last));
+        if let Some(ty) = ty {
+            name.pop();
+            item.explicit = Some(ty);
+        }
+    }
     const HINTS: &[&str] = &[
         "json", "integer", "int", "decimal", "float", "uuid", "numeric",
     ];
@@ -558,6 +571,21 @@ pub(super) fn unit_type(unit: &str) -> Option<FieldType> {
     } else {
         None
     }
+}
+
+/// A column type as a schema spells it, a word no field name ends with.
+fn column_type(word: &str) -> Option<FieldType> {
+    Some(match word {
+        "string" | "str" | "varchar" | "char" | "nvarchar" => FieldType::String,
+        "bigint" | "smallint" | "tinyint" | "int4" | "int8" | "i32" | "i64" | "u32" | "u64" => {
+            FieldType::Integer
+        }
+        "float8" | "f32" | "f64" | "double" => FieldType::Float,
+        "bool" | "boolean" => FieldType::Bool,
+        "datetime" | "timestamp" | "timestamptz" => FieldType::Datetime,
+        "uuid" => FieldType::Uuid,
+        _ => return None,
+    })
 }
 
 /// A word naming a field type outright.
