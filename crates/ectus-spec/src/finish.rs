@@ -160,7 +160,7 @@ pub fn settle_security(spec: &mut Spec, writes: Writes) -> Vec<Assumption> {
         AuthMode::None => {
             notes.push(note(
                 "auth",
-                "no authentication was asked for: every operation of the service is public — anyone can create, change and delete its data",
+                "no authentication: every operation of the service is public — anyone can create, change and delete its data",
             ));
             return notes;
         }

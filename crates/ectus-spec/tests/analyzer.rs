@@ -179,7 +179,7 @@ fn bookstore_prompt_yields_books_publishers_customers_and_orders() {
         ["pending", "paid", "shipped"]
     );
     assert_eq!(s.database, Database::Sqlite);
-    assert_eq!(s.auth.mode, AuthMode::None);
+    assert_eq!(s.auth.mode, AuthMode::ApiKey, "no authentication named: writes need a key");
 }
 
 #[test]
@@ -1202,4 +1202,41 @@ fn a_column_type_after_a_field_name_is_its_type_not_part_of_its_name() {
     // A type word that is also a word of names stays in a plain name.
     let s = spec("Photos have a photo url and a caption.");
     assert_eq!(ty(&s, "Photo", "photo_url"), FieldType::Url);
+}
+
+#[test]
+fn a_requirement_naming_no_authentication_protects_every_write_with_an_api_key() {
+    for text in [
+        "A todo API: tasks have a title and a due date.",
+        "Tasks have a title. Anyone can read tasks.",
+        "Tasks have a title. Anyone can add tasks.",
+    ] {
+        let derived = derive(text);
+        let s = &derived.spec;
+        assert_eq!(s.auth.mode, AuthMode::ApiKey, "{text}");
+        assert_eq!(
+            s.auth.protect,
+            [Operation::Create, Operation::Update, Operation::Delete],
+            "{text}"
+        );
+        assert!(assumption_about(&derived, "auth"), "the choice is reported: {text}");
+        assert!(derived.coverage.not_understood.is_empty(), "{text}: {:?}", derived.coverage.not_understood);
+    }
+}
+
+#[test]
+fn a_requirement_asking_for_no_login_is_public_as_asked() {
+    for text in [
+        "A todo API: tasks have a title. No login needed.",
+        "Tasks have a title. The service works without authentication.",
+        "Tasks have a title. We don't need accounts.",
+    ] {
+        let derived = derive(text);
+        assert_eq!(derived.spec.auth.mode, AuthMode::None, "{text}");
+        let said = derived
+            .assumptions
+            .iter()
+            .any(|a| a.subject == "auth" && a.message.contains("anyone can create, change and delete"));
+        assert!(said, "{text}: {:?}", derived.assumptions);
+    }
 }

@@ -584,7 +584,7 @@ fn measure(set: &str) -> Figures {
 const SILENT_CEILINGS: (usize, usize) = (61, 30);
 /// Ceiling on the tuning texts where nothing is missed but a passage is listed as not
 /// understood anyway: catching silent losses by listing everything would be no catch at all.
-const FALSE_ALARM_CEILING: usize = 16;
+const FALSE_ALARM_CEILING: usize = 17;
 const TUNING_FLOORS: (f64, f64, f64) = (0.69, 0.57, 0.45);
 const HOLDOUT_FLOORS: (f64, f64, f64) = (0.56, 0.36, 0.23);
 

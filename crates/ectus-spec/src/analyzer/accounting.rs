@@ -132,6 +132,15 @@ const ACCESS_WORDS: &[&str] = &[
     "removing", "remove", "posting", "uploading", "upload", "uploads", "downloads",
     "download", "downloading", "changes", "changing", "change", "viewing", "view", "views",
     "browsing", "browse", "listing", "list", "operations", "endpoints", "routes", "calls",
+    "accounts", "account", "credentials", "password", "passwords", "needed", "necessary",
+    "dont", "don't", "not", "nor", "security",
+];
+
+/// Words of a sentence naming the database ("Keep it in an SQLite file.").
+#[rustfmt::skip]
+const STORAGE_WORDS: &[&str] = &[
+    "file", "files", "local", "locally", "disk", "embedded", "instance", "cluster", "server",
+    "hosted", "managed", "keep", "kept", "stored", "store", "persist", "persisted", "use",
 ];
 
 /// Words that never belong in the name of a field: a name holding one was cut out of a phrase
@@ -266,6 +275,7 @@ fn unplaced_words(
     let words = words_of(tokens);
     let words = &words;
     let auth = gave.contains(&Contribution::Auth);
+    let database = gave.contains(&Contribution::Database);
     // The stems of the words of the spec's entities' names.
     let things: BTreeSet<String> = entities.iter().flat_map(|e| name_stems(&e.name)).collect();
     // The pairs of things the sentence related.
@@ -289,6 +299,7 @@ fn unplaced_words(
             || CONNECTIVES.contains(&word)
             || placed.contains(&stem(word))
             || (auth && (ACCESS_WORDS.contains(&word) || things.contains(&stem(word))))
+            || (database && STORAGE_WORDS.contains(&word))
     };
     let mut out: Vec<String> = Vec::new();
     // "customers place orders": the verb of a relation the sentence gave, between the two
@@ -356,7 +367,8 @@ pub(super) fn account(
             continue;
         }
         let mut gave = contributed.get(&i).cloned().unwrap_or_default();
-        if auth_keyword(&words).is_some() {
+        let public_clause = is_public_clause(&words) && !operations_in(&words, false).is_empty();
+        if auth_keyword(&words).is_some() || asks_for_no_auth(&words) || public_clause {
             gave.push(Contribution::Auth);
         }
         if mentions_database(&words) {

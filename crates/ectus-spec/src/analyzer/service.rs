@@ -295,12 +295,58 @@ pub(super) fn split_at_exception(words: &[String]) -> (&[String], &[String]) {
     }
 }
 
+/// "No accounts needed", "no login required", "without authentication": the service is to be
+/// public.
+pub(super) fn asks_for_no_auth(words: &[String]) -> bool {
+    const NEGATIONS: &[&str] = &["no", "without", "dont", "don't", "not", "never", "nor"];
+    #[rustfmt::skip]
+    const CREDENTIALS: &[&str] = &[
+        "auth", "authentication", "authorisation", "authorization", "login", "logins",
+        "log-in", "logging", "log", "signing", "sign", "registration", "register", "accounts", "account", "credentials", "sign-in", "signin", "sign-up",
+        "signup", "password", "passwords", "keys", "tokens", "security",
+    ];
+    words.iter().enumerate().any(|(i, w)| {
+        NEGATIONS.contains(&w.as_str())
+            && words[i + 1..]
+                .iter()
+                .take(3)
+                .any(|c| CREDENTIALS.contains(&c.as_str()))
+    })
+}
+
+/// The authentication of a requirement that names none. Unless the text asks for a public
+/// service ("no accounts needed"), every write needs an API key and reads stay public — as
+/// for every requirement, a write declared public ("anyone can add tasks") is protected too:
+/// a generated service is never open to changes by anyone unasked.
+fn unnamed_auth(no_auth: bool, notes: &mut Vec<Assumption>) -> Auth {
+    if no_auth {
+        return Auth::default();
+    }
+    notes.push(note(
+        "auth",
+        "no authentication was named: creating, changing and deleting need an API key (X-API-Key), reading is public; say \"no login needed\" for a service anyone may change",
+    ));
+    Auth {
+        mode: AuthMode::ApiKey,
+        protect: vec![Operation::Create, Operation::Update, Operation::Delete],
+        identity: None,
+    }
+}
+
 pub(super) fn auth_of(sentences: &[Sentence], notes: &mut Vec<Assumption>) -> Auth {
     let mut hints: Vec<AuthHint> = Vec::new();
     let mut protected = BTreeSet::new();
     let mut public = BTreeSet::new();
+    let mut no_auth = false;
     for sentence in sentences {
         let hint = auth_keyword(&words_of(&sentence.tokens));
+        // "No login needed": a request for no authentication, not for a kind of it ("Staff
+        // use JWT; the public form needs no login" still asks for JWT).
+        let named = hint.is_some_and(|h| h != AuthHint::Generic);
+        if !named && asks_for_no_auth(&words_of(&sentence.tokens)) {
+            no_auth = true;
+            continue;
+        }
         if let Some(h) = hint {
             hints.push(h);
         }
@@ -327,7 +373,7 @@ pub(super) fn auth_of(sentences: &[Sentence], notes: &mut Vec<Assumption>) -> Au
             ));
             AuthMode::Jwt
         }
-        (None, true) => return Auth::default(),
+        (None, true) => return unnamed_auth(no_auth, notes),
     };
     if hints.contains(&AuthHint::Jwt) && hints.contains(&AuthHint::ApiKey) {
         notes.push(note(
