@@ -179,7 +179,11 @@ fn bookstore_prompt_yields_books_publishers_customers_and_orders() {
         ["pending", "paid", "shipped"]
     );
     assert_eq!(s.database, Database::Sqlite);
-    assert_eq!(s.auth.mode, AuthMode::ApiKey, "no authentication named: writes need a key");
+    assert_eq!(
+        s.auth.mode,
+        AuthMode::ApiKey,
+        "no authentication named: writes need a key"
+    );
 }
 
 #[test]
@@ -1219,8 +1223,15 @@ fn a_requirement_naming_no_authentication_protects_every_write_with_an_api_key()
             [Operation::Create, Operation::Update, Operation::Delete],
             "{text}"
         );
-        assert!(assumption_about(&derived, "auth"), "the choice is reported: {text}");
-        assert!(derived.coverage.not_understood.is_empty(), "{text}: {:?}", derived.coverage.not_understood);
+        assert!(
+            assumption_about(&derived, "auth"),
+            "the choice is reported: {text}"
+        );
+        assert!(
+            derived.coverage.not_understood.is_empty(),
+            "{text}: {:?}",
+            derived.coverage.not_understood
+        );
     }
 }
 
@@ -1233,10 +1244,9 @@ fn a_requirement_asking_for_no_login_is_public_as_asked() {
     ] {
         let derived = derive(text);
         assert_eq!(derived.spec.auth.mode, AuthMode::None, "{text}");
-        let said = derived
-            .assumptions
-            .iter()
-            .any(|a| a.subject == "auth" && a.message.contains("anyone can create, change and delete"));
+        let said = derived.assumptions.iter().any(|a| {
+            a.subject == "auth" && a.message.contains("anyone can create, change and delete")
+        });
         assert!(said, "{text}: {:?}", derived.assumptions);
     }
 }

@@ -166,24 +166,10 @@ const PARTICLES: &[&str] = &[
 
 /// Plural words that also name a kind of thing when they qualify another ("a sales order",
 /// "a sports team"), so an entity name may start with them.
+#[rustfmt::skip]
 const PLURAL_QUALIFIERS: &[&str] = &[
-    "sales",
-    "sports",
-    "goods",
-    "arts",
-    "savings",
-    "earnings",
-    "customs",
-    "parts",
-    "systems",
-    "operations",
-    "services",
-    "accounts",
-    "payments",
-    "human",
-    "skills",
-    "events",
-    "news",
+    "sales", "sports", "goods", "arts", "savings", "earnings", "customs", "parts", "systems",
+    "operations", "services", "accounts", "payments", "human", "skills", "events", "news",
 ];
 
 /// Why a name derived from a sentence looks cut out of a phrase rather than named by it: a
@@ -273,7 +259,6 @@ fn unplaced_words(
         }
     }
     let words = words_of(tokens);
-    let words = &words;
     let auth = gave.contains(&Contribution::Auth);
     let database = gave.contains(&Contribution::Database);
     // The stems of the words of the spec's entities' names.
@@ -322,7 +307,7 @@ fn unplaced_words(
             }
         }
     }
-    for w in words {
+    for w in &words {
         let plain = w.trim_matches('\'');
         // "full-time" stands for the value `full_time`, "do-not-call" for `do_not_call`.
         let hyphenated = plain.contains('-') && plain.split('-').all(accounted);
