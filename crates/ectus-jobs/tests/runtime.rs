@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ectus_jobs::{JobContext, JobHandler, JobOutcome, Registry, WorkerOptions, WorkerPool};
+use ectus_store::audit::Acting;
 use ectus_store::jobs::{Job, JobState, NewJob};
 use ectus_store::{Store, StoreOptions};
 use ectus_testkit::{backend_tests, TestBackend, TestDb};
@@ -22,7 +23,10 @@ async fn setup(backend: TestBackend) -> (Store, String, TestDb) {
     .await
     .expect("connect");
     store.migrate().await.expect("migrate");
-    let tenant = store.create_tenant("t").await.expect("tenant");
+    let tenant = store
+        .create_tenant("t", &Acting::operator())
+        .await
+        .expect("tenant");
     (store, tenant.id, db)
 }
 

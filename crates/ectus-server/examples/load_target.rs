@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use ectus_server::{build_app, AppState, HttpSettings};
 use ectus_store::api_keys::NewKey;
+use ectus_store::audit::Acting;
 use ectus_store::tenants::Role;
 use ectus_store::{Store, StoreOptions};
 use tokio_util::sync::CancellationToken;
@@ -85,15 +86,18 @@ async fn serve(args: &[String], listen: &str) -> Result<(), Box<dyn std::error::
     };
     let store = Store::connect(&url, &options).await?;
     store.migrate().await?;
-    let tenant = store.create_tenant("load").await?;
+    let tenant = store.create_tenant("load", &Acting::operator()).await?;
     let key = store
-        .create_api_key(NewKey {
-            tenant_id: &tenant.id,
-            user_id: None,
-            name: "load",
-            role: Role::Member,
-            expires_at: None,
-        })
+        .create_api_key(
+            NewKey {
+                tenant_id: &tenant.id,
+                user_id: None,
+                name: "load",
+                role: Role::Member,
+                expires_at: None,
+            },
+            &Acting::operator(),
+        )
         .await?;
     let project = store
         .create_project(&tenant.id, "load-target", "read by the benchmark")

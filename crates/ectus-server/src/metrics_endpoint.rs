@@ -63,6 +63,7 @@ async fn refresh(store: &Store) {
     match counts {
         Ok((Ok(counts), Ok(depth))) => {
             m.tenants.set(counts.tenants);
+            m.audit_entries.set(counts.audit_head_seq);
             m.projects.set(counts.projects);
             m.active_api_keys.set(counts.active_keys);
             let now = ectus_store::Timestamp::now();

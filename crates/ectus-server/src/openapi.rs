@@ -22,6 +22,7 @@ use crate::problem::{FieldError, Problem};
         (name = "jobs", description = "The durable job queue"),
         (name = "tenancy", description = "Who is calling"),
         (name = "incidents", description = "Alerts received from Alertmanager, recorded and acknowledged as incidents"),
+        (name = "audit", description = "The hash-chained log of security-relevant actions"),
         (name = "health", description = "Probes for load balancers and orchestrators"),
     )
 )]

@@ -9,6 +9,7 @@ use std::time::Duration;
 use common::{documented_operations, expect_problem, TestApp};
 use ectus_server::HttpSettings;
 use ectus_store::api_keys::NewKey;
+use ectus_store::audit::Acting;
 use ectus_store::tenants::Role;
 use ectus_testkit::{backend_tests, TestBackend};
 use reqwest::Method;
@@ -22,28 +23,34 @@ async fn every_api_route_rejects_missing_malformed_revoked_and_expired_keys(back
     let t = app.tenant("acme").await;
     let revoked = app
         .store
-        .create_api_key(NewKey {
-            tenant_id: &t.id,
-            user_id: None,
-            name: "r",
-            role: Role::Admin,
-            expires_at: None,
-        })
+        .create_api_key(
+            NewKey {
+                tenant_id: &t.id,
+                user_id: None,
+                name: "r",
+                role: Role::Admin,
+                expires_at: None,
+            },
+            &Acting::operator(),
+        )
         .await
         .expect("key");
     app.store
-        .revoke_api_key(&revoked.key.prefix)
+        .revoke_api_key(&revoked.key.prefix, &Acting::operator())
         .await
         .expect("revoke");
     let expired = app
         .store
-        .create_api_key(NewKey {
-            tenant_id: &t.id,
-            user_id: None,
-            name: "e",
-            role: Role::Admin,
-            expires_at: Some(ectus_store::Timestamp::now().before(Duration::from_secs(1))),
-        })
+        .create_api_key(
+            NewKey {
+                tenant_id: &t.id,
+                user_id: None,
+                name: "e",
+                role: Role::Admin,
+                expires_at: Some(ectus_store::Timestamp::now().before(Duration::from_secs(1))),
+            },
+            &Acting::operator(),
+        )
         .await
         .expect("key");
     // The alert webhook is authenticated by its own token (tests/incidents.rs).
@@ -145,6 +152,7 @@ async fn tenant_b_cannot_see_or_change_anything_of_tenant_a(backend: TestBackend
         ("POST", "/api/v1/jobs"),
         ("GET", "/api/v1/me"),
         ("GET", "/api/v1/spec/schema"),
+        ("GET", "/api/v1/audit"),
     ]);
     // Platform routes: incidents belong to no tenant; a tenant's admin is refused, and the
     // webhook takes Alertmanager's token, not API keys (tests/incidents.rs covers both).

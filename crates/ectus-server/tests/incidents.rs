@@ -191,6 +191,34 @@ async fn the_operator_acknowledges_an_incident_once(backend: TestBackend) {
     );
     let acknowledged = incidents(&app, &operator.admin, "?acknowledged=true").await;
     assert_eq!(acknowledged["items"].as_array().map(Vec::len), Some(1));
+    // The acknowledgement is in the audit log once, with the key and the request that did it.
+    let audit = app
+        .get_json("/api/v1/audit?limit=200", &operator.admin)
+        .await;
+    let acks: Vec<&serde_json::Value> = audit["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|e| e["action"] == "incident_acknowledged")
+        .collect();
+    assert_eq!(acks.len(), 1, "{audit:#}");
+    assert_eq!(acks[0]["actor"], format!("key:{prefix}"));
+    assert_eq!(acks[0]["target"], id.as_str());
+    assert!(
+        acks[0]["request_id"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty()),
+        "{audit:#}"
+    );
+    // A customer's admin reads its own tenant's entries only; the platform's stay hidden.
+    let own = app.get_json("/api/v1/audit", &customer.admin).await;
+    let own = own["items"].as_array().expect("items");
+    assert!(!own.is_empty());
+    assert!(
+        own.iter().all(|e| e["tenant_id"] == customer.id.as_str()),
+        "{own:?}"
+    );
+    expect_problem(app.get("/api/v1/audit", &customer.member).await, 403).await;
     let missing = app
         .call(
             reqwest::Method::POST,

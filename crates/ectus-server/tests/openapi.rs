@@ -9,6 +9,7 @@ use ectus_testkit::TestBackend;
 /// is not served) fails here.
 const SERVED: &[(&str, &str)] = &[
     ("DELETE", "/api/v1/projects/{id}"),
+    ("GET", "/api/v1/audit"),
     ("GET", "/api/v1/incidents"),
     ("GET", "/api/v1/jobs"),
     ("GET", "/api/v1/jobs/{id}"),

@@ -11,6 +11,7 @@ use rand::distr::Alphanumeric;
 use rand::{Rng, RngCore};
 use serde::Serialize;
 
+use crate::audit::{self, Acting, AuditAction, AuditEvent};
 use crate::clock::now_ms;
 use crate::error::{Found as _, Resource, Result, StoreError};
 use crate::tenants::Role;
@@ -147,7 +148,8 @@ fn generate_key() -> (String, String) {
 
 impl Store {
     /// Creates a key and returns its plaintext once.
-    pub async fn create_api_key(&self, new: NewKey<'_>) -> Result<CreatedKey> {
+    /// Creates a key (its hash stored, the plaintext returned once), recorded in the audit log.
+    pub async fn create_api_key(&self, new: NewKey<'_>, acting: &Acting) -> Result<CreatedKey> {
         // A prefix collision is astronomically unlikely but handled: try again.
         for _ in 0..3 {
             let (prefix, plaintext) = generate_key();
@@ -164,6 +166,8 @@ impl Store {
                 last_used_at: None,
                 revoked_at: None,
             };
+            let mut conn = self.conn().await?;
+            let mut tx = self.begin_audited(&mut conn).await?;
             let inserted = self.timed("create_api_key", sqlx::query(
                 "INSERT INTO api_keys (id, tenant_id, user_id, name, prefix, hash, role, created_at, expires_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -177,10 +181,28 @@ impl Store {
             .bind(key.role.as_str())
             .bind(key.created_at.as_millis())
             .bind(key.expires_at.map(Timestamp::as_millis))
-            .execute(&mut *self.conn().await?))
+            .execute(&mut *tx))
             .await;
             match inserted {
-                Ok(_) => return Ok(CreatedKey { key, plaintext }),
+                Ok(_) => {
+                    audit::append(
+                        &mut tx,
+                        AuditEvent {
+                            acting,
+                            tenant_id: Some(&key.tenant_id),
+                            action: AuditAction::KeyCreated,
+                            target: &key.prefix,
+                            details: serde_json::json!({
+                                "name": key.name,
+                                "role": key.role,
+                                "expires_at": key.expires_at,
+                            }),
+                        },
+                    )
+                    .await?;
+                    tx.commit().await?;
+                    return Ok(CreatedKey { key, plaintext });
+                }
                 Err(e) => match StoreError::unique_as_conflict(e, "prefix collision") {
                     StoreError::Conflict(_) => continue,
                     other => return Err(other),
@@ -282,18 +304,38 @@ impl Store {
 
     /// Revokes the key with this prefix. Revoking twice is not an error; an unknown prefix is.
     /// Revokes the key: refused at once by this process, by others once their cached
-    /// verification of it is older than the key cache's time-to-live.
-    pub async fn revoke_api_key(&self, prefix: &str) -> Result<ApiKey> {
-        self.timed(
-            "revoke_api_key",
-            sqlx::query(
-                "UPDATE api_keys SET revoked_at = $1 WHERE prefix = $2 AND revoked_at IS NULL",
+    /// verification of it is older than the key cache's time-to-live. A revocation that
+    /// changed the key is recorded in the audit log.
+    pub async fn revoke_api_key(&self, prefix: &str, acting: &Acting) -> Result<ApiKey> {
+        let mut conn = self.conn().await?;
+        let mut tx = self.begin_audited(&mut conn).await?;
+        let revoked = self
+            .timed(
+                "revoke_api_key",
+                sqlx::query_as::<_, (String,)>(
+                    "UPDATE api_keys SET revoked_at = $1 WHERE prefix = $2 AND revoked_at IS NULL \
+                     RETURNING tenant_id",
+                )
+                .bind(now_ms())
+                .bind(prefix)
+                .fetch_optional(&mut *tx),
             )
-            .bind(now_ms())
-            .bind(prefix)
-            .execute(&mut *self.conn().await?),
-        )
-        .await?;
+            .await?;
+        if let Some((tenant_id,)) = revoked {
+            audit::append(
+                &mut tx,
+                AuditEvent {
+                    acting,
+                    tenant_id: Some(&tenant_id),
+                    action: AuditAction::KeyRevoked,
+                    target: prefix,
+                    details: serde_json::json!({}),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        drop(conn);
         // After the write: a verification that read the key before it is not cached.
         self.keys.forget_prefix(prefix);
         let row: Option<ApiKeyRow> = self

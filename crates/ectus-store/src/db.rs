@@ -97,6 +97,8 @@ pub struct PlatformCounts {
     pub active_keys: i64,
     /// When the oldest job still waiting in the queue was enqueued.
     pub oldest_queued_job: Option<crate::Timestamp>,
+    /// The audit log's head position (0 while empty).
+    pub audit_head_seq: i64,
 }
 
 /// The handle to the database shared by the API, the workers and the CLI.
@@ -234,7 +236,8 @@ impl Store {
                     (SELECT COUNT(*) FROM projects) AS projects, \
                     (SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NULL \
                         AND (expires_at IS NULL OR expires_at > $1)) AS keys, \
-                    (SELECT MIN(created_at) FROM jobs WHERE state = 'queued') AS oldest",
+                    (SELECT MIN(created_at) FROM jobs WHERE state = 'queued') AS oldest, \
+                    (SELECT COALESCE(MAX(seq), 0) FROM audit_log) AS audit",
         )
         .bind(now)
         .fetch_one(&self.pool)
@@ -246,6 +249,7 @@ impl Store {
             oldest_queued_job: row
                 .try_get::<Option<i64>, _>("oldest")?
                 .map(crate::Timestamp::from_millis),
+            audit_head_seq: row.try_get("audit")?,
         })
     }
 

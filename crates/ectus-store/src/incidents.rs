@@ -7,6 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde::Serialize;
 
+use crate::audit::{self, Acting, AuditAction, AuditEvent};
 use crate::clock::now_ms;
 use crate::error::{json_column, Found as _, Resource, Result, StoreError};
 use crate::sql::{Param, SqlBuilder};
@@ -251,19 +252,41 @@ impl Store {
 
     /// Records who acknowledged an incident and when. The first acknowledgement stands: a
     /// second one changes nothing and returns the incident as it is.
-    pub async fn acknowledge_incident(&self, id: &str, by: &str) -> Result<Incident> {
-        self.timed(
-            "acknowledge_incident",
-            sqlx::query(
-                "UPDATE incidents SET acknowledged_by = $1, acknowledged_at = $2 \
-                 WHERE id = $3 AND acknowledged_at IS NULL",
+    /// Acknowledges the incident (once: a second acknowledgement changes nothing), recorded in
+    /// the audit log.
+    pub async fn acknowledge_incident(&self, id: &str, acting: &Acting) -> Result<Incident> {
+        let by = acting.actor.as_column();
+        let mut conn = self.conn().await?;
+        let mut tx = self.begin_audited(&mut conn).await?;
+        let changed = self
+            .timed(
+                "acknowledge_incident",
+                sqlx::query(
+                    "UPDATE incidents SET acknowledged_by = $1, acknowledged_at = $2 \
+                     WHERE id = $3 AND acknowledged_at IS NULL",
+                )
+                .bind(&by)
+                .bind(now_ms())
+                .bind(id)
+                .execute(&mut *tx),
             )
-            .bind(by)
-            .bind(now_ms())
-            .bind(id)
-            .execute(&mut *self.conn().await?),
-        )
-        .await?;
+            .await?
+            .rows_affected();
+        if changed > 0 {
+            audit::append(
+                &mut tx,
+                AuditEvent {
+                    acting,
+                    tenant_id: None,
+                    action: AuditAction::IncidentAcknowledged,
+                    target: id,
+                    details: serde_json::json!({}),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        drop(conn);
         self.get_incident(id).await
     }
 }

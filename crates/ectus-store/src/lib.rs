@@ -22,6 +22,7 @@ mod sql;
 mod text_enum;
 
 pub mod api_keys;
+pub mod audit;
 pub mod generations;
 pub mod incidents;
 pub mod jobs;

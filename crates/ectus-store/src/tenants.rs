@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::audit::{self, Acting, AuditAction, AuditEvent};
 use crate::error::{Found as _, Resource, Result, StoreError};
 use crate::text_enum::text_enum;
 use crate::{new_id, Store, Timestamp};
@@ -57,25 +58,39 @@ text_enum! {
 }
 
 impl Store {
-    /// Creates a tenant; the name must be unique.
-    pub async fn create_tenant(&self, name: &str) -> Result<Tenant> {
+    /// Creates a tenant (the name must be unique), recorded in the audit log.
+    pub async fn create_tenant(&self, name: &str, acting: &Acting) -> Result<Tenant> {
         let tenant = Tenant {
             id: new_id(),
             name: name.to_owned(),
             created_at: Timestamp::now(),
         };
+        let mut conn = self.conn().await?;
+        let mut tx = self.begin_audited(&mut conn).await?;
         self.timed(
             "create_tenant",
             sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
                 .bind(&tenant.id)
                 .bind(&tenant.name)
                 .bind(tenant.created_at.as_millis())
-                .execute(&mut *self.conn().await?),
+                .execute(&mut *tx),
         )
         .await
         .map_err(|e| {
             StoreError::unique_as_conflict(e, format!("a tenant named {name:?} already exists"))
         })?;
+        audit::append(
+            &mut tx,
+            AuditEvent {
+                acting,
+                tenant_id: Some(&tenant.id),
+                action: AuditAction::TenantCreated,
+                target: name,
+                details: serde_json::json!({}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
         Ok(tenant)
     }
 

@@ -3,12 +3,20 @@
 use std::collections::HashSet;
 
 use ectus_store::api_keys::{KeyRejection, NewKey};
+use ectus_store::audit::{Acting, AuditAction, AuditFinding, AuditHead, AuditQuery};
 use ectus_store::jobs::{JobState, LeaseStatus, NewJob};
 use ectus_store::projects::{ProjectPatch, ProjectQuery, ProjectSort};
 use ectus_store::tenants::Role;
 use ectus_store::{Resource, Store, StoreError, StoreOptions, Timestamp};
 use ectus_testkit::{backend_tests, TestBackend, TestDb};
 use sqlx::migrate::Migrator;
+
+/// A plain connection pool to the test database, for what the store would never do (an older
+/// schema's rows, tampering with the audit log).
+async fn raw_pool(url: &str) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    sqlx::AnyPool::connect(url).await.expect("raw pool")
+}
 
 async fn store(backend: TestBackend) -> (Store, TestDb) {
     let db = TestDb::new(backend).await;
@@ -30,17 +38,23 @@ async fn a_revoked_key_is_refused_at_once_here_and_within_the_cache_time_to_live
     let here = Store::connect(&db.url, &options).await.expect("connect");
     here.migrate().await.expect("migrate");
     let elsewhere = Store::connect(&db.url, &options).await.expect("connect");
-    let t = here.create_tenant("t").await.expect("tenant");
+    let t = here
+        .create_tenant("t", &Acting::operator())
+        .await
+        .expect("tenant");
     let mut keys = Vec::new();
     for name in ["a", "b"] {
         let key = here
-            .create_api_key(ectus_store::api_keys::NewKey {
-                tenant_id: &t.id,
-                user_id: None,
-                name,
-                role: ectus_store::tenants::Role::Member,
-                expires_at: None,
-            })
+            .create_api_key(
+                ectus_store::api_keys::NewKey {
+                    tenant_id: &t.id,
+                    user_id: None,
+                    name,
+                    role: ectus_store::tenants::Role::Member,
+                    expires_at: None,
+                },
+                &Acting::operator(),
+            )
             .await
             .expect("key");
         keys.push(key);
@@ -55,7 +69,7 @@ async fn a_revoked_key_is_refused_at_once_here_and_within_the_cache_time_to_live
         }
     }
     // Revoked by this process: refused here at once.
-    here.revoke_api_key(&keys[0].key.prefix)
+    here.revoke_api_key(&keys[0].key.prefix, &Acting::operator())
         .await
         .expect("revoke");
     assert!(here
@@ -103,7 +117,15 @@ async fn database_made_by_previous_migration_set_upgrades_and_keeps_data(backend
         std::borrow::Cow::Owned(full.migrations[..full.migrations.len() - 1].to_vec());
     store.migrate_with(&older).await.expect("old migrations");
     assert!(!store.schema_status().await.expect("status").is_current());
-    let tenant = store.create_tenant("before-upgrade").await.expect("tenant");
+    // Written as the older schema knows it (its tables only).
+    let raw = raw_pool(&db.url).await;
+    sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
+        .bind("tenant-before-upgrade")
+        .bind("before-upgrade")
+        .bind(1_i64)
+        .execute(&raw)
+        .await
+        .expect("tenant");
     store.migrate().await.expect("upgrade");
     assert!(store.schema_status().await.expect("status").is_current());
     assert_eq!(
@@ -112,13 +134,16 @@ async fn database_made_by_previous_migration_set_upgrades_and_keeps_data(backend
             .await
             .expect("kept")
             .id,
-        tenant.id
+        "tenant-before-upgrade"
     );
 }
 
 async fn api_keys_authenticate_until_revoked_or_expired(backend: TestBackend) {
     let (store, _db) = store(backend).await;
-    let tenant = store.create_tenant("acme").await.expect("tenant");
+    let tenant = store
+        .create_tenant("acme", &Acting::operator())
+        .await
+        .expect("tenant");
     let key = |expires_at| NewKey {
         tenant_id: &tenant.id,
         user_id: None,
@@ -126,7 +151,10 @@ async fn api_keys_authenticate_until_revoked_or_expired(backend: TestBackend) {
         role: Role::Member,
         expires_at,
     };
-    let live = store.create_api_key(key(None)).await.expect("key");
+    let live = store
+        .create_api_key(key(None), &Acting::operator())
+        .await
+        .expect("key");
     let principal = store
         .authenticate(&live.plaintext)
         .await
@@ -139,9 +167,12 @@ async fn api_keys_authenticate_until_revoked_or_expired(backend: TestBackend) {
     assert!(!stored[0].hash.contains(&live.plaintext));
 
     let expired = store
-        .create_api_key(key(Some(
-            Timestamp::now().before(std::time::Duration::from_millis(1)),
-        )))
+        .create_api_key(
+            key(Some(
+                Timestamp::now().before(std::time::Duration::from_millis(1)),
+            )),
+            &Acting::operator(),
+        )
         .await
         .expect("key");
     assert_eq!(
@@ -149,7 +180,7 @@ async fn api_keys_authenticate_until_revoked_or_expired(backend: TestBackend) {
         Err(KeyRejection::Expired)
     );
     store
-        .revoke_api_key(&live.key.prefix)
+        .revoke_api_key(&live.key.prefix, &Acting::operator())
         .await
         .expect("revoke");
     assert_eq!(
@@ -166,8 +197,14 @@ async fn api_keys_authenticate_until_revoked_or_expired(backend: TestBackend) {
 
 async fn project_updates_are_versioned_and_tenant_scoped(backend: TestBackend) {
     let (store, _db) = store(backend).await;
-    let a = store.create_tenant("a").await.expect("tenant");
-    let b = store.create_tenant("b").await.expect("tenant");
+    let a = store
+        .create_tenant("a", &Acting::operator())
+        .await
+        .expect("tenant");
+    let b = store
+        .create_tenant("b", &Acting::operator())
+        .await
+        .expect("tenant");
     let p = store
         .create_project(&a.id, "shop", "")
         .await
@@ -210,7 +247,10 @@ async fn project_updates_are_versioned_and_tenant_scoped(backend: TestBackend) {
 
 async fn project_pages_cover_every_row_once_in_every_sort(backend: TestBackend) {
     let (store, _db) = store(backend).await;
-    let t = store.create_tenant("t").await.expect("tenant");
+    let t = store
+        .create_tenant("t", &Acting::operator())
+        .await
+        .expect("tenant");
     for i in 0..23 {
         store
             .create_project(&t.id, &format!("p{:02}-{}", (i * 7) % 23, i), "")
@@ -256,7 +296,10 @@ async fn project_pages_cover_every_row_once_in_every_sort(backend: TestBackend) 
 
 async fn claims_never_hand_one_job_to_two_workers(backend: TestBackend) {
     let (store, _db) = store(backend).await;
-    let t = store.create_tenant("t").await.expect("tenant");
+    let t = store
+        .create_tenant("t", &Acting::operator())
+        .await
+        .expect("tenant");
     for _ in 0..60 {
         store
             .enqueue_job(
@@ -295,7 +338,10 @@ async fn claims_never_hand_one_job_to_two_workers(backend: TestBackend) {
 
 async fn expired_lease_requeues_then_fails_after_max_attempts(backend: TestBackend) {
     let (store, _db) = store(backend).await;
-    let t = store.create_tenant("t").await.expect("tenant");
+    let t = store
+        .create_tenant("t", &Acting::operator())
+        .await
+        .expect("tenant");
     let job = store
         .enqueue_job(
             &t.id,
@@ -334,7 +380,10 @@ async fn expired_lease_requeues_then_fails_after_max_attempts(backend: TestBacke
 
 async fn a_pending_cancellation_wins_over_retry_release_and_success(backend: TestBackend) {
     let (store, _db) = store(backend).await;
-    let t = store.create_tenant("t").await.expect("tenant");
+    let t = store
+        .create_tenant("t", &Acting::operator())
+        .await
+        .expect("tenant");
     let new = NewJob {
         kind: "noop".into(),
         payload: serde_json::json!({}),
@@ -386,7 +435,10 @@ async fn a_cancel_accepted_after_the_outcome_was_recorded_leaves_a_cancelled_gen
 ) {
     use ectus_store::generations::{GenerationStatus, NewGeneration};
     let (store, _db) = store(backend).await;
-    let t = store.create_tenant("t").await.expect("tenant");
+    let t = store
+        .create_tenant("t", &Acting::operator())
+        .await
+        .expect("tenant");
     let p = store.create_project(&t.id, "p", "").await.expect("project");
     let (spec, assumptions) = (serde_json::json!({}), serde_json::json!([]));
     let new = NewGeneration {
@@ -448,7 +500,10 @@ async fn a_cancel_accepted_after_the_outcome_was_recorded_leaves_a_cancelled_gen
 async fn an_incomplete_generation_is_stored_and_read_as_incomplete(backend: TestBackend) {
     use ectus_store::generations::{GenerationStatus, NewGeneration};
     let (store, _db) = store(backend).await;
-    let t = store.create_tenant("t").await.expect("tenant");
+    let t = store
+        .create_tenant("t", &Acting::operator())
+        .await
+        .expect("tenant");
     let p = store.create_project(&t.id, "p", "").await.expect("project");
     let (spec, assumptions) = (serde_json::json!({}), serde_json::json!([]));
     let coverage = serde_json::json!({"not_understood": [{"text": "Boats float.", "reason": "r"}]});
@@ -508,7 +563,10 @@ async fn an_incomplete_generation_is_stored_and_read_as_incomplete(backend: Test
 async fn a_generation_follows_its_job_and_refuses_writes_without_the_lease(backend: TestBackend) {
     use ectus_store::generations::{GenerationStatus, NewGeneration};
     let (store, _db) = store(backend).await;
-    let t = store.create_tenant("t").await.expect("tenant");
+    let t = store
+        .create_tenant("t", &Acting::operator())
+        .await
+        .expect("tenant");
     let p = store.create_project(&t.id, "p", "").await.expect("project");
     let (spec, assumptions) = (serde_json::json!({}), serde_json::json!([]));
     let coverage = serde_json::json!({"not_understood": [{"text": "Boats float.", "reason": "r"}]});
@@ -609,7 +667,273 @@ async fn a_generation_follows_its_job_and_refuses_writes_without_the_lease(backe
     );
 }
 
+async fn each_audited_action_is_recorded_once_in_a_chain_that_verifies(backend: TestBackend) {
+    let (store, _db) = store(backend).await;
+    let t = store
+        .create_tenant("acme", &Acting::operator())
+        .await
+        .expect("tenant");
+    let key = store
+        .create_api_key(
+            NewKey {
+                tenant_id: &t.id,
+                user_id: None,
+                name: "ci",
+                role: Role::Member,
+                expires_at: None,
+            },
+            &Acting::platform(),
+        )
+        .await
+        .expect("key");
+    let by_key = Acting::key(&key.key.prefix, Some("req-1".into()));
+    store
+        .revoke_api_key(&key.key.prefix, &by_key)
+        .await
+        .expect("revoke");
+    store
+        .revoke_api_key(&key.key.prefix, &by_key)
+        .await
+        .expect("revoking again changes nothing");
+    let page = store
+        .audit_entries(&AuditQuery {
+            tenant_id: None,
+            limit: 10,
+            cursor: None,
+        })
+        .await
+        .expect("entries");
+    let seen: Vec<(i64, &str, AuditAction, &str)> = page
+        .items
+        .iter()
+        .map(|e| (e.seq, e.actor.as_str(), e.action, e.target.as_str()))
+        .collect();
+    let revoker = format!("key:{}", key.key.prefix);
+    assert_eq!(
+        seen,
+        [
+            (1, "operator", AuditAction::TenantCreated, "acme"),
+            (
+                2,
+                "platform",
+                AuditAction::KeyCreated,
+                key.key.prefix.as_str()
+            ),
+            (
+                3,
+                revoker.as_str(),
+                AuditAction::KeyRevoked,
+                key.key.prefix.as_str()
+            ),
+        ]
+    );
+    assert_eq!(page.items[2].request_id.as_deref(), Some("req-1"));
+    assert_eq!(page.items[1].details["role"], "member");
+    assert_eq!(page.items[0].prev_hash, ectus_store::audit::GENESIS);
+    assert!(page.items[1..]
+        .iter()
+        .zip(&page.items)
+        .all(|(e, before)| e.prev_hash == before.hash));
+    let report = store.verify_audit(None).await.expect("verify");
+    assert!(report.intact(), "{:?}", report.findings);
+    assert_eq!(report.entries, 3);
+    assert_eq!(report.head, store.audit_head().await.expect("head"));
+    // A tenant's own entries only, paged.
+    let other = store
+        .create_tenant("other", &Acting::operator())
+        .await
+        .expect("tenant");
+    let first = store
+        .audit_entries(&AuditQuery {
+            tenant_id: Some(t.id.clone()),
+            limit: 2,
+            cursor: None,
+        })
+        .await
+        .expect("page");
+    let rest = store
+        .audit_entries(&AuditQuery {
+            tenant_id: Some(t.id.clone()),
+            limit: 2,
+            cursor: first.next_cursor.clone(),
+        })
+        .await
+        .expect("page");
+    assert_eq!(first.items.len() + rest.items.len(), 3);
+    assert!(rest.next_cursor.is_none());
+    assert!(first
+        .items
+        .iter()
+        .chain(&rest.items)
+        .all(|e| e.tenant_id.as_deref() == Some(t.id.as_str())
+            && e.tenant_id.as_deref() != Some(other.id.as_str())));
+}
+
+async fn concurrent_appends_keep_one_unbroken_chain(backend: TestBackend) {
+    let (store, _db) = store(backend).await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..16 {
+        let store = store.clone();
+        tasks.spawn(async move {
+            store
+                .create_tenant(&format!("tenant-{i}"), &Acting::operator())
+                .await
+        });
+    }
+    while let Some(created) = tasks.join_next().await {
+        created.expect("task").expect("tenant");
+    }
+    let report = store.verify_audit(None).await.expect("verify");
+    assert!(report.intact(), "{:?}", report.findings);
+    assert_eq!(report.entries, 16);
+}
+
+/// Five entries, then each kind of tampering done to the table and undone again.
+async fn every_tampering_with_the_audit_log_is_found_at_its_first_bad_entry(backend: TestBackend) {
+    let (store, db) = store(backend).await;
+    for i in 0..5 {
+        store
+            .create_tenant(&format!("t{i}"), &Acting::operator())
+            .await
+            .expect("tenant");
+    }
+    let anchor = store.audit_head().await.expect("head").expect("entries");
+    let raw = raw_pool(&db.url).await;
+    let run = |sql: &'static str| {
+        let raw = raw.clone();
+        async move {
+            for statement in sql.split(';').filter(|s| !s.trim().is_empty()) {
+                sqlx::query(statement).execute(&raw).await.expect(statement);
+            }
+        }
+    };
+    let findings = |anchor: Option<AuditHead>| {
+        let store = &store;
+        async move {
+            store
+                .verify_audit(anchor.as_ref())
+                .await
+                .expect("verify")
+                .findings
+        }
+    };
+    assert_eq!(findings(Some(anchor.clone())).await, []);
+
+    run("UPDATE audit_log SET target = 'forged' WHERE seq = 3").await;
+    assert_eq!(findings(None).await, [AuditFinding::Changed { seq: 3 }]);
+    run("UPDATE audit_log SET target = 't2' WHERE seq = 3").await;
+
+    // Moved to the end: out of order where it was taken from.
+    run("UPDATE audit_log SET seq = 1000 WHERE seq = 3").await;
+    assert_eq!(
+        findings(None).await.first(),
+        Some(&AuditFinding::Reordered { seq: 4 })
+    );
+    run("UPDATE audit_log SET seq = 3 WHERE seq = 1000").await;
+
+    // Deleted, then put back as it was.
+    let kept: (i64, String, String, String) =
+        sqlx::query_as("SELECT at, target, tenant_id, hash FROM audit_log WHERE seq = 3")
+            .fetch_one(&raw)
+            .await
+            .expect("entry 3");
+    let prev: (String,) = sqlx::query_as("SELECT hash FROM audit_log WHERE seq = 2")
+        .fetch_one(&raw)
+        .await
+        .expect("entry 2");
+    run("DELETE FROM audit_log WHERE seq = 3").await;
+    assert_eq!(
+        findings(None).await,
+        [AuditFinding::MissingBefore { seq: 4 }]
+    );
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, tenant_id, action, target, request_id, details, prev_hash, hash) \
+         VALUES (3, $1, 'operator', $2, 'tenant_created', $3, NULL, '{}', $4, $5)",
+    )
+    .bind(kept.0)
+    .bind(&kept.2)
+    .bind(&kept.1)
+    .bind(&prev.0)
+    .bind(&kept.3)
+    .execute(&raw)
+    .await
+    .expect("put back");
+    assert_eq!(findings(Some(anchor.clone())).await, []);
+
+    run("UPDATE audit_log SET seq = -2 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 3; UPDATE audit_log SET seq = 3 WHERE seq = -2").await;
+    let reordered = findings(None).await;
+    assert_eq!(
+        reordered.first(),
+        Some(&AuditFinding::Reordered { seq: 2 }),
+        "{reordered:?}"
+    );
+    run("UPDATE audit_log SET seq = -2 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 3; UPDATE audit_log SET seq = 3 WHERE seq = -2").await;
+
+    // An entry forged with a valid link and hash slipped in after entry 2.
+    let entries = store
+        .audit_entries(&AuditQuery {
+            tenant_id: None,
+            limit: 10,
+            cursor: None,
+        })
+        .await
+        .expect("entries");
+    let mut forged = ectus_store::audit::chain::ChainedEntry {
+        seq: 3,
+        at: entries.items[1].at.as_millis() + 1,
+        actor: "operator".into(),
+        tenant_id: None,
+        action: "tenant_created".into(),
+        target: "forged".into(),
+        request_id: None,
+        details: "{}".into(),
+        prev_hash: entries.items[1].hash.clone(),
+        hash: String::new(),
+    };
+    forged.hash = forged.computed_hash();
+    run("UPDATE audit_log SET seq = seq + 1000 WHERE seq >= 3; UPDATE audit_log SET seq = seq - 999 WHERE seq >= 1000").await;
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, tenant_id, action, target, request_id, details, prev_hash, hash) \
+         VALUES ($1, $2, $3, NULL, $4, $5, NULL, $6, $7, $8)",
+    )
+    .bind(forged.seq)
+    .bind(forged.at)
+    .bind(&forged.actor)
+    .bind(&forged.action)
+    .bind(&forged.target)
+    .bind(&forged.details)
+    .bind(&forged.prev_hash)
+    .bind(&forged.hash)
+    .execute(&raw)
+    .await
+    .expect("forged entry");
+    assert_eq!(findings(None).await, [AuditFinding::Inserted { seq: 3 }]);
+    run("DELETE FROM audit_log WHERE seq = 3; UPDATE audit_log SET seq = seq + 1000 WHERE seq >= 4; UPDATE audit_log SET seq = seq - 1001 WHERE seq >= 1000").await;
+    assert_eq!(findings(Some(anchor.clone())).await, []);
+
+    run("UPDATE audit_log SET seq = 15 WHERE seq = 5").await;
+    assert_eq!(findings(None).await, [AuditFinding::Renumbered { seq: 15 }]);
+    run("UPDATE audit_log SET seq = 5 WHERE seq = 15").await;
+
+    run("DELETE FROM audit_log WHERE seq = 5").await;
+    assert_eq!(
+        findings(None).await,
+        [],
+        "a cut-off tail leaves a chain that holds"
+    );
+    assert_eq!(
+        findings(Some(anchor)).await,
+        [AuditFinding::Truncated {
+            head: Some(4),
+            anchored: 5
+        }]
+    );
+}
+
 backend_tests!(
+    each_audited_action_is_recorded_once_in_a_chain_that_verifies,
+    concurrent_appends_keep_one_unbroken_chain,
+    every_tampering_with_the_audit_log_is_found_at_its_first_bad_entry,
     a_cancel_accepted_after_the_outcome_was_recorded_leaves_a_cancelled_generation_without_artifact,
     a_revoked_key_is_refused_at_once_here_and_within_the_cache_time_to_live_elsewhere,
     a_pending_cancellation_wins_over_retry_release_and_success,

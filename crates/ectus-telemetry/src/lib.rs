@@ -164,6 +164,8 @@ pub struct Metrics {
     pub qa_phase_duration: Family<PhaseLabels, Histogram>,
     pub compiler_errors: Family<CodeLabels, Counter>,
     pub tenants: Gauge,
+    /// The audit log's head position: it only grows, so a fall means entries were removed.
+    pub audit_entries: Gauge,
     pub projects: Gauge,
     pub active_api_keys: Gauge,
     pub db_pool_connections: Family<PoolLabels, Gauge>,
@@ -300,6 +302,12 @@ impl Metrics {
         );
         let tenants = Gauge::default();
         registry.register("ectus_tenants", "Tenants (at scrape time)", tenants.clone());
+        let audit_entries = Gauge::default();
+        registry.register(
+            "ectus_audit_entries",
+            "Position of the audit log's newest entry (at scrape time); it never decreases",
+            audit_entries.clone(),
+        );
         let projects = Gauge::default();
         registry.register(
             "ectus_projects",
@@ -401,6 +409,7 @@ impl Metrics {
             qa_phase_duration,
             compiler_errors,
             tenants,
+            audit_entries,
             projects,
             active_api_keys,
             db_pool_connections,

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use ectus_store::api_keys::NewKey;
+use ectus_store::audit::Acting;
 use ectus_store::tenants::Role;
 use ectus_store::{Store, StoreError};
 
@@ -21,7 +22,10 @@ pub async fn ensure_admin(store: &Store, data_dir: &Path) -> anyhow::Result<Opti
     if store.count_tenants().await? > 0 {
         return Ok(None);
     }
-    let tenant = match store.create_tenant(DEFAULT_TENANT).await {
+    let tenant = match store
+        .create_tenant(DEFAULT_TENANT, &Acting::platform())
+        .await
+    {
         Ok(tenant) => tenant,
         // Another replica bootstrapped at the same moment.
         Err(StoreError::Conflict(_)) => return Ok(None),
@@ -32,13 +36,16 @@ pub async fn ensure_admin(store: &Store, data_dir: &Path) -> anyhow::Result<Opti
         .await
         .context("cannot create the admin user")?;
     let created = store
-        .create_api_key(NewKey {
-            tenant_id: &tenant.id,
-            user_id: Some(&user.id),
-            name: "bootstrap admin key",
-            role: Role::Admin,
-            expires_at: None,
-        })
+        .create_api_key(
+            NewKey {
+                tenant_id: &tenant.id,
+                user_id: Some(&user.id),
+                name: "bootstrap admin key",
+                role: Role::Admin,
+                expires_at: None,
+            },
+            &Acting::platform(),
+        )
         .await
         .context("cannot create the admin key")?;
     let path = data_dir.join(ADMIN_KEY_FILE);

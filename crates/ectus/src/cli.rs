@@ -52,6 +52,11 @@ pub enum Command {
         after_help = "Examples:\n  ectus admin tenant create acme\n  ectus admin key create --tenant acme --name ci --role member --expires-in 90d\n  ectus admin key list --tenant acme\n  ectus admin key revoke k3x9a0b2cd"
     )]
     Admin(AdminArgs),
+    /// Read and verify the audit log of security-relevant actions.
+    #[command(
+        after_help = "Examples:\n  ectus audit verify\n  ectus audit verify --anchor 42:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n  ectus audit list --tenant acme\n\nExit status of verify: 0 intact; 1 when any entry was changed, deleted, inserted, reordered or renumbered, or the log no longer reaches the anchor"
+    )]
+    Audit(AuditArgs),
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -110,6 +115,43 @@ pub enum AdminCommand {
     /// API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(subcommand)]
+    pub command: AuditCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain of the whole log and print every break with its position.
+    #[command(
+        after_help = "Examples:\n  ectus audit verify\n  ectus audit verify --anchor 42:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 --json"
+    )]
+    Verify {
+        /// A head recorded earlier (SEQ:HASH, as printed here or written into an export
+        /// manifest): a log that no longer reaches it was cut off.
+        #[arg(long, value_name = "SEQ:HASH")]
+        anchor: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the log's entries, oldest first.
+    #[command(
+        after_help = "Examples:\n  ectus audit list\n  ectus audit list --tenant acme --limit 20"
+    )]
+    List {
+        /// Only this tenant's entries.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// At most this many entries.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]

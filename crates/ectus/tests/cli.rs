@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::{ectus, free_port, run, text, Ectus, Launcher};
+use ectus_store::audit::Acting;
 use ectus_store::jobs::{JobState, NewJob};
 use ectus_store::{Store, StoreOptions};
 use ectus_testkit::{backend_tests, TestBackend, TestDb};
@@ -109,7 +110,10 @@ async fn first_start_writes_a_private_admin_key_that_never_reaches_the_logs(back
 async fn a_killed_worker_process_job_is_rerun_after_its_lease_expires(backend: TestBackend) {
     let db = TestDb::new(backend).await;
     let store = store_for(&db.url).await;
-    let tenant = store.create_tenant("t").await.expect("tenant");
+    let tenant = store
+        .create_tenant("t", &Acting::operator())
+        .await
+        .expect("tenant");
     let job = store
         .enqueue_job(
             &tenant.id,
@@ -342,6 +346,53 @@ async fn admin_commands_manage_tenants_and_keys(backend: TestBackend) {
             text(&out.stderr)
         );
     }
+    // The tenant, the key and its revocation are in the audit log, whose chain holds.
+    let audit = |args: &[&str]| {
+        run(ectus(dir)
+            .arg("audit")
+            .args(["--database-url", &db.url])
+            .args(args))
+    };
+    let listed = audit(&["list", "--tenant", "acme"]);
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    let lines: Vec<String> = text(&listed.stdout).lines().map(str::to_owned).collect();
+    let actions: Vec<&str> = lines.iter().filter_map(|l| l.split('\t').nth(3)).collect();
+    assert_eq!(
+        actions,
+        ["tenant_created", "key_created", "key_revoked"],
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().all(|l| l.contains("\toperator\t")),
+        "{lines:?}"
+    );
+    let verified = audit(&["verify"]);
+    assert!(verified.status.success(), "{}", text(&verified.stderr));
+    let said = text(&verified.stdout);
+    assert!(
+        said.starts_with("audit log intact: 3 entries, head 3:"),
+        "{said}"
+    );
+    let head = said.trim().rsplit(' ').next().expect("head").to_owned();
+    let anchored = audit(&["verify", "--anchor", &head]);
+    assert!(anchored.status.success(), "{}", text(&anchored.stdout));
+    // An anchor the log no longer reaches: cut off.
+    let hash = head.split(':').nth(1).expect("hash");
+    let beyond = audit(&["verify", "--anchor", &format!("9:{hash}")]);
+    assert_eq!(beyond.status.code(), Some(1));
+    assert!(
+        text(&beyond.stdout)
+            .contains("the log was cut off: it ends at entry 3, the anchored head is entry 9"),
+        "{}",
+        text(&beyond.stdout)
+    );
+    let malformed = audit(&["verify", "--anchor", "nine"]);
+    assert!(!malformed.status.success());
+    assert!(
+        text(&malformed.stderr).contains("--anchor"),
+        "{}",
+        text(&malformed.stderr)
+    );
 }
 
 backend_tests!(
@@ -485,6 +536,9 @@ fn every_command_has_help_with_examples_and_a_version() {
         &["admin", "key", "create"],
         &["admin", "key", "list"],
         &["admin", "key", "revoke"],
+        &["audit"],
+        &["audit", "verify"],
+        &["audit", "list"],
     ];
     for command in commands {
         let out = run(ectus(dir.path()).args(*command).arg("--help"));

@@ -988,6 +988,7 @@ fn schemathesis() -> PathBuf {
 
 #[test]
 fn schemathesis_finds_no_failure_in_a_generated_service() {
+    const FUZZ_KEY: &str = "schemathesis-key";
     let st = schemathesis();
     let report = verified("bookstore-fuzzed", &["--prompt", &prompt("bookstore")], 20);
     let service = report["service"].as_str().expect("service").to_owned();
@@ -1006,6 +1007,8 @@ fn schemathesis_finds_no_failure_in_a_generated_service() {
                 format!("sqlite://{}/fuzz.db?mode=rwc", dir.path().display()),
             )
             .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+            // The requirement names no authentication: writes need an API key.
+            .env("API_KEY_HASHES", key_hash(FUZZ_KEY))
             .env("RUST_LOG", "error")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -1035,6 +1038,7 @@ fn schemathesis_finds_no_failure_in_a_generated_service() {
             "1",
         ])
         .args(["--no-shrink", "--request-timeout", "10"])
+        .args(["--header", &format!("X-API-Key: {FUZZ_KEY}")])
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .output()

@@ -7,7 +7,8 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::Json;
+use axum::{Extension, Json};
+use ectus_store::audit::Acting;
 use ectus_store::incidents::{
     AlertDelivery, Incident, IncidentQuery, IncidentStatus, RecordOutcome,
 };
@@ -17,6 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Auth;
 use crate::extract::{ApiQuery, IdPath};
+use crate::middleware::RequestId;
 use crate::problem::{ApiError, FieldError, Problem};
 use crate::routes::rfc3339;
 use crate::state::AppState;
@@ -342,11 +344,12 @@ pub async fn list(
 pub async fn acknowledge(
     State(state): State<AppState>,
     auth: Auth,
+    request_id: Option<Extension<RequestId>>,
     IdPath(id): IdPath,
 ) -> Result<Json<IncidentView>, ApiError> {
     require_operator(&state, &auth).await?;
-    let by = format!("key:{}", auth.0.key_prefix);
-    match state.store.acknowledge_incident(&id, &by).await {
+    let acting = Acting::key(&auth.0.key_prefix, request_id.map(|Extension(r)| r.0));
+    match state.store.acknowledge_incident(&id, &acting).await {
         Ok(incident) => Ok(Json(incident.into())),
         Err(other) => Err(other.into()),
     }

@@ -1,5 +1,6 @@
 //! Handlers, one module per resource.
 
+pub mod audit;
 pub mod generations;
 pub mod health;
 pub mod incidents;

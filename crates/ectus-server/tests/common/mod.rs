@@ -8,6 +8,7 @@ use std::time::Duration;
 use ectus_jobs::{Registry, WorkerOptions, WorkerPool};
 use ectus_server::{build_app, AppState, HttpSettings};
 use ectus_store::api_keys::NewKey;
+use ectus_store::audit::Acting;
 use ectus_store::tenants::Role;
 use ectus_store::{Store, StoreOptions};
 use ectus_testkit::{FaultProxy, TestBackend, TestDb};
@@ -128,7 +129,11 @@ impl TestApp {
     }
 
     pub async fn tenant(&self, name: &str) -> TestTenant {
-        let tenant = self.store.create_tenant(name).await.expect("tenant");
+        let tenant = self
+            .store
+            .create_tenant(name, &Acting::operator())
+            .await
+            .expect("tenant");
         let key = |role| NewKey {
             tenant_id: &tenant.id,
             user_id: None,
@@ -138,13 +143,13 @@ impl TestApp {
         };
         let admin = self
             .store
-            .create_api_key(key(Role::Admin))
+            .create_api_key(key(Role::Admin), &Acting::operator())
             .await
             .expect("key")
             .plaintext;
         let member = self
             .store
-            .create_api_key(key(Role::Member))
+            .create_api_key(key(Role::Member), &Acting::operator())
             .await
             .expect("key")
             .plaintext;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
 use ectus_store::api_keys::NewKey;
+use ectus_store::audit::Acting;
 use ectus_store::tenants::Role;
 use ectus_store::{Store, StoreError, Timestamp};
 
@@ -55,7 +56,7 @@ async fn tenant(store: &Store, command: TenantCommand) -> anyhow::Result<()> {
     match command {
         TenantCommand::Create { name } => {
             let name = checked_label("a tenant name", &name)?;
-            let tenant = store.create_tenant(name).await?;
+            let tenant = store.create_tenant(name, &Acting::operator()).await?;
             println!("{}", tenant.id);
             eprintln!(
                 "created tenant {:?}; create a key with: ectus admin key create --tenant {}",
@@ -97,13 +98,16 @@ async fn key(store: &Store, command: KeyCommand) -> anyhow::Result<()> {
                 }
             };
             let created = store
-                .create_api_key(NewKey {
-                    tenant_id: &tenant.id,
-                    user_id: None,
-                    name,
-                    role,
-                    expires_at,
-                })
+                .create_api_key(
+                    NewKey {
+                        tenant_id: &tenant.id,
+                        user_id: None,
+                        name,
+                        role,
+                        expires_at,
+                    },
+                    &Acting::operator(),
+                )
                 .await?;
             println!("{}", created.plaintext);
             eprintln!(
@@ -137,7 +141,7 @@ async fn key(store: &Store, command: KeyCommand) -> anyhow::Result<()> {
         }
         KeyCommand::Revoke { prefix } => {
             let prefix = prefix.trim_start_matches("ek_");
-            match store.revoke_api_key(prefix).await {
+            match store.revoke_api_key(prefix, &Acting::operator()).await {
                 Ok(k) => eprintln!("revoked key {} ({:?})", k.prefix, k.name),
                 Err(StoreError::NotFound(_)) => {
                     bail!("no API key with prefix {prefix:?}; `ectus admin key list --tenant NAME` shows the prefixes")

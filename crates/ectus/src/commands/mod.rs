@@ -2,6 +2,7 @@
 //! workers of `ectus serve` and `ectus worker` run.
 
 mod admin;
+mod audit;
 mod derive;
 mod metrics;
 mod migrate;
@@ -26,6 +27,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Worker(args) => worker::run(cli.config.as_deref(), args).await,
         Command::Migrate(args) => migrate::run(cli.config.as_deref(), args).await,
         Command::Admin(args) => admin::run(cli.config.as_deref(), args).await,
+        Command::Audit(args) => audit::run(cli.config.as_deref(), args).await,
     }
 }
 

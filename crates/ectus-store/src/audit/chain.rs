@@ -1,0 +1,397 @@
+//! The hash chain of the audit log: how an entry's hash is computed, and the verification that
+//! walks the log and names every break — changed, missing, inserted, reordered or renumbered
+//! entries, and a tail cut off before an anchored head.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::sha256_hex;
+
+/// The link of the first entry: there is no entry before it.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// An entry's stored fields, exactly as in its row: what the hash covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainedEntry {
+    pub seq: i64,
+    pub at: i64,
+    pub actor: String,
+    pub tenant_id: Option<String>,
+    pub action: String,
+    pub target: String,
+    pub request_id: Option<String>,
+    pub details: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl ChainedEntry {
+    /// The hash its fields give: SHA-256 over its fields and the previous entry's hash, each
+    /// field length-prefixed so that no two different entries encode alike. The position is
+    /// not covered, so that a reordering shows as broken links rather than as changed entries.
+    pub fn computed_hash(&self) -> String {
+        let at = self.at.to_string();
+        let fields = [
+            Some(self.prev_hash.as_str()),
+            Some(at.as_str()),
+            Some(self.actor.as_str()),
+            self.tenant_id.as_deref(),
+            Some(self.action.as_str()),
+            Some(self.target.as_str()),
+            self.request_id.as_deref(),
+            Some(self.details.as_str()),
+        ];
+        let mut encoded = String::new();
+        for field in fields {
+            match field {
+                Some(value) => encoded.push_str(&format!("{}:{value};", value.len())),
+                None => encoded.push_str("-;"),
+            }
+        }
+        sha256_hex(encoded.as_bytes())
+    }
+}
+
+/// The newest entry of the log: its position and hash. Written into exports and exposed as a
+/// metric, it anchors the log: a log that no longer reaches it was cut off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditHead {
+    pub seq: i64,
+    pub hash: String,
+}
+
+impl std::fmt::Display for AuditHead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.seq, self.hash)
+    }
+}
+
+impl std::str::FromStr for AuditHead {
+    type Err = String;
+
+    /// `SEQ:HASH`, as printed by `ectus audit verify` and written into export manifests.
+    fn from_str(text: &str) -> Result<AuditHead, String> {
+        let (seq, hash) = text
+            .split_once(':')
+            .ok_or_else(|| format!("{text:?} is not SEQ:HASH (e.g. 42:{GENESIS})"))?;
+        let seq: i64 = seq
+            .parse()
+            .ok()
+            .filter(|s| *s > 0)
+            .ok_or_else(|| format!("{seq:?} is not a position (1, 2, …)"))?;
+        let hex = hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit());
+        if !hex {
+            return Err(format!(
+                "{hash:?} is not a SHA-256 hash (64 hexadecimal digits)"
+            ));
+        }
+        Ok(AuditHead {
+            seq,
+            hash: hash.to_ascii_lowercase(),
+        })
+    }
+}
+
+/// One break in the chain, at the position of the first entry it concerns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "finding", rename_all = "snake_case")]
+pub enum AuditFinding {
+    /// The entry's fields no longer give its hash: it was changed after it was written.
+    Changed { seq: i64 },
+    /// The entry links to an entry the log no longer holds: entries before it were deleted.
+    MissingBefore { seq: i64 },
+    /// The entry is not part of the chain: it and the entry after it link to the same one.
+    Inserted { seq: i64 },
+    /// The entry links to one that is not just before it: entries were moved.
+    Reordered { seq: i64 },
+    /// The chain holds but positions skip or repeat here: entries were renumbered.
+    Renumbered { seq: i64 },
+    /// The log ends before the anchored head: its tail was cut off.
+    Truncated { head: Option<i64>, anchored: i64 },
+    /// The entry at the anchored position is not the anchored one.
+    NotTheAnchor { seq: i64 },
+}
+
+impl AuditFinding {
+    /// The position of the first bad entry this finding names.
+    pub fn seq(&self) -> i64 {
+        match self {
+            AuditFinding::Changed { seq }
+            | AuditFinding::MissingBefore { seq }
+            | AuditFinding::Inserted { seq }
+            | AuditFinding::Reordered { seq }
+            | AuditFinding::Renumbered { seq }
+            | AuditFinding::NotTheAnchor { seq } => *seq,
+            AuditFinding::Truncated { head, .. } => head.unwrap_or(0) + 1,
+        }
+    }
+}
+
+impl std::fmt::Display for AuditFinding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AuditFinding::Changed { seq } => {
+                write!(f, "entry {seq} was changed: its fields no longer give its hash")
+            }
+            AuditFinding::MissingBefore { seq } => write!(
+                f,
+                "entries are missing before entry {seq}: it links to an entry the log no longer holds"
+            ),
+            AuditFinding::Inserted { seq } => write!(
+                f,
+                "entry {seq} was inserted: the entry after it links past it"
+            ),
+            AuditFinding::Reordered { seq } => write!(
+                f,
+                "entry {seq} is out of order: it links to an entry that is not just before it"
+            ),
+            AuditFinding::Renumbered { seq } => write!(
+                f,
+                "entry {seq} was renumbered: the chain holds but its position does not follow the one before"
+            ),
+            AuditFinding::Truncated { head, anchored } => match head {
+                Some(head) => write!(
+                    f,
+                    "the log was cut off: it ends at entry {head}, the anchored head is entry {anchored}"
+                ),
+                None => write!(
+                    f,
+                    "the log was cut off: it is empty, the anchored head is entry {anchored}"
+                ),
+            },
+            AuditFinding::NotTheAnchor { seq } => write!(
+                f,
+                "entry {seq} is not the anchored head: the log was rewritten up to it"
+            ),
+        }
+    }
+}
+
+/// What a verification found: how many entries, the head, and every break in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditReport {
+    pub entries: u64,
+    pub head: Option<AuditHead>,
+    pub findings: Vec<AuditFinding>,
+}
+
+impl AuditReport {
+    pub fn intact(&self) -> bool {
+        self.findings.is_empty()
+    }
+}
+
+/// Verifies `entries`, in the order of their positions, against the optional `anchor` (a head
+/// recorded earlier: an export manifest's, a scraped metric's).
+pub fn verify(entries: &[ChainedEntry], anchor: Option<&AuditHead>) -> AuditReport {
+    let position: HashMap<&str, usize> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.hash.as_str(), i))
+        .collect();
+    let hash_at = |i: usize| entries[i].hash.as_str();
+    let mut findings = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        if entry.computed_hash() != entry.hash {
+            findings.push(AuditFinding::Changed { seq: entry.seq });
+        }
+        let expected = if i == 0 { GENESIS } else { hash_at(i - 1) };
+        if entry.prev_hash == expected {
+            let follows = i == 0 || entry.seq == entries[i - 1].seq + 1;
+            if !follows {
+                findings.push(AuditFinding::Renumbered { seq: entry.seq });
+            }
+            continue;
+        }
+        let linked_to = if entry.prev_hash == GENESIS {
+            None
+        } else {
+            position.get(entry.prev_hash.as_str()).copied()
+        };
+        let finding = match linked_to {
+            // Two entries link to the one before the previous: the previous was inserted.
+            Some(j) if i >= 2 && j == i - 2 && entries[i - 1].prev_hash == hash_at(j) => {
+                AuditFinding::Inserted {
+                    seq: entries[i - 1].seq,
+                }
+            }
+            Some(_) => AuditFinding::Reordered { seq: entry.seq },
+            // Linked to the start although it is not the first entry.
+            None if entry.prev_hash == GENESIS => AuditFinding::Reordered { seq: entry.seq },
+            None => AuditFinding::MissingBefore { seq: entry.seq },
+        };
+        findings.push(finding);
+    }
+    if let Some(anchor) = anchor {
+        match entries.iter().find(|e| e.seq == anchor.seq) {
+            Some(entry) if entry.hash != anchor.hash => {
+                findings.push(AuditFinding::NotTheAnchor { seq: anchor.seq })
+            }
+            Some(_) => {}
+            None => findings.push(AuditFinding::Truncated {
+                head: entries.last().map(|e| e.seq),
+                anchored: anchor.seq,
+            }),
+        }
+    }
+    AuditReport {
+        entries: entries.len() as u64,
+        head: entries.last().map(|e| AuditHead {
+            seq: e.seq,
+            hash: e.hash.clone(),
+        }),
+        findings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A well-formed log of `n` entries.
+    fn log(n: i64) -> Vec<ChainedEntry> {
+        let mut out: Vec<ChainedEntry> = Vec::new();
+        for seq in 1..=n {
+            let prev_hash = out.last().map_or(GENESIS.to_owned(), |e| e.hash.clone());
+            let mut entry = ChainedEntry {
+                seq,
+                at: 1_700_000_000_000 + seq,
+                actor: "operator".into(),
+                tenant_id: Some("t".into()),
+                action: "key_created".into(),
+                target: format!("ek_{seq}"),
+                request_id: None,
+                details: "{}".into(),
+                prev_hash,
+                hash: String::new(),
+            };
+            entry.hash = entry.computed_hash();
+            out.push(entry);
+        }
+        out
+    }
+
+    fn renumber(entries: &mut [ChainedEntry]) {
+        for (i, e) in entries.iter_mut().enumerate() {
+            e.seq = i as i64 + 1;
+        }
+    }
+
+    #[test]
+    fn an_untouched_log_is_intact_and_reaches_its_anchor() {
+        let entries = log(5);
+        let head = AuditHead {
+            seq: 5,
+            hash: entries[4].hash.clone(),
+        };
+        let report = verify(&entries, Some(&head));
+        assert!(report.intact(), "{:?}", report.findings);
+        assert_eq!(report.head, Some(head));
+        assert!(verify(&[], None).intact());
+    }
+
+    #[test]
+    fn every_kind_of_tampering_is_found_at_its_first_bad_entry() {
+        let mut changed = log(5);
+        changed[2].target = "ek_other".into();
+        assert_eq!(
+            verify(&changed, None).findings,
+            [AuditFinding::Changed { seq: 3 }]
+        );
+
+        let mut deleted = log(5);
+        deleted.remove(2);
+        assert_eq!(
+            verify(&deleted, None).findings,
+            [AuditFinding::MissingBefore { seq: 4 }]
+        );
+        renumber(&mut deleted);
+        assert_eq!(
+            verify(&deleted, None).findings,
+            [AuditFinding::MissingBefore { seq: 3 }]
+        );
+
+        let mut first_deleted = log(3);
+        first_deleted.remove(0);
+        assert_eq!(
+            verify(&first_deleted, None).findings,
+            [AuditFinding::MissingBefore { seq: 2 }]
+        );
+
+        let mut swapped = log(5);
+        swapped.swap(1, 2);
+        renumber(&mut swapped);
+        let findings = verify(&swapped, None).findings;
+        assert_eq!(
+            findings.first(),
+            Some(&AuditFinding::Reordered { seq: 2 }),
+            "{findings:?}"
+        );
+        assert!(findings
+            .iter()
+            .all(|f| matches!(f, AuditFinding::Reordered { .. })));
+
+        let mut gap = log(4);
+        for e in &mut gap[2..] {
+            e.seq += 10;
+        }
+        assert_eq!(
+            verify(&gap, None).findings,
+            [AuditFinding::Renumbered { seq: 13 }]
+        );
+    }
+
+    #[test]
+    fn an_entry_slipped_in_with_a_valid_link_is_found_as_inserted() {
+        let original = log(4);
+        let mut forged = original[1].clone();
+        forged.target = "ek_forged".into();
+        forged.hash = forged.computed_hash(); // links to entry 1, like entry 2 does
+        let mut entries = vec![original[0].clone(), forged, original[1].clone()];
+        entries.extend(original[2..].iter().cloned());
+        renumber(&mut entries);
+        assert_eq!(
+            verify(&entries, None).findings,
+            [AuditFinding::Inserted { seq: 2 }]
+        );
+    }
+
+    #[test]
+    fn a_cut_off_tail_is_found_only_against_an_anchor() {
+        let mut entries = log(5);
+        let anchor = AuditHead {
+            seq: 5,
+            hash: entries[4].hash.clone(),
+        };
+        entries.truncate(3);
+        assert!(verify(&entries, None).intact(), "no anchor, no evidence");
+        assert_eq!(
+            verify(&entries, Some(&anchor)).findings,
+            [AuditFinding::Truncated {
+                head: Some(3),
+                anchored: 5
+            }]
+        );
+        let other = AuditHead {
+            seq: 2,
+            hash: GENESIS.into(),
+        };
+        assert_eq!(
+            verify(&entries, Some(&other)).findings,
+            [AuditFinding::NotTheAnchor { seq: 2 }]
+        );
+    }
+
+    #[test]
+    fn a_head_reads_back_from_its_printed_form_and_rejects_malformed_ones() {
+        let head = AuditHead {
+            seq: 7,
+            hash: "ab".repeat(32),
+        };
+        assert_eq!(head.to_string().parse::<AuditHead>(), Ok(head));
+        for bad in ["7", "x:ab", "0:abc", &format!("3:{}", "zz".repeat(32))] {
+            assert!(bad.parse::<AuditHead>().is_err(), "{bad}");
+        }
+    }
+}
