@@ -99,7 +99,8 @@ impl std::str::FromStr for AuditHead {
 pub enum AuditFinding {
     /// The entry's fields no longer give its hash: it was changed after it was written.
     Changed { seq: i64 },
-    /// The entry links to an entry the log no longer holds: entries before it were deleted.
+    /// The entry links to an entry the log no longer holds: entries before it were deleted
+    /// (or the one before it was changed and its hash computed again).
     MissingBefore { seq: i64 },
     /// The entry is not part of the chain: it and the entry after it link to the same one.
     Inserted { seq: i64 },
@@ -109,7 +110,7 @@ pub enum AuditFinding {
     Renumbered { seq: i64 },
     /// The log ends before the anchored head: its tail was cut off.
     Truncated { head: Option<i64>, anchored: i64 },
-    /// The entry at the anchored position is not the anchored one.
+    /// The anchored entry is gone although the log reaches past its position.
     NotTheAnchor { seq: i64 },
 }
 
@@ -123,7 +124,7 @@ impl AuditFinding {
             | AuditFinding::Reordered { seq }
             | AuditFinding::Renumbered { seq }
             | AuditFinding::NotTheAnchor { seq } => *seq,
-            AuditFinding::Truncated { head, .. } => head.unwrap_or(0) + 1,
+            AuditFinding::Truncated { head, .. } => head.unwrap_or(0).saturating_add(1),
         }
     }
 }
@@ -136,7 +137,7 @@ impl std::fmt::Display for AuditFinding {
             }
             AuditFinding::MissingBefore { seq } => write!(
                 f,
-                "entries are missing before entry {seq}: it links to an entry the log no longer holds"
+                "entries are missing before entry {seq}: it links to an entry the log no longer holds (deleted, or the entry before it changed and hashed again)"
             ),
             AuditFinding::Inserted { seq } => write!(
                 f,
@@ -162,7 +163,7 @@ impl std::fmt::Display for AuditFinding {
             },
             AuditFinding::NotTheAnchor { seq } => write!(
                 f,
-                "entry {seq} is not the anchored head: the log was rewritten up to it"
+                "the anchored entry {seq} is not in the log although it reaches past it: the log was rewritten up to there"
             ),
         }
     }
@@ -190,49 +191,67 @@ pub fn verify(entries: &[ChainedEntry], anchor: Option<&AuditHead>) -> AuditRepo
         .enumerate()
         .map(|(i, e)| (e.hash.as_str(), i))
         .collect();
-    let hash_at = |i: usize| entries[i].hash.as_str();
+    // The hash an entry at index `i` must link to: the one before it, or the start.
+    let link_before = |i: usize| {
+        if i == 0 {
+            GENESIS
+        } else {
+            entries[i - 1].hash.as_str()
+        }
+    };
     let mut findings = Vec::new();
     for (i, entry) in entries.iter().enumerate() {
         if entry.computed_hash() != entry.hash {
             findings.push(AuditFinding::Changed { seq: entry.seq });
         }
-        let expected = if i == 0 { GENESIS } else { hash_at(i - 1) };
-        if entry.prev_hash == expected {
-            let follows = i == 0 || entry.seq == entries[i - 1].seq + 1;
+        if entry.prev_hash == link_before(i) {
+            let follows = if i == 0 {
+                entry.seq == 1
+            } else {
+                entry.seq == entries[i - 1].seq + 1
+            };
             if !follows {
                 findings.push(AuditFinding::Renumbered { seq: entry.seq });
             }
             continue;
         }
-        let linked_to = if entry.prev_hash == GENESIS {
-            None
+        // Where the entry it links to sits: `Some(j)` for index j, the start counting as the
+        // index before the first.
+        let linked_to: Option<isize> = if entry.prev_hash == GENESIS {
+            Some(-1)
         } else {
-            position.get(entry.prev_hash.as_str()).copied()
+            position.get(entry.prev_hash.as_str()).map(|&j| j as isize)
         };
         let finding = match linked_to {
-            // Two entries link to the one before the previous: the previous was inserted.
-            Some(j) if i >= 2 && j == i - 2 && entries[i - 1].prev_hash == hash_at(j) => {
-                AuditFinding::Inserted {
-                    seq: entries[i - 1].seq,
+            // It links further back, and the entries between start a chain of their own
+            // from that same entry: they were slipped in.
+            Some(j) if j < i as isize - 1 => {
+                let first = (j + 1) as usize;
+                if entries[first].prev_hash == entry.prev_hash {
+                    AuditFinding::Inserted {
+                        seq: entries[first].seq,
+                    }
+                } else {
+                    AuditFinding::Reordered { seq: entry.seq }
                 }
             }
             Some(_) => AuditFinding::Reordered { seq: entry.seq },
-            // Linked to the start although it is not the first entry.
-            None if entry.prev_hash == GENESIS => AuditFinding::Reordered { seq: entry.seq },
             None => AuditFinding::MissingBefore { seq: entry.seq },
         };
         findings.push(finding);
     }
     if let Some(anchor) = anchor {
-        match entries.iter().find(|e| e.seq == anchor.seq) {
-            Some(entry) if entry.hash != anchor.hash => {
-                findings.push(AuditFinding::NotTheAnchor { seq: anchor.seq })
-            }
-            Some(_) => {}
-            None => findings.push(AuditFinding::Truncated {
-                head: entries.last().map(|e| e.seq),
-                anchored: anchor.seq,
-            }),
+        // Found by its hash wherever it sits: a renumbering is reported above already.
+        if !position.contains_key(anchor.hash.as_str()) {
+            let head = entries.last().map(|e| e.seq);
+            findings.push(if head.is_none_or(|h| h < anchor.seq) {
+                AuditFinding::Truncated {
+                    head,
+                    anchored: anchor.seq,
+                }
+            } else {
+                AuditFinding::NotTheAnchor { seq: anchor.seq }
+            });
         }
     }
     AuditReport {
@@ -358,6 +377,62 @@ mod tests {
     }
 
     #[test]
+    fn entries_slipped_in_before_the_first_or_several_at_once_are_found_as_inserted() {
+        let original = log(3);
+        let forge = |prev_hash: &str, target: &str| {
+            let mut forged = original[0].clone();
+            forged.target = target.into();
+            forged.prev_hash = prev_hash.into();
+            forged.hash = forged.computed_hash();
+            forged
+        };
+        let mut before_first = vec![forge(GENESIS, "ek_forged")];
+        before_first.extend(original.iter().cloned());
+        renumber(&mut before_first);
+        assert_eq!(
+            verify(&before_first, None).findings,
+            [AuditFinding::Inserted { seq: 1 }]
+        );
+        let f1 = forge(&original[0].hash, "ek_f1");
+        let f2 = forge(&f1.hash, "ek_f2");
+        let mut two = vec![original[0].clone(), f1, f2];
+        two.extend(original[1..].iter().cloned());
+        renumber(&mut two);
+        assert_eq!(
+            verify(&two, None).findings,
+            [AuditFinding::Inserted { seq: 2 }]
+        );
+    }
+
+    #[test]
+    fn a_log_renumbered_as_a_whole_is_found_and_still_reaches_its_anchor() {
+        let mut entries = log(4);
+        let anchor = AuditHead {
+            seq: 4,
+            hash: entries[3].hash.clone(),
+        };
+        for e in &mut entries {
+            e.seq += 1000;
+        }
+        assert_eq!(
+            verify(&entries, Some(&anchor)).findings,
+            [AuditFinding::Renumbered { seq: 1001 }]
+        );
+        // Deleted in the middle and renumbered: the tail is intact, nothing was cut off.
+        let mut deleted = log(5);
+        let anchor = AuditHead {
+            seq: 5,
+            hash: deleted[4].hash.clone(),
+        };
+        deleted.remove(2);
+        renumber(&mut deleted);
+        assert_eq!(
+            verify(&deleted, Some(&anchor)).findings,
+            [AuditFinding::MissingBefore { seq: 3 }]
+        );
+    }
+
+    #[test]
     fn a_cut_off_tail_is_found_only_against_an_anchor() {
         let mut entries = log(5);
         let anchor = AuditHead {
@@ -375,7 +450,7 @@ mod tests {
         );
         let other = AuditHead {
             seq: 2,
-            hash: GENESIS.into(),
+            hash: "ab".repeat(32),
         };
         assert_eq!(
             verify(&entries, Some(&other)).findings,

@@ -228,6 +228,11 @@ impl Store {
             Backend::Sqlite => sqlx::Connection::begin_with(&mut **conn, "BEGIN IMMEDIATE").await?,
             Backend::Postgres => {
                 let mut tx = sqlx::Connection::begin(&mut **conn).await?;
+                // Read committed whatever the server's default: the head must be read after
+                // the lock is held, not from a snapshot taken before it.
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+                    .execute(&mut *tx)
+                    .await?;
                 sqlx::query("SELECT pg_advisory_xact_lock(hashtext('audit_log'))")
                     .execute(&mut *tx)
                     .await?;
