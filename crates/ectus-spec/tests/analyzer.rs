@@ -1250,3 +1250,17 @@ fn a_requirement_asking_for_no_login_is_public_as_asked() {
         assert!(said, "{text}: {:?}", derived.assumptions);
     }
 }
+
+#[test]
+fn a_generic_noun_after_a_naming_word_is_an_entity_and_alone_or_singular_is_not() {
+    let s = spec("Maintenance requests have a description and a reported date. Rental units have a floor number.");
+    assert_eq!(entity_names(&s), ["MaintenanceRequest", "RentalUnit"]);
+    let s = spec("Stations have a name, a station code and a licence key.");
+    assert_eq!(entity_names(&s), ["Station"]);
+    assert!(has_field(&s, "Station", "station_code"));
+    assert!(has_field(&s, "Station", "licence_key"));
+    // Alone, the generic nouns name nothing the service stores.
+    let derived =
+        derive("Tasks have a title. The API handles requests and returns errors as JSON.");
+    assert_eq!(entity_names(&derived.spec), ["Task"]);
+}

@@ -438,17 +438,33 @@ pub(super) fn trim_modals<'a>(words: &'a [&'a str]) -> &'a [&'a str] {
     &words[..end]
 }
 
-/// A noun phrase that can name an entity: 1-3 plain words, none a stop word.
+/// Generic nouns that name no thing alone ("the requests", "API keys") but do at the head of a
+/// compound whose other words do ("maintenance requests", "rental units", "discount codes").
+/// Singular, most of them name a field instead ("a station code", "a licence key"): only
+/// the plurals, and the few that never name a field, count.
+#[rustfmt::skip]
+const COMPOUND_HEADS: &[&str] = &[
+    "request", "requests", "response", "responses", "entry", "entries", "units", "keys",
+    "tokens", "tables", "codes", "errors", "features", "resources", "models", "logs", "tests",
+];
+
+/// A noun phrase that can name an entity: 1-3 plain words, none a stop word — but for a
+/// generic head after a word that names something ("maintenance requests").
 pub(super) fn noun_phrase(words: &[&str]) -> Option<Vec<String>> {
-    let ok = !words.is_empty()
-        && words.len() <= 3
-        && words.iter().all(|w| {
-            w.len() >= 2
-                && w.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
-                && !STOP_WORDS.contains(w)
-                && !is_determiner(w)
-                && !QUANTIFIERS.contains(w)
-        });
+    let plain = |w: &&str| {
+        w.len() >= 2
+            && w.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
+            && !STOP_WORDS.contains(w)
+            && !is_determiner(w)
+            && !QUANTIFIERS.contains(w)
+    };
+    let ok = match words.split_last() {
+        Some((head, modifiers)) if words.len() <= 3 => {
+            modifiers.iter().all(plain)
+                && (plain(head) || (!modifiers.is_empty() && COMPOUND_HEADS.contains(head)))
+        }
+        _ => false,
+    };
     ok.then(|| words.iter().map(|w| (*w).to_owned()).collect())
 }
 
