@@ -614,6 +614,16 @@ impl Spec {
         self.auth.mode != AuthMode::None && self.auth.protect.contains(&op)
     }
 
+    /// The writes (create, update, delete) some entity serves without credentials: anyone
+    /// may call them.
+    pub fn public_writes(&self) -> Vec<Operation> {
+        [Operation::Create, Operation::Update, Operation::Delete]
+            .into_iter()
+            .filter(|op| !self.is_protected(*op))
+            .filter(|op| self.entities.iter().any(|e| e.operations.contains(op)))
+            .collect()
+    }
+
     /// `jwt`: the entity callers sign in as — `auth.identity`, else the first entity named
     /// User, Account or Member.
     pub fn identity(&self) -> Option<&Entity> {

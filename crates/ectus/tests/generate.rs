@@ -727,6 +727,10 @@ fn a_partly_understood_requirement_lists_what_was_not_understood_and_strict_writ
         "noise is listed as ignored"
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("NOT UNDERSTOOD"));
+    assert!(
+        report.get("public_writes").is_none(),
+        "no authentication named: every write needs a key: {report:#}"
+    );
 
     // `ectus spec --prompt -` reads standard input and lists the same passage.
     let mut child = Command::new(BIN)
@@ -1259,4 +1263,29 @@ async fn evolve(backend: ectus_testkit::TestBackend) {
         "{stderr}"
     );
     assert_eq!(tree(&project), before, "{database}: nothing was written");
+}
+
+#[test]
+fn a_service_asked_to_need_no_login_is_reported_as_open_to_writes_by_anyone() {
+    let _serial = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().expect("dir");
+    let out = ectus_new(
+        &dir.path().join("kiosk"),
+        &[
+            "--prompt",
+            "A kiosk log. Visits have a name and a date. No login needed.",
+        ],
+        &["--no-qa"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report");
+    assert_eq!(
+        report["public_writes"],
+        serde_json::json!(["create", "update", "delete"]),
+        "{report:#}"
+    );
 }

@@ -29,6 +29,10 @@ pub struct NewReport {
     pub coverage: Option<ectus_spec::coverage::Coverage>,
     pub files: ectus_codegen::WriteReport,
     pub notes: Vec<String>,
+    /// The writes anyone may call without credentials (`auth: none`, or operations the
+    /// document declares without security).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub public_writes: Vec<ectus_spec::Operation>,
     pub qa: Option<QaReport>,
     /// `generated` (no QA), `passed`, `failed` or `not_verified` (built, but nothing to test
     /// against).
@@ -237,6 +241,7 @@ pub async fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
             .then_some(derived.coverage),
         files: outcome.files,
         notes: outcome.notes,
+        public_writes: derived.spec.public_writes(),
         verdict: outcome.status,
         qa: outcome.qa,
     };
@@ -321,6 +326,13 @@ fn print_summary(report: &NewReport) {
                 (_, Verdict::NotVerified) => println!("verdict: NOT VERIFIED in {seconds:.1}s"),
             }
         }
+    }
+    if !report.public_writes.is_empty() {
+        let ops: Vec<&str> = report.public_writes.iter().map(|op| op.as_str()).collect();
+        println!(
+            "PUBLIC: anyone may {} without credentials, as the input asks; name authentication in the requirement or set auth.mode (api_key, jwt) in the spec to protect them",
+            ops.join(", ")
+        );
     }
     if let Some(coverage) = &report.coverage {
         let missing = coverage.not_understood.len();
