@@ -58,6 +58,8 @@ pub struct Generation {
     pub qa_report: Option<serde_json::Value>,
     pub error: Option<String>,
     pub artifact: Option<ArtifactInfo>,
+    /// When the retention policy removed the artifact (the generation itself stays).
+    pub artifact_expired_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -75,6 +77,8 @@ pub struct GenerationSummary {
     pub qa: bool,
     pub error: Option<String>,
     pub artifact: Option<ArtifactInfo>,
+    /// When the retention policy removed the artifact (the generation itself stays).
+    pub artifact_expired_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -91,6 +95,7 @@ struct GenerationSummaryRow {
     error: Option<String>,
     artifact_sha256: Option<String>,
     artifact_size: Option<i64>,
+    artifact_expired_at: Option<i64>,
     created_at: i64,
     updated_at: i64,
 }
@@ -112,6 +117,7 @@ impl GenerationSummaryRow {
             status: GenerationStatus::from_column(&self.status, &record)?,
             qa: self.qa != 0,
             artifact: artifact_of(self.artifact_sha256, self.artifact_size),
+            artifact_expired_at: self.artifact_expired_at.map(Timestamp::from_millis),
             created_at: Timestamp::from_millis(self.created_at),
             updated_at: Timestamp::from_millis(self.updated_at),
             id: self.id,
@@ -141,6 +147,7 @@ struct GenerationRow {
     error: Option<String>,
     artifact_sha256: Option<String>,
     artifact_size: Option<i64>,
+    artifact_expired_at: Option<i64>,
     created_at: i64,
     updated_at: i64,
 }
@@ -168,6 +175,7 @@ impl GenerationRow {
             status: GenerationStatus::from_column(&self.status, &record)?,
             qa: self.qa != 0,
             artifact: artifact_of(self.artifact_sha256, self.artifact_size),
+            artifact_expired_at: self.artifact_expired_at.map(Timestamp::from_millis),
             created_at: Timestamp::from_millis(self.created_at),
             updated_at: Timestamp::from_millis(self.updated_at),
             id: self.id,
@@ -208,7 +216,7 @@ macro_rules! outcome_columns {
          COALESCE(g.error, CASE WHEN j.state IN ('failed', 'cancelled') THEN j.error END) AS error, \
          CASE WHEN j.state = 'cancelled' THEN NULL ELSE g.artifact_sha256 END AS artifact_sha256, \
          CASE WHEN j.state = 'cancelled' THEN NULL ELSE g.artifact_size END AS artifact_size, \
-         g.created_at, g.updated_at \
+         g.artifact_expired_at, g.created_at, g.updated_at \
          FROM generations g LEFT JOIN jobs j ON j.id = g.job_id"
     };
 }

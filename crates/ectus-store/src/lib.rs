@@ -27,6 +27,7 @@ pub mod generations;
 pub mod incidents;
 pub mod jobs;
 pub mod projects;
+pub mod retention;
 pub mod tenants;
 
 pub use clock::Timestamp;

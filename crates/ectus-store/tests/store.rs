@@ -497,17 +497,16 @@ async fn a_cancel_accepted_after_the_outcome_was_recorded_leaves_a_cancelled_gen
     assert_eq!(page.items[0].status, GenerationStatus::Cancelled);
 }
 
-async fn an_incomplete_generation_is_stored_and_read_as_incomplete(backend: TestBackend) {
-    use ectus_store::generations::{GenerationStatus, NewGeneration};
-    let (store, _db) = store(backend).await;
-    let t = store
-        .create_tenant("t", &Acting::operator())
-        .await
-        .expect("tenant");
-    let p = store.create_project(&t.id, "p", "").await.expect("project");
+/// A generation of a requirement run to `status` with an artifact, its job completed.
+async fn finished_generation(
+    store: &Store,
+    tenant_id: &str,
+    project_id: &str,
+    status: ectus_store::generations::GenerationStatus,
+) -> ectus_store::generations::Generation {
     let (spec, assumptions) = (serde_json::json!({}), serde_json::json!([]));
     let coverage = serde_json::json!({"not_understood": [{"text": "Boats float.", "reason": "r"}]});
-    let new = NewGeneration {
+    let new = ectus_store::generations::NewGeneration {
         input_kind: ectus_spec::InputKind::Prompt,
         input: "Boats float.",
         spec: &spec,
@@ -522,7 +521,7 @@ async fn an_incomplete_generation_is_stored_and_read_as_incomplete(backend: Test
         max_attempts: 1,
     };
     let (generation, _) = store
-        .create_generation(&t.id, &p.id, &new, 10, job_for, None)
+        .create_generation(tenant_id, project_id, &new, 10, job_for, None)
         .await
         .expect("create");
     let claimed = store
@@ -535,19 +534,25 @@ async fn an_incomplete_generation_is_stored_and_read_as_incomplete(backend: Test
         .await
         .expect("start"));
     assert!(store
-        .finish_generation(
-            &generation.id,
-            "w",
-            GenerationStatus::Incomplete,
-            None,
-            Some(b"tar")
-        )
+        .finish_generation(&generation.id, "w", status, None, Some(b"tar"))
         .await
         .expect("the database accepts the status"));
     assert!(store
         .complete_job(&claimed.id, "w", &serde_json::json!({}))
         .await
         .expect("complete"));
+    generation
+}
+
+async fn an_incomplete_generation_is_stored_and_read_as_incomplete(backend: TestBackend) {
+    use ectus_store::generations::GenerationStatus;
+    let (store, _db) = store(backend).await;
+    let t = store
+        .create_tenant("t", &Acting::operator())
+        .await
+        .expect("tenant");
+    let p = store.create_project(&t.id, "p", "").await.expect("project");
+    let generation = finished_generation(&store, &t.id, &p.id, GenerationStatus::Incomplete).await;
     let seen = store
         .get_generation(&t.id, &p.id, &generation.id)
         .await
@@ -930,7 +935,194 @@ async fn every_tampering_with_the_audit_log_is_found_at_its_first_bad_entry(back
     );
 }
 
+async fn retention_removes_only_what_its_policy_no_longer_keeps(backend: TestBackend) {
+    use ectus_store::generations::GenerationStatus;
+    use ectus_store::incidents::{AlertDelivery, IncidentStatus};
+    use ectus_store::retention::{RetentionKind, RetentionPolicy};
+    let (store, db) = store(backend).await;
+    let raw = raw_pool(&db.url).await;
+    let t = store
+        .create_tenant("t", &Acting::operator())
+        .await
+        .expect("tenant");
+    let p = store.create_project(&t.id, "p", "").await.expect("project");
+    let old_generation = finished_generation(&store, &t.id, &p.id, GenerationStatus::Passed).await;
+    let young_generation =
+        finished_generation(&store, &t.id, &p.id, GenerationStatus::Passed).await;
+    let job = |kind: &str| NewJob {
+        kind: kind.into(),
+        payload: serde_json::json!({}),
+        max_attempts: 1,
+    };
+    let old_job = store
+        .enqueue_job(&t.id, &job("diagnostic"))
+        .await
+        .expect("job");
+    let claimed = store
+        .claim_job("w", 60_000)
+        .await
+        .expect("claim")
+        .expect("job");
+    assert_eq!(claimed.id, old_job.id);
+    assert!(store
+        .complete_job(&old_job.id, "w", &serde_json::json!({}))
+        .await
+        .expect("complete"));
+    let queued = store
+        .enqueue_job(&t.id, &job("diagnostic"))
+        .await
+        .expect("job");
+    let alert = |fingerprint: &str, status: IncidentStatus| AlertDelivery {
+        fingerprint: fingerprint.into(),
+        alertname: "EctusTargetDown".into(),
+        severity: "critical".into(),
+        status,
+        labels: serde_json::json!({}),
+        annotations: serde_json::json!({}),
+        generator_url: String::new(),
+        starts_at: Timestamp::from_millis(1_000),
+        ends_at: (status == IncidentStatus::Resolved).then(|| Timestamp::from_millis(2_000)),
+    };
+    store
+        .record_alerts(&[
+            alert("resolved", IncidentStatus::Resolved),
+            alert("firing", IncidentStatus::Firing),
+        ])
+        .await
+        .expect("incidents");
+    // Forty days pass for the old rows (the incidents are from 1970 already).
+    let forty_days = 40 * 24 * 3_600 * 1_000_i64;
+    let old_generation_job = old_generation.job_id.clone().expect("job");
+    for (sql, id) in [
+        (
+            "UPDATE jobs SET finished_at = finished_at - $1 WHERE id = $2",
+            old_job.id.as_str(),
+        ),
+        (
+            "UPDATE jobs SET finished_at = finished_at - $1 WHERE id = $2",
+            old_generation_job.as_str(),
+        ),
+        (
+            "UPDATE generations SET updated_at = updated_at - $1 WHERE id = $2",
+            old_generation.id.as_str(),
+        ),
+    ] {
+        sqlx::query(sql)
+            .bind(forty_days)
+            .bind(id)
+            .execute(&raw)
+            .await
+            .expect(sql);
+    }
+    let month = std::time::Duration::from_secs(30 * 24 * 3_600);
+    let policies = [
+        RetentionPolicy {
+            kind: RetentionKind::FinishedJobs,
+            keep: month,
+        },
+        RetentionPolicy {
+            kind: RetentionKind::GenerationArtifacts,
+            keep: month,
+        },
+        RetentionPolicy {
+            kind: RetentionKind::Incidents,
+            keep: month,
+        },
+    ];
+    let due = |outcomes: &[ectus_store::retention::RetentionOutcome]| {
+        outcomes
+            .iter()
+            .map(|o| (o.kind, o.due, o.removed))
+            .collect::<Vec<_>>()
+    };
+    let preview = store.retention_preview(&policies).await.expect("preview");
+    assert_eq!(
+        due(&preview),
+        [
+            (RetentionKind::FinishedJobs, 1, 0),
+            (RetentionKind::GenerationArtifacts, 1, 0),
+            (RetentionKind::Incidents, 1, 0),
+        ]
+    );
+    assert!(
+        store.get_job(&t.id, &old_job.id).await.is_ok(),
+        "a preview removes nothing"
+    );
+    let head = store.audit_head().await.expect("head");
+    let run = store
+        .enforce_retention(&policies, 1, &Acting::platform())
+        .await
+        .expect("run");
+    assert_eq!(
+        due(&run),
+        [
+            (RetentionKind::FinishedJobs, 1, 1),
+            (RetentionKind::GenerationArtifacts, 1, 1),
+            (RetentionKind::Incidents, 1, 1),
+        ]
+    );
+    assert!(matches!(
+        store.get_job(&t.id, &old_job.id).await,
+        Err(StoreError::NotFound(Resource::Job))
+    ));
+    // Kept: the old generation's own job (referred to), the queued job, the young artifact,
+    // the firing incident.
+    assert!(store.get_job(&t.id, &old_generation_job).await.is_ok());
+    assert!(store.get_job(&t.id, &queued.id).await.is_ok());
+    let expired = store
+        .get_generation(&t.id, &p.id, &old_generation.id)
+        .await
+        .expect("kept");
+    assert!(expired.artifact.is_none() && expired.artifact_expired_at.is_some());
+    assert_eq!(expired.status, GenerationStatus::Passed, "the record stays");
+    assert!(store
+        .generation_artifact(&t.id, &p.id, &old_generation.id)
+        .await
+        .expect("read")
+        .is_none());
+    let young = store
+        .get_generation(&t.id, &p.id, &young_generation.id)
+        .await
+        .expect("kept");
+    assert!(young.artifact.is_some() && young.artifact_expired_at.is_none());
+    let incidents = store
+        .list_incidents(&ectus_store::incidents::IncidentQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .expect("incidents");
+    assert_eq!(incidents.items.len(), 1);
+    assert_eq!(incidents.items[0].status, IncidentStatus::Firing);
+    // The run is in the audit log, once; a run that removes nothing adds no entry.
+    let entries = store
+        .audit_entries(&AuditQuery {
+            tenant_id: None,
+            limit: 100,
+            cursor: None,
+        })
+        .await
+        .expect("audit");
+    let last = entries.items.last().expect("entry");
+    assert_eq!(last.action, AuditAction::RetentionRun);
+    assert_eq!(
+        last.details,
+        serde_json::json!({"finished_jobs": 1, "generation_artifacts": 1, "incidents": 1})
+    );
+    assert_eq!(last.seq, head.map_or(0, |h| h.seq) + 1);
+    let again = store
+        .enforce_retention(&policies, 100, &Acting::platform())
+        .await
+        .expect("run");
+    assert!(again.iter().all(|o| o.removed == 0));
+    assert_eq!(
+        store.audit_head().await.expect("head").map(|h| h.seq),
+        Some(last.seq)
+    );
+}
+
 backend_tests!(
+    retention_removes_only_what_its_policy_no_longer_keeps,
     each_audited_action_is_recorded_once_in_a_chain_that_verifies,
     concurrent_appends_keep_one_unbroken_chain,
     every_tampering_with_the_audit_log_is_found_at_its_first_bad_entry,

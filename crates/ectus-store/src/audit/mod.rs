@@ -24,6 +24,7 @@ text_enum! {
         KeyCreated = "key_created",
         KeyRevoked = "key_revoked",
         IncidentAcknowledged = "incident_acknowledged",
+        RetentionRun = "retention_run",
     }
 }
 

@@ -1,0 +1,175 @@
+//! Retention: what each kind of data keeps, what a run removes, in bounded batches. A run
+//! never touches a row younger than its policy or one something else still refers to (a job
+//! whose generation exists, an incident still firing), and records what it removed in the
+//! audit log.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::audit::{self, Acting, AuditAction, AuditEvent};
+use crate::clock::now_ms;
+use crate::error::Result;
+use crate::text_enum::text_enum;
+use crate::Store;
+
+text_enum! {
+    /// A kind of data with a retention policy.
+    pub enum RetentionKind {
+        /// Jobs that succeeded, failed or were cancelled, that no generation refers to.
+        FinishedJobs = "finished_jobs",
+        /// The downloadable archives of finished generations (the generation record stays).
+        GenerationArtifacts = "generation_artifacts",
+        /// Incidents whose alert resolved.
+        Incidents = "incidents",
+    }
+}
+
+/// How long one kind of data is kept after it is finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetentionPolicy {
+    pub kind: RetentionKind,
+    pub keep: Duration,
+}
+
+/// What a run found or removed for one kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RetentionOutcome {
+    pub kind: RetentionKind,
+    /// Kept for at least this long (seconds).
+    pub keep_seconds: u64,
+    /// Rows older than the policy when the run started (a dry run removes none of them).
+    pub due: u64,
+    /// Rows removed (artifacts cleared).
+    pub removed: u64,
+}
+
+/// The rows of `kind` due before `cutoff` (a placeholder `$1`), as `FROM … WHERE …`.
+fn due_rows(kind: RetentionKind) -> &'static str {
+    match kind {
+        RetentionKind::FinishedJobs => {
+            "FROM jobs WHERE state IN ('succeeded', 'failed', 'cancelled') \
+             AND finished_at IS NOT NULL AND finished_at < $1 \
+             AND NOT EXISTS (SELECT 1 FROM generations g WHERE g.job_id = jobs.id)"
+        }
+        RetentionKind::GenerationArtifacts => {
+            "FROM generations WHERE artifact IS NOT NULL AND updated_at < $1 \
+             AND status IN ('passed', 'incomplete', 'failed', 'generated', 'cancelled')"
+        }
+        RetentionKind::Incidents => {
+            "FROM incidents WHERE status = 'resolved' AND ends_at IS NOT NULL AND ends_at < $1"
+        }
+    }
+}
+
+impl Store {
+    /// How many rows of each policy's kind are due now, removing nothing.
+    pub async fn retention_preview(
+        &self,
+        policies: &[RetentionPolicy],
+    ) -> Result<Vec<RetentionOutcome>> {
+        let now = now_ms();
+        let mut out = Vec::new();
+        for policy in policies {
+            let cutoff = cutoff(now, policy.keep);
+            let due: i64 = self
+                .timed(
+                    "retention_preview",
+                    sqlx::query_scalar(&format!("SELECT COUNT(*) {}", due_rows(policy.kind)))
+                        .bind(cutoff)
+                        .fetch_one(&mut *self.conn().await?),
+                )
+                .await?;
+            out.push(RetentionOutcome {
+                kind: policy.kind,
+                keep_seconds: policy.keep.as_secs(),
+                due: u64::try_from(due).unwrap_or_default(),
+                removed: 0,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Removes what each policy no longer keeps, `batch` rows per statement (so no statement
+    /// holds locks for long), and appends one audit entry for the run when it removed
+    /// anything.
+    pub async fn enforce_retention(
+        &self,
+        policies: &[RetentionPolicy],
+        batch: u32,
+        acting: &Acting,
+    ) -> Result<Vec<RetentionOutcome>> {
+        let mut outcomes = self.retention_preview(policies).await?;
+        let now = now_ms();
+        let batch = i64::from(batch.max(1));
+        for (policy, outcome) in policies.iter().zip(&mut outcomes) {
+            let cutoff = cutoff(now, policy.keep);
+            loop {
+                let removed = self
+                    .retention_batch(policy.kind, cutoff, batch, now)
+                    .await?;
+                outcome.removed += removed;
+                if removed < batch as u64 {
+                    break;
+                }
+            }
+        }
+        if outcomes.iter().any(|o| o.removed > 0) {
+            let details: serde_json::Map<String, serde_json::Value> = outcomes
+                .iter()
+                .map(|o| (o.kind.as_str().to_owned(), o.removed.into()))
+                .collect();
+            let mut conn = self.conn().await?;
+            let mut tx = self.begin_audited(&mut conn).await?;
+            audit::append(
+                &mut tx,
+                AuditEvent {
+                    acting,
+                    tenant_id: None,
+                    action: AuditAction::RetentionRun,
+                    target: "retention",
+                    details: serde_json::Value::Object(details),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        Ok(outcomes)
+    }
+
+    /// One batch of `kind` older than `cutoff`: the number of rows removed.
+    async fn retention_batch(
+        &self,
+        kind: RetentionKind,
+        cutoff: i64,
+        batch: i64,
+        now: i64,
+    ) -> Result<u64> {
+        let change = match kind {
+            RetentionKind::FinishedJobs => "DELETE FROM jobs",
+            RetentionKind::GenerationArtifacts => {
+                "UPDATE generations SET artifact = NULL, artifact_sha256 = NULL, \
+                 artifact_size = NULL, artifact_expired_at = $3"
+            }
+            RetentionKind::Incidents => "DELETE FROM incidents",
+        };
+        let sql = format!(
+            "{change} WHERE id IN (SELECT id {} ORDER BY id LIMIT $2)",
+            due_rows(kind)
+        );
+        let mut query = sqlx::query(&sql).bind(cutoff).bind(batch);
+        if kind == RetentionKind::GenerationArtifacts {
+            query = query.bind(now);
+        }
+        let done = self
+            .timed("retention", query.execute(&mut *self.conn().await?))
+            .await?;
+        Ok(done.rows_affected())
+    }
+}
+
+/// The time before which rows are due: `now - keep`, never before the epoch.
+fn cutoff(now: i64, keep: Duration) -> i64 {
+    let keep = i64::try_from(keep.as_millis()).unwrap_or(i64::MAX);
+    now.saturating_sub(keep)
+}
