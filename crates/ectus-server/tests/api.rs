@@ -992,7 +992,97 @@ async fn a_tenant_at_its_quota_of_active_generations_gets_429_until_one_ends(bac
     );
 }
 
+async fn an_artifact_removed_by_retention_answers_410_and_the_generation_stays(
+    backend: TestBackend,
+) {
+    use ectus_store::generations::{GenerationStatus, NewGeneration};
+    use ectus_store::jobs::NewJob;
+    use ectus_store::retention::{RetentionKind, RetentionPolicy};
+    let app = TestApp::spawn(backend).await;
+    let t = app.tenant("t").await;
+    let project = app.create_project(&t.member, "p").await;
+    let project_id = project["id"].as_str().expect("id").to_owned();
+    let (spec, assumptions) = (serde_json::json!({}), serde_json::json!([]));
+    let new = NewGeneration {
+        input_kind: ectus_spec::InputKind::Spec,
+        input: "{}",
+        spec: &spec,
+        spec_hash: "h",
+        assumptions: &assumptions,
+        coverage: None,
+        qa: false,
+    };
+    let job_for = |id: &str| NewJob {
+        kind: "generate".into(),
+        payload: serde_json::json!({ "generation_id": id }),
+        max_attempts: 1,
+    };
+    let (generation, _) = app
+        .store
+        .create_generation(&t.id, &project_id, &new, 10, job_for, None)
+        .await
+        .expect("create");
+    let job = app
+        .store
+        .claim_job("w", 60_000)
+        .await
+        .expect("claim")
+        .expect("job");
+    assert!(app
+        .store
+        .start_generation(&generation.id, "w")
+        .await
+        .expect("start"));
+    assert!(app
+        .store
+        .finish_generation(
+            &generation.id,
+            "w",
+            GenerationStatus::Generated,
+            None,
+            Some(b"tar")
+        )
+        .await
+        .expect("finish"));
+    assert!(app
+        .store
+        .complete_job(&job.id, "w", &serde_json::json!({}))
+        .await
+        .expect("complete"));
+    let path = format!(
+        "/api/v1/projects/{project_id}/generations/{}",
+        generation.id
+    );
+    let download = app.get(&format!("{path}/artifact"), &t.member).await;
+    assert_eq!(download.status(), 200);
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let policy = RetentionPolicy {
+        kind: RetentionKind::GenerationArtifacts,
+        keep: Duration::ZERO,
+    };
+    let run = app
+        .store
+        .enforce_retention(&[policy], 10, &ectus_store::audit::Acting::platform())
+        .await
+        .expect("retention");
+    assert_eq!(run[0].removed, 1);
+    let gone = expect_problem(app.get(&format!("{path}/artifact"), &t.member).await, 410).await;
+    assert!(
+        gone["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("retention policy")),
+        "{gone}"
+    );
+    let view = app.get_json(&path, &t.member).await;
+    assert_eq!(view["status"], "generated", "{view}");
+    assert!(
+        view["artifact"].is_null() && view["artifact_expired_at"].is_string(),
+        "{view}"
+    );
+}
+
 backend_tests!(
+    an_artifact_removed_by_retention_answers_410_and_the_generation_stays,
     a_tenant_at_its_quota_of_active_generations_gets_429_until_one_ends,
     members_cannot_cancel_admin_jobs_nor_see_which_worker_runs_them,
     deleting_a_project_cancels_its_queued_generation_jobs,

@@ -97,6 +97,11 @@ pub struct KindLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RetentionLabels {
+    pub kind: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct QueueLabels {
     pub kind: String,
     pub state: String,
@@ -166,6 +171,10 @@ pub struct Metrics {
     pub tenants: Gauge,
     /// The audit log's head position: it only grows, so a fall means entries were removed.
     pub audit_entries: Gauge,
+    /// Rows retention removed, by kind of data.
+    pub retention_deleted: Family<RetentionLabels, Counter>,
+    /// When retention last ran through (Unix seconds); the process start until the first run.
+    pub retention_last_success: Gauge<f64, std::sync::atomic::AtomicU64>,
     pub projects: Gauge,
     pub active_api_keys: Gauge,
     pub db_pool_connections: Family<PoolLabels, Gauge>,
@@ -302,6 +311,18 @@ impl Metrics {
         );
         let tenants = Gauge::default();
         registry.register("ectus_tenants", "Tenants (at scrape time)", tenants.clone());
+        let retention_deleted = Family::default();
+        registry.register(
+            "ectus_retention_deleted",
+            "Rows removed by the retention policies, by kind of data",
+            retention_deleted.clone(),
+        );
+        let retention_last_success = Gauge::default();
+        registry.register(
+            "ectus_retention_last_success_timestamp_seconds",
+            "When retention last ran through (Unix seconds; the process start until its first run)",
+            retention_last_success.clone(),
+        );
         let audit_entries = Gauge::default();
         registry.register(
             "ectus_audit_entries",
@@ -410,6 +431,8 @@ impl Metrics {
             compiler_errors,
             tenants,
             audit_entries,
+            retention_deleted,
+            retention_last_success,
             projects,
             active_api_keys,
             db_pool_connections,

@@ -57,6 +57,12 @@ pub enum Command {
         after_help = "Examples:\n  ectus audit verify\n  ectus audit verify --anchor 42:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n  ectus audit list --tenant acme\n\nExit status of verify: 0 intact; 1 when any entry was changed, deleted, inserted, reordered or renumbered, or the log no longer reaches the anchor"
     )]
     Audit(AuditArgs),
+    /// Remove what the retention policies no longer keep (`ectus serve` does it every
+    /// retention.interval).
+    #[command(
+        after_help = "Examples:\n  ectus retention run --dry-run     # what would go, nothing removed\n  ectus retention run\n  ECTUS_RETENTION__INCIDENTS=30d ectus retention run --json"
+    )]
+    Retention(RetentionArgs),
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -115,6 +121,30 @@ pub enum AdminCommand {
     /// API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct RetentionArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(subcommand)]
+    pub command: RetentionCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Apply the policies once: print, per kind of data, its policy, what is due and what went.
+    #[command(
+        after_help = "Examples:\n  ectus retention run --dry-run\n  ectus retention run --json"
+    )]
+    Run {
+        /// Count what is due, remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the outcome as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]

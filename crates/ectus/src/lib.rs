@@ -11,6 +11,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod logging;
+pub mod retention;
 pub mod shutdown;
 
 use std::process::ExitCode;

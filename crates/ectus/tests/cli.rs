@@ -401,6 +401,7 @@ backend_tests!(
     sigterm_ends_streams_releases_jobs_and_exits_cleanly,
     migrate_command_is_idempotent,
     admin_commands_manage_tenants_and_keys,
+    retention_run_counts_in_a_dry_run_and_applies_the_configured_policies,
 );
 
 #[test]
@@ -522,6 +523,55 @@ fn configuration_layers_apply_in_order_and_secrets_are_masked() {
         .contains("listen = \"127.0.0.1:1003\""));
 }
 
+async fn retention_run_counts_in_a_dry_run_and_applies_the_configured_policies(
+    backend: TestBackend,
+) {
+    let db = TestDb::new(backend).await;
+    let dir = db.dir.path();
+    let retention = |args: &[&str], env: &[(&str, &str)]| {
+        let mut command = ectus(dir);
+        command
+            .arg("retention")
+            .args(["--database-url", &db.url])
+            .args(args);
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        run(&mut command)
+    };
+    let dry = retention(&["run", "--dry-run"], &[]);
+    assert!(dry.status.success(), "{}", text(&dry.stderr));
+    let listing = text(&dry.stdout);
+    for kind in ["finished_jobs", "generation_artifacts", "incidents"] {
+        assert!(listing.contains(kind), "{listing}");
+    }
+    assert!(
+        listing.contains("keep 30days") && listing.contains("dry run: nothing removed"),
+        "{listing}"
+    );
+    let applied = retention(&["run", "--json"], &[("ECTUS_RETENTION__INCIDENTS", "0s")]);
+    assert!(applied.status.success(), "{}", text(&applied.stderr));
+    let outcomes: serde_json::Value = serde_json::from_slice(&applied.stdout).expect("json");
+    let kinds: Vec<&str> = outcomes
+        .as_array()
+        .expect("outcomes")
+        .iter()
+        .filter_map(|o| o["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["finished_jobs", "generation_artifacts"],
+        "0s keeps incidents for ever"
+    );
+    let refused = retention(&["run"], &[("ECTUS_RETENTION__FINISHED_JOBS", "5m")]);
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("retention.finished_jobs = \"5m\" is out of range"),
+        "{}",
+        text(&refused.stderr)
+    );
+}
+
 #[test]
 fn every_command_has_help_with_examples_and_a_version() {
     let dir = tempfile::tempdir().expect("dir");
@@ -539,6 +589,8 @@ fn every_command_has_help_with_examples_and_a_version() {
         &["audit"],
         &["audit", "verify"],
         &["audit", "list"],
+        &["retention"],
+        &["retention", "run"],
     ];
     for command in commands {
         let out = run(ectus(dir.path()).args(*command).arg("--help"));

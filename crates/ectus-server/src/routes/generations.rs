@@ -10,7 +10,7 @@ use ectus_spec::{DeriveError, Input, InputKind};
 use ectus_store::generations::{
     ArtifactInfo, Generation, GenerationStatus, GenerationSummary, NewGeneration,
 };
-use ectus_store::{Resource, StoreError};
+use ectus_store::{Resource, StoreError, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -71,6 +71,8 @@ pub struct GenerationView {
     pub qa_report: Option<serde_json::Value>,
     pub error: Option<String>,
     pub artifact: Option<ArtifactView>,
+    /// When the retention policy removed the artifact (RFC 3339); the download then answers 410.
+    pub artifact_expired_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -91,6 +93,7 @@ impl From<Generation> for GenerationView {
             artifact: g
                 .artifact
                 .map(|a| ArtifactView::of(a, &g.project_id, &g.id)),
+            artifact_expired_at: g.artifact_expired_at.map(Timestamp::to_rfc3339),
             spec: g.spec,
             assumptions: g.assumptions,
             coverage: g.coverage,
@@ -381,7 +384,8 @@ pub async fn get(
     Ok(Json(generation.into()))
 }
 
-/// Download the generated project as `.tar.gz` (409 until the generation produced it).
+/// Download the generated project as `.tar.gz` (409 until the generation produced it, 410
+/// once the retention policy removed it).
 #[utoipa::path(get, path = "/api/v1/projects/{id}/generations/{generation_id}/artifact", tag = "generations",
     security(("bearer" = [])),
     params(
@@ -393,6 +397,7 @@ pub async fn get(
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "Not produced yet"),
+        (status = 410, body = Problem, content_type = "application/problem+json", description = "Removed by the retention policy"),
     ))]
 pub async fn artifact(
     State(state): State<AppState>,
@@ -403,6 +408,16 @@ pub async fn artifact(
         .store
         .get_generation(auth.tenant(), &project_id, &id)
         .await?;
+    if let Some(at) = generation.artifact_expired_at {
+        return Err(ApiError::new(
+            StatusCode::GONE,
+            "artifact-expired",
+            format!(
+                "the artifact was removed on {} by the retention policy (retention.generation_artifacts); the generation's spec and QA report remain: generate again to get the files",
+                at.to_rfc3339()
+            ),
+        ));
+    }
     if generation.artifact.is_none() {
         return Err(ApiError::conflict(format!(
             "the generation is {}; it has no artifact to download",

@@ -7,6 +7,7 @@ mod derive;
 mod metrics;
 mod migrate;
 mod new;
+mod retention;
 mod serve;
 mod spec;
 mod worker;
@@ -28,6 +29,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate(args) => migrate::run(cli.config.as_deref(), args).await,
         Command::Admin(args) => admin::run(cli.config.as_deref(), args).await,
         Command::Audit(args) => audit::run(cli.config.as_deref(), args).await,
+        Command::Retention(args) => retention::run(cli.config.as_deref(), args).await,
     }
 }
 

@@ -44,6 +44,7 @@ pub async fn run(config_path: Option<&Path>, args: ServeArgs) -> anyhow::Result<
     });
     let shutdown = crate::shutdown::on_signal();
     super::metrics::start(&config, &store, shutdown.clone()).await?;
+    crate::retention::spawn(store.clone(), config.retention.clone(), shutdown.clone());
     let state = AppState {
         store: store.clone(),
         workers: workers.as_ref().map(WorkerPool::health),

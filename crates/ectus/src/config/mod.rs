@@ -22,7 +22,7 @@ pub use secret::{DatabaseUrl, Secret};
 pub const DEFAULT_CONFIG_FILE: &str = "ectus.toml";
 
 /// Top-level sections; other `ECTUS_*` variables are not configuration.
-const SECTIONS: [&str; 9] = [
+const SECTIONS: [&str; 10] = [
     "data_dir",
     "server",
     "database",
@@ -32,6 +32,7 @@ const SECTIONS: [&str; 9] = [
     "metrics",
     "tracing",
     "alerts",
+    "retention",
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -47,6 +48,60 @@ pub struct Config {
     pub metrics: MetricsConfig,
     pub tracing: TracingConfig,
     pub alerts: AlertsConfig,
+    pub retention: RetentionConfig,
+}
+
+/// How long finished data is kept; `0s` keeps a kind for ever. Enforced by `ectus serve`
+/// every `interval` and by `ectus retention run`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    /// Jobs that succeeded, failed or were cancelled and that no generation refers to.
+    #[serde(with = "humantime_serde")]
+    pub finished_jobs: Duration,
+    /// The downloadable archive of a finished generation (the generation record stays).
+    #[serde(with = "humantime_serde")]
+    pub generation_artifacts: Duration,
+    /// Incidents whose alert resolved.
+    #[serde(with = "humantime_serde")]
+    pub incidents: Duration,
+    /// How often `ectus serve` enforces the policies.
+    #[serde(with = "humantime_serde")]
+    pub interval: Duration,
+    /// Rows removed per statement.
+    pub batch_size: u32,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        let days = |n: u64| Duration::from_secs(n * 24 * 3600);
+        RetentionConfig {
+            finished_jobs: days(30),
+            generation_artifacts: days(90),
+            incidents: days(180),
+            interval: Duration::from_secs(3600),
+            batch_size: 500,
+        }
+    }
+}
+
+impl RetentionConfig {
+    /// The policies in force: every kind whose age is not `0s`.
+    pub fn policies(&self) -> Vec<ectus_store::retention::RetentionPolicy> {
+        use ectus_store::retention::{RetentionKind, RetentionPolicy};
+        [
+            (RetentionKind::FinishedJobs, self.finished_jobs),
+            (
+                RetentionKind::GenerationArtifacts,
+                self.generation_artifacts,
+            ),
+            (RetentionKind::Incidents, self.incidents),
+        ]
+        .into_iter()
+        .filter(|(_, keep)| !keep.is_zero())
+        .map(|(kind, keep)| RetentionPolicy { kind, keep })
+        .collect()
+    }
 }
 
 /// Receiving Alertmanager's webhook as incidents.
@@ -219,6 +274,7 @@ impl Default for Config {
             metrics: MetricsConfig::default(),
             tracing: TracingConfig::default(),
             alerts: AlertsConfig::default(),
+            retention: RetentionConfig::default(),
         }
     }
 }
@@ -363,6 +419,30 @@ impl Config {
                 bail!("invalid configuration: alerts.webhook_token is too short ({length} characters); allowed: at least 16 characters, e.g. from `openssl rand -hex 32`");
             }
         }
+        for (key, keep) in [
+            ("retention.finished_jobs", self.retention.finished_jobs),
+            (
+                "retention.generation_artifacts",
+                self.retention.generation_artifacts,
+            ),
+            ("retention.incidents", self.retention.incidents),
+        ] {
+            if !keep.is_zero() {
+                duration(key, keep, secs(3600), secs(100 * 365 * 24 * 3600))?;
+            }
+        }
+        duration(
+            "retention.interval",
+            self.retention.interval,
+            secs(60),
+            secs(7 * 24 * 3600),
+        )?;
+        range(
+            "retention.batch_size",
+            self.retention.batch_size,
+            1,
+            100_000,
+        )?;
         duration(
             "server.request_timeout",
             self.server.request_timeout,
