@@ -1065,7 +1065,7 @@ async fn an_artifact_removed_by_retention_answers_410_and_the_generation_stays(
         .enforce_retention(&[policy], 10, &ectus_store::audit::Acting::platform())
         .await
         .expect("retention");
-    assert_eq!(run[0].removed, 1);
+    assert_eq!(run.outcomes[0].removed, 1);
     let gone = expect_problem(app.get(&format!("{path}/artifact"), &t.member).await, 410).await;
     assert!(
         gone["detail"]

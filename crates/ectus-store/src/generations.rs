@@ -216,7 +216,8 @@ macro_rules! outcome_columns {
          COALESCE(g.error, CASE WHEN j.state IN ('failed', 'cancelled') THEN j.error END) AS error, \
          CASE WHEN j.state = 'cancelled' THEN NULL ELSE g.artifact_sha256 END AS artifact_sha256, \
          CASE WHEN j.state = 'cancelled' THEN NULL ELSE g.artifact_size END AS artifact_size, \
-         g.artifact_expired_at, g.created_at, g.updated_at \
+         CASE WHEN j.state = 'cancelled' THEN NULL ELSE g.artifact_expired_at END AS artifact_expired_at, \
+         g.created_at, g.updated_at \
          FROM generations g LEFT JOIN jobs j ON j.id = g.job_id"
     };
 }

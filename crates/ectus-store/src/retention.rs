@@ -44,6 +44,14 @@ pub struct RetentionOutcome {
     pub removed: u64,
 }
 
+/// A run of the policies: what went per kind, and the error that stopped it part-way, if
+/// one did (what went before it is in `outcomes` and in the run's audit entry).
+#[derive(Debug)]
+pub struct RetentionRun {
+    pub outcomes: Vec<RetentionOutcome>,
+    pub failure: Option<crate::StoreError>,
+}
+
 /// The rows of `kind` due before `cutoff` (a placeholder `$1`), as `FROM … WHERE …`.
 fn due_rows(kind: RetentionKind) -> &'static str {
     match kind {
@@ -52,9 +60,11 @@ fn due_rows(kind: RetentionKind) -> &'static str {
              AND finished_at IS NOT NULL AND finished_at < $1 \
              AND NOT EXISTS (SELECT 1 FROM generations g WHERE g.job_id = jobs.id)"
         }
+        // Whatever the generation's own status says, never while its job may still run.
         RetentionKind::GenerationArtifacts => {
             "FROM generations WHERE artifact IS NOT NULL AND updated_at < $1 \
-             AND status IN ('passed', 'incomplete', 'failed', 'generated', 'cancelled')"
+             AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = generations.job_id \
+                             AND j.state IN ('queued', 'running'))"
         }
         RetentionKind::Incidents => {
             "FROM incidents WHERE status = 'resolved' AND ends_at IS NOT NULL AND ends_at < $1"
@@ -92,33 +102,42 @@ impl Store {
 
     /// Removes what each policy no longer keeps, `batch` rows per statement (so no statement
     /// holds locks for long), and appends one audit entry for the run when it removed
-    /// anything.
+    /// anything — also when a batch failed part-way, with what went until then.
     pub async fn enforce_retention(
         &self,
         policies: &[RetentionPolicy],
         batch: u32,
         acting: &Acting,
-    ) -> Result<Vec<RetentionOutcome>> {
+    ) -> Result<RetentionRun> {
         let mut outcomes = self.retention_preview(policies).await?;
         let now = now_ms();
         let batch = i64::from(batch.max(1));
-        for (policy, outcome) in policies.iter().zip(&mut outcomes) {
+        let mut failure = None;
+        'policies: for (policy, outcome) in policies.iter().zip(&mut outcomes) {
             let cutoff = cutoff(now, policy.keep);
             loop {
-                let removed = self
-                    .retention_batch(policy.kind, cutoff, batch, now)
-                    .await?;
-                outcome.removed += removed;
-                if removed < batch as u64 {
-                    break;
+                match self.retention_batch(policy.kind, cutoff, batch, now).await {
+                    Ok(removed) => {
+                        outcome.removed += removed;
+                        if removed < batch as u64 {
+                            break;
+                        }
+                    }
+                    Err(error) => {
+                        failure = Some(error);
+                        break 'policies;
+                    }
                 }
             }
         }
         if outcomes.iter().any(|o| o.removed > 0) {
-            let details: serde_json::Map<String, serde_json::Value> = outcomes
+            let mut details: serde_json::Map<String, serde_json::Value> = outcomes
                 .iter()
                 .map(|o| (o.kind.as_str().to_owned(), o.removed.into()))
                 .collect();
+            if let Some(error) = &failure {
+                details.insert("failed".into(), error.to_string().into());
+            }
             let mut conn = self.conn().await?;
             let mut tx = self.begin_audited(&mut conn).await?;
             audit::append(
@@ -134,7 +153,7 @@ impl Store {
             .await?;
             tx.commit().await?;
         }
-        Ok(outcomes)
+        Ok(RetentionRun { outcomes, failure })
     }
 
     /// One batch of `kind` older than `cutoff`: the number of rows removed.

@@ -1053,8 +1053,9 @@ async fn retention_removes_only_what_its_policy_no_longer_keeps(backend: TestBac
         .enforce_retention(&policies, 1, &Acting::platform())
         .await
         .expect("run");
+    assert!(run.failure.is_none(), "{:?}", run.failure);
     assert_eq!(
-        due(&run),
+        due(&run.outcomes),
         [
             (RetentionKind::FinishedJobs, 1, 1),
             (RetentionKind::GenerationArtifacts, 1, 1),
@@ -1114,7 +1115,7 @@ async fn retention_removes_only_what_its_policy_no_longer_keeps(backend: TestBac
         .enforce_retention(&policies, 100, &Acting::platform())
         .await
         .expect("run");
-    assert!(again.iter().all(|o| o.removed == 0));
+    assert!(again.outcomes.iter().all(|o| o.removed == 0));
     assert_eq!(
         store.audit_head().await.expect("head").map(|h| h.seq),
         Some(last.seq)

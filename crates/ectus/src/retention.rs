@@ -16,18 +16,23 @@ fn unix_seconds() -> f64 {
         .map_or(0.0, |d| d.as_secs_f64())
 }
 
-/// Removes what the policies no longer keep, counts it in `ectus_retention_deleted_total` and
-/// stamps `ectus_retention_last_success_timestamp_seconds`.
+/// Removes what the policies no longer keep, counts it in `ectus_retention_deleted_total` (also
+/// what went before a failure) and, when the run went through, stamps
+/// `ectus_retention_last_success_timestamp_seconds`.
 pub async fn run_once(
     store: &Store,
     config: &RetentionConfig,
     acting: &Acting,
-) -> ectus_store::Result<Vec<RetentionOutcome>> {
-    let outcomes = store
+) -> Result<Vec<RetentionOutcome>, RetentionFailed> {
+    let run = store
         .enforce_retention(&config.policies(), config.batch_size, acting)
-        .await?;
+        .await
+        .map_err(|error| RetentionFailed {
+            outcomes: Vec::new(),
+            error,
+        })?;
     let metrics = ectus_telemetry::metrics();
-    for outcome in &outcomes {
+    for outcome in &run.outcomes {
         metrics
             .retention_deleted
             .get_or_create(&ectus_telemetry::RetentionLabels {
@@ -35,8 +40,25 @@ pub async fn run_once(
             })
             .inc_by(outcome.removed);
     }
-    metrics.retention_last_success.set(unix_seconds());
-    Ok(outcomes)
+    match run.failure {
+        Some(error) => Err(RetentionFailed {
+            outcomes: run.outcomes,
+            error,
+        }),
+        None => {
+            metrics.retention_last_success.set(unix_seconds());
+            Ok(run.outcomes)
+        }
+    }
+}
+
+/// A run that stopped part-way: what it removed before `error`.
+#[derive(Debug, thiserror::Error)]
+#[error("retention stopped part-way: {error}")]
+pub struct RetentionFailed {
+    pub outcomes: Vec<RetentionOutcome>,
+    #[source]
+    pub error: ectus_store::StoreError,
 }
 
 /// Runs retention at start and then every `interval` until `shutdown`. A failed run is logged
@@ -57,8 +79,9 @@ pub fn spawn(store: Store, config: RetentionConfig, shutdown: CancellationToken)
                         );
                     }
                 }
-                Err(error) => tracing::warn!(
-                    error = %ectus_telemetry::chain(&error),
+                Err(failed) => tracing::warn!(
+                    error = %ectus_telemetry::chain(&failed.error),
+                    removed = failed.outcomes.iter().map(|o| o.removed).sum::<u64>(),
                     "retention run failed; trying again at the next interval"
                 ),
             }

@@ -12,10 +12,16 @@ pub async fn run(config_path: Option<&Path>, args: RetentionArgs) -> anyhow::Res
     let config = Config::load(config_path, &super::db_overrides(&args.db))?;
     let store = super::open_store(&config).await?;
     let RetentionCommand::Run { dry_run, json } = args.command;
-    let outcomes = if dry_run {
-        store.retention_preview(&config.retention.policies()).await
+    let (outcomes, failure) = if dry_run {
+        (
+            store.retention_preview(&config.retention.policies()).await,
+            None,
+        )
     } else {
-        crate::retention::run_once(&store, &config.retention, &Acting::operator()).await
+        match crate::retention::run_once(&store, &config.retention, &Acting::operator()).await {
+            Ok(outcomes) => (Ok(outcomes), None),
+            Err(failed) => (Ok(failed.outcomes), Some(failed.error)),
+        }
     };
     store.close().await;
     let outcomes = outcomes?;
@@ -42,6 +48,11 @@ pub async fn run(config_path: Option<&Path>, args: RetentionArgs) -> anyhow::Res
                 );
             }
         }
+    }
+    if let Some(error) = failure {
+        return Err(anyhow::Error::new(error).context(
+            "retention stopped part-way (what went before is listed above and in the audit log)",
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -431,11 +431,12 @@ impl Config {
                 duration(key, keep, secs(3600), secs(100 * 365 * 24 * 3600))?;
             }
         }
+        // At most 2h: the stalled-retention alert fires after 6h without a run through.
         duration(
             "retention.interval",
             self.retention.interval,
             secs(60),
-            secs(7 * 24 * 3600),
+            secs(2 * 3600),
         )?;
         range(
             "retention.batch_size",
