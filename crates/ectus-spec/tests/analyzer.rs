@@ -1264,3 +1264,21 @@ fn a_generic_noun_after_a_naming_word_is_an_entity_and_alone_or_singular_is_not(
         derive("Tasks have a title. The API handles requests and returns errors as JSON.");
     assert_eq!(entity_names(&derived.spec), ["Task"]);
 }
+
+#[test]
+fn a_field_named_again_or_a_filler_adverb_leaves_nothing_unread() {
+    // "just" between a thing and its verb is filler; a field named by a second sentence is
+    // what that sentence stands for, not a word left unread.
+    let derived = derive(
+        "Cars have a plate. Depots just have a name and an address. Depots also have a name and a phone.",
+    );
+    assert_eq!(entity_names(&derived.spec), ["Car", "Depot"]);
+    for field in ["name", "address", "phone"] {
+        assert!(has_field(&derived.spec, "Depot", field), "{field}");
+    }
+    assert!(
+        derived.coverage.not_understood.is_empty(),
+        "{:?}",
+        derived.coverage.not_understood
+    );
+}

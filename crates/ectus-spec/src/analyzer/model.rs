@@ -466,6 +466,11 @@ impl Model {
                 format!("{entity}.{name}"),
                 "added to every entity automatically; not declared again",
             ));
+            // The sentence still stands for a column the entity has.
+            self.contribute(Contribution::Field {
+                entity,
+                field: name,
+            });
             return None;
         }
         if let Some(alternative) = unreserved(&name) {
@@ -476,7 +481,15 @@ impl Model {
             name = alternative;
         }
         let taken = self.entities[e].fields.iter().any(|f| f.name == name);
-        (!taken).then_some(name)
+        if taken {
+            // Named again by a later sentence: that sentence stands for it too.
+            self.contribute(Contribution::Field {
+                entity,
+                field: name,
+            });
+            return None;
+        }
+        Some(name)
     }
 
     pub(super) fn add_belongs_to(

@@ -57,7 +57,8 @@ pub(super) const FIELD_PLURALS: &[&str] = &[
 pub(super) const MODALS: &[&str] = &[
     "should", "must", "can", "will", "shall", "may", "also", "each", "always", "all", "both",
     "typically", "usually", "optionally", "additionally", "then", "could", "might", "would", "do",
-    "does", "generally", "normally",
+    "does", "generally", "normally", "just", "simply", "basically", "really", "actually",
+    "obviously", "merely", "already", "still", "currently",
 ];
 
 /// "X have …": the rest of the clause lists X's fields.
