@@ -1282,3 +1282,17 @@ fn a_field_named_again_or_a_filler_adverb_leaves_nothing_unread() {
         derived.coverage.not_understood
     );
 }
+
+#[test]
+fn values_after_a_field_inside_a_list_are_its_choices_and_yes_no_is_a_flag() {
+    let s = spec("Tickets: title, status: open / closed / pending, urgent — yes/no, paid (y/n)");
+    assert_eq!(entity_names(&s), ["Ticket"]);
+    assert_eq!(
+        values(&s, "Ticket", "status"),
+        ["open", "closed", "pending"]
+    );
+    assert_eq!(ty(&s, "Ticket", "urgent"), FieldType::Bool);
+    assert_eq!(ty(&s, "Ticket", "paid"), FieldType::Bool);
+    let s = spec("## Runners\n- name\n- `os`: linux | macos | windows\n");
+    assert_eq!(values(&s, "Runner", "os"), ["linux", "macos", "windows"]);
+}

@@ -382,7 +382,18 @@ impl Model {
             ));
             values.clear();
         }
-        let (ty, obvious) = if values.len() >= 2 {
+        // "gift aid declared — yes/no", "paid (y/n)": a flag, not a choice of two words.
+        let yes_no = values.len() == 2
+            && values
+                .iter()
+                .all(|v| ["yes", "no", "y", "n", "true", "false"].contains(&v.as_str()))
+            && values[0] != values[1];
+        if yes_no {
+            values.clear();
+        }
+        let (ty, obvious) = if yes_no {
+            (FieldType::Bool, true)
+        } else if values.len() >= 2 {
             (FieldType::Enum, true)
         } else if let Some(ty) = item.explicit {
             (ty, true)

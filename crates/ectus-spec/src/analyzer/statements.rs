@@ -160,7 +160,9 @@ pub(super) fn colon_statement(tokens: &[Tok]) -> Option<Vec<Statement>> {
         return Some(classify(right));
     };
     let last = subject.last().map(String::as_str).unwrap_or_default();
-    let slashed = right.contains(&Tok::Slash);
+    // "status: open / closed": values. Not when the slashes sit inside an item of a list of
+    // fields ("Tickets: title, status: open / closed").
+    let slashed = right.contains(&Tok::Slash) && !right.contains(&Tok::Colon);
     if slashed || (!is_plural(last) && enum_like_name(last)) {
         let values = enum_values(right)?;
         return Some(vec![Statement::Enum {
