@@ -52,7 +52,7 @@ pub struct RetentionRun {
     pub failure: Option<crate::StoreError>,
 }
 
-/// The rows of `kind` due before `cutoff` (a placeholder `$1`), as `FROM … WHERE …`.
+/// The `FROM` and `WHERE` clauses selecting the rows of `kind` due before the cutoff bound as `$1`.
 fn due_rows(kind: RetentionKind) -> &'static str {
     match kind {
         RetentionKind::FinishedJobs => {
