@@ -433,41 +433,14 @@ async fn a_pending_cancellation_wins_over_retry_release_and_success(backend: Tes
 async fn a_cancel_accepted_after_the_outcome_was_recorded_leaves_a_cancelled_generation_without_artifact(
     backend: TestBackend,
 ) {
-    use ectus_store::generations::{GenerationStatus, NewGeneration};
+    use ectus_store::generations::GenerationStatus;
     let (store, _db) = store(backend).await;
     let t = store
         .create_tenant("t", &Acting::operator())
         .await
         .expect("tenant");
     let p = store.create_project(&t.id, "p", "").await.expect("project");
-    let (spec, assumptions) = (serde_json::json!({}), serde_json::json!([]));
-    let new = NewGeneration {
-        input_kind: ectus_spec::InputKind::Spec,
-        input: "{}",
-        spec: &spec,
-        spec_hash: "h",
-        assumptions: &assumptions,
-        coverage: None,
-        qa: false,
-    };
-    let job_for = |id: &str| NewJob {
-        kind: "generate".into(),
-        payload: serde_json::json!({ "generation_id": id }),
-        max_attempts: 1,
-    };
-    let (generation, _) = store
-        .create_generation(&t.id, &p.id, &new, 10, job_for, None)
-        .await
-        .expect("create");
-    let claimed = store
-        .claim_job("w", 60_000)
-        .await
-        .expect("claim")
-        .expect("job");
-    assert!(store
-        .start_generation(&generation.id, "w")
-        .await
-        .expect("start"));
+    let (generation, claimed) = running_generation(&store, &t.id, &p.id).await;
     assert!(store
         .finish_generation(
             &generation.id,
@@ -497,23 +470,21 @@ async fn a_cancel_accepted_after_the_outcome_was_recorded_leaves_a_cancelled_gen
     assert_eq!(page.items[0].status, GenerationStatus::Cancelled);
 }
 
-/// A generation of a requirement run to `status` with an artifact, its job completed.
-async fn finished_generation(
+/// A generation of a spec whose job worker `w` claimed and started: the generation and its job.
+async fn running_generation(
     store: &Store,
     tenant_id: &str,
     project_id: &str,
-    status: ectus_store::generations::GenerationStatus,
-) -> ectus_store::generations::Generation {
+) -> (ectus_store::generations::Generation, ectus_store::jobs::Job) {
     let (spec, assumptions) = (serde_json::json!({}), serde_json::json!([]));
-    let coverage = serde_json::json!({"not_understood": [{"text": "Boats float.", "reason": "r"}]});
     let new = ectus_store::generations::NewGeneration {
-        input_kind: ectus_spec::InputKind::Prompt,
-        input: "Boats float.",
+        input_kind: ectus_spec::InputKind::Spec,
+        input: "{}",
         spec: &spec,
         spec_hash: "h",
         assumptions: &assumptions,
-        coverage: Some(&coverage),
-        qa: true,
+        coverage: None,
+        qa: false,
     };
     let job_for = |id: &str| NewJob {
         kind: "generate".into(),
@@ -533,6 +504,17 @@ async fn finished_generation(
         .start_generation(&generation.id, "w")
         .await
         .expect("start"));
+    (generation, claimed)
+}
+
+/// A generation run to `status` with an artifact, its job completed.
+async fn finished_generation(
+    store: &Store,
+    tenant_id: &str,
+    project_id: &str,
+    status: ectus_store::generations::GenerationStatus,
+) -> ectus_store::generations::Generation {
+    let (generation, claimed) = running_generation(store, tenant_id, project_id).await;
     assert!(store
         .finish_generation(&generation.id, "w", status, None, Some(b"tar"))
         .await
