@@ -29,6 +29,7 @@ pub mod jobs;
 pub mod projects;
 pub mod retention;
 pub mod tenants;
+pub mod transfer;
 
 pub use clock::Timestamp;
 pub use db::{

@@ -9,23 +9,10 @@ use ectus_store::projects::{ProjectPatch, ProjectQuery, ProjectSort};
 use ectus_store::tenants::Role;
 use ectus_store::{Resource, Store, StoreError, StoreOptions, Timestamp};
 use ectus_testkit::{backend_tests, TestBackend, TestDb};
+
+mod common;
+use common::{finished_generation, raw_pool, running_generation, store};
 use sqlx::migrate::Migrator;
-
-/// A plain connection pool to the test database, for what the store would never do (an older
-/// schema's rows, tampering with the audit log).
-async fn raw_pool(url: &str) -> sqlx::AnyPool {
-    sqlx::any::install_default_drivers();
-    sqlx::AnyPool::connect(url).await.expect("raw pool")
-}
-
-async fn store(backend: TestBackend) -> (Store, TestDb) {
-    let db = TestDb::new(backend).await;
-    let store = Store::connect(&db.url, &StoreOptions::default())
-        .await
-        .expect("connect");
-    store.migrate().await.expect("migrate");
-    (store, db)
-}
 
 async fn a_revoked_key_is_refused_at_once_here_and_within_the_cache_time_to_live_elsewhere(
     backend: TestBackend,
@@ -468,62 +455,6 @@ async fn a_cancel_accepted_after_the_outcome_was_recorded_leaves_a_cancelled_gen
         .await
         .expect("list");
     assert_eq!(page.items[0].status, GenerationStatus::Cancelled);
-}
-
-/// A generation of a spec whose job worker `w` claimed and started: the generation and its job.
-async fn running_generation(
-    store: &Store,
-    tenant_id: &str,
-    project_id: &str,
-) -> (ectus_store::generations::Generation, ectus_store::jobs::Job) {
-    let (spec, assumptions) = (serde_json::json!({}), serde_json::json!([]));
-    let new = ectus_store::generations::NewGeneration {
-        input_kind: ectus_spec::InputKind::Spec,
-        input: "{}",
-        spec: &spec,
-        spec_hash: "h",
-        assumptions: &assumptions,
-        coverage: None,
-        qa: false,
-    };
-    let job_for = |id: &str| NewJob {
-        kind: "generate".into(),
-        payload: serde_json::json!({ "generation_id": id }),
-        max_attempts: 1,
-    };
-    let (generation, _) = store
-        .create_generation(tenant_id, project_id, &new, 10, job_for, None)
-        .await
-        .expect("create");
-    let claimed = store
-        .claim_job("w", 60_000)
-        .await
-        .expect("claim")
-        .expect("job");
-    assert!(store
-        .start_generation(&generation.id, "w")
-        .await
-        .expect("start"));
-    (generation, claimed)
-}
-
-/// A generation run to `status` with an artifact, its job completed.
-async fn finished_generation(
-    store: &Store,
-    tenant_id: &str,
-    project_id: &str,
-    status: ectus_store::generations::GenerationStatus,
-) -> ectus_store::generations::Generation {
-    let (generation, claimed) = running_generation(store, tenant_id, project_id).await;
-    assert!(store
-        .finish_generation(&generation.id, "w", status, None, Some(b"tar"))
-        .await
-        .expect("the database accepts the status"));
-    assert!(store
-        .complete_job(&claimed.id, "w", &serde_json::json!({}))
-        .await
-        .expect("complete"));
-    generation
 }
 
 async fn an_incomplete_generation_is_stored_and_read_as_incomplete(backend: TestBackend) {

@@ -25,6 +25,8 @@ text_enum! {
         KeyRevoked = "key_revoked",
         IncidentAcknowledged = "incident_acknowledged",
         RetentionRun = "retention_run",
+        TenantExported = "tenant_exported",
+        TenantImported = "tenant_imported",
     }
 }
 
