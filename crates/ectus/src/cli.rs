@@ -63,6 +63,18 @@ pub enum Command {
         after_help = "Examples:\n  ectus retention run --dry-run     # what would go, nothing removed\n  ectus retention run\n  ECTUS_RETENTION__INCIDENTS=30d ectus retention run --json"
     )]
     Retention(RetentionArgs),
+    /// Write everything a tenant owns into an archive: one NDJSON file per table, the
+    /// generations' artifacts, and a manifest with row counts and checksums.
+    #[command(
+        after_help = "Examples:\n  ectus export --tenant acme -o acme.tar.gz\n  ectus export --tenant acme -o /backups/acme.tar.gz --database-url postgres://ectus@db/ectus --json\n\nAPI keys travel as hashes, never as secrets. The archive is written beside FILE under a temporary name and takes its name only when complete; an existing FILE is never overwritten."
+    )]
+    Export(ExportArgs),
+    /// Import a tenant from an archive written by `ectus export`: all of it, in one
+    /// transaction, or nothing.
+    #[command(
+        after_help = "Examples:\n  ectus import acme.tar.gz\n  ectus import acme.tar.gz --database-url postgres://ectus@db/ectus --json\n\nEvery checksum, row and reference is checked before anything is written. A target that already holds the tenant (by id or name) or any of its ids is refused, naming what conflicts. Archives move between SQLite and PostgreSQL in both directions."
+    )]
+    Import(ImportArgs),
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -121,6 +133,33 @@ pub enum AdminCommand {
     /// API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The tenant's name.
+    #[arg(long, value_name = "NAME")]
+    pub tenant: String,
+    /// The archive to write (tar + gzip); must not exist.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: std::path::PathBuf,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The archive to read.
+    #[arg(value_name = "FILE")]
+    pub archive: std::path::PathBuf,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -401,6 +401,7 @@ backend_tests!(
     migrate_command_is_idempotent,
     admin_commands_manage_tenants_and_keys,
     retention_run_counts_in_a_dry_run_and_applies_the_configured_policies,
+    export_and_import_move_a_tenant_and_refuse_what_would_conflict,
 );
 
 #[test]
@@ -571,6 +572,87 @@ async fn retention_run_counts_in_a_dry_run_and_applies_the_configured_policies(
     );
 }
 
+async fn export_and_import_move_a_tenant_and_refuse_what_would_conflict(backend: TestBackend) {
+    let source = TestDb::new(backend).await;
+    let target = TestDb::new(backend).await;
+    let dir = source.dir.path();
+    // The database options follow the command's first word (`admin`, `export`, …).
+    let on = |db: &TestDb, args: &[&str]| {
+        let mut command = ectus(dir);
+        command
+            .arg(args[0])
+            .args(["--database-url", &db.url])
+            .args(&args[1..]);
+        run(&mut command)
+    };
+    let created = on(&source, &["admin", "tenant", "create", "acme"]);
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    let key = on(
+        &source,
+        &["admin", "key", "create", "--tenant", "acme", "--name", "ci"],
+    );
+    assert!(key.status.success(), "{}", text(&key.stderr));
+    let archive = dir.join("acme.tar.gz");
+    let archive_arg = archive.to_str().expect("utf-8 path");
+    let exported = on(&source, &["export", "--tenant", "acme", "-o", archive_arg]);
+    assert!(exported.status.success(), "{}", text(&exported.stderr));
+    assert!(
+        text(&exported.stdout).contains("exported tenant acme"),
+        "{}",
+        text(&exported.stdout)
+    );
+    assert!(
+        text(&exported.stdout).contains("api_keys"),
+        "{}",
+        text(&exported.stdout)
+    );
+
+    let again = on(&source, &["export", "--tenant", "acme", "-o", archive_arg]);
+    assert!(!again.status.success());
+    assert!(
+        text(&again.stderr).contains("exists"),
+        "{}",
+        text(&again.stderr)
+    );
+    let missing = on(&source, &["export", "--tenant", "nobody", "-o", "x.tar.gz"]);
+    assert!(!missing.status.success());
+    assert!(
+        text(&missing.stderr).contains("no tenant named \"nobody\""),
+        "{}",
+        text(&missing.stderr)
+    );
+
+    let imported = on(&target, &["import", archive_arg, "--json"]);
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&imported.stdout).expect("json");
+    assert_eq!(summary["tenant"], "acme");
+    let keys = on(&target, &["admin", "key", "list", "--tenant", "acme"]);
+    assert!(text(&keys.stdout).contains("ci"), "{}", text(&keys.stdout));
+
+    let twice = on(&target, &["import", archive_arg]);
+    assert_eq!(twice.status.code(), Some(1));
+    let stderr = text(&twice.stderr);
+    assert!(
+        stderr.contains("nothing was written") && stderr.contains("already holds tenant \"acme\""),
+        "{stderr}"
+    );
+    let garbage = dir.join("garbage.tar.gz");
+    std::fs::write(&garbage, b"not an archive").expect("write");
+    let refused = on(&target, &["import", garbage.to_str().expect("utf-8 path")]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused.stderr).contains("not a complete gzip stream"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let log = on(&target, &["audit", "list", "--tenant", "acme"]);
+    assert!(
+        text(&log.stdout).contains("tenant_imported"),
+        "{}",
+        text(&log.stdout)
+    );
+}
+
 #[test]
 fn every_command_has_help_with_examples_and_a_version() {
     let dir = tempfile::tempdir().expect("dir");
@@ -590,6 +672,8 @@ fn every_command_has_help_with_examples_and_a_version() {
         &["audit", "list"],
         &["retention"],
         &["retention", "run"],
+        &["export"],
+        &["import"],
     ];
     for command in commands {
         let out = run(ectus(dir.path()).args(*command).arg("--help"));

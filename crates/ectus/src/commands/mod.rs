@@ -10,6 +10,7 @@ mod new;
 mod retention;
 mod serve;
 mod spec;
+mod transfer;
 mod worker;
 
 use std::process::ExitCode;
@@ -30,6 +31,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Admin(args) => admin::run(cli.config.as_deref(), args).await,
         Command::Audit(args) => audit::run(cli.config.as_deref(), args).await,
         Command::Retention(args) => retention::run(cli.config.as_deref(), args).await,
+        Command::Export(args) => transfer::export(cli.config.as_deref(), args).await,
+        Command::Import(args) => transfer::import(cli.config.as_deref(), args).await,
     }
 }
 
