@@ -16,7 +16,7 @@ use utoipa_axum::routes;
 use crate::middleware;
 use crate::openapi::ApiDoc;
 use crate::problem::ApiError;
-use crate::routes::{audit, generations, health, incidents, jobs, me, projects, spec};
+use crate::routes::{audit, exports, generations, health, incidents, jobs, me, projects, spec};
 use crate::state::AppState;
 
 /// Every documented route, and the OpenAPI document describing exactly those routes.
@@ -39,6 +39,9 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(incidents::list))
         .routes(routes!(incidents::acknowledge))
         .routes(routes!(audit::list))
+        .routes(routes!(exports::create))
+        .routes(routes!(exports::get))
+        .routes(routes!(exports::archive))
         .split_for_parts()
 }
 

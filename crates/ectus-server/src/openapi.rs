@@ -23,6 +23,7 @@ use crate::problem::{FieldError, Problem};
         (name = "tenancy", description = "Who is calling"),
         (name = "incidents", description = "Alerts received from Alertmanager, recorded and acknowledged as incidents"),
         (name = "audit", description = "The hash-chained log of security-relevant actions"),
+        (name = "exports", description = "A tenant written into an archive, for download and import elsewhere"),
         (name = "health", description = "Probes for load balancers and orchestrators"),
     )
 )]

@@ -123,6 +123,11 @@ async fn tenant_b_cannot_see_or_change_anything_of_tenant_a(backend: TestBackend
         )
         .await;
     let generation_id = generation["id"].as_str().expect("generation id").to_owned();
+    let export: serde_json::Value = app
+        .post_json("/api/v1/exports", &a.admin, &serde_json::json!({}))
+        .await;
+    let export_id = export["id"].as_str().expect("export id").to_owned();
+    let export_only = vec![("{id}", export_id.as_str())];
     let project_only = vec![("{id}", project_id.as_str())];
     let job_only = vec![("{id}", job_id.as_str())];
     let generation_ids = vec![
@@ -143,6 +148,8 @@ async fn tenant_b_cannot_see_or_change_anything_of_tenant_a(backend: TestBackend
         ("/api/v1/jobs/{id}", job_only.clone()),
         ("/api/v1/jobs/{id}/cancel", job_only.clone()),
         ("/api/v1/jobs/{id}/events", job_only),
+        ("/api/v1/exports/{id}", export_only.clone()),
+        ("/api/v1/exports/{id}/archive", export_only),
     ]);
     // Collection routes: B sees only B's own data there.
     let collections: HashSet<(&str, &str)> = HashSet::from([
@@ -153,6 +160,7 @@ async fn tenant_b_cannot_see_or_change_anything_of_tenant_a(backend: TestBackend
         ("GET", "/api/v1/me"),
         ("GET", "/api/v1/spec/schema"),
         ("GET", "/api/v1/audit"),
+        ("POST", "/api/v1/exports"),
     ]);
     // Platform routes: incidents belong to no tenant; a tenant's admin is refused, and the
     // webhook takes Alertmanager's token, not API keys (tests/incidents.rs covers both).
@@ -1081,7 +1089,152 @@ async fn an_artifact_removed_by_retention_answers_410_and_the_generation_stays(
     );
 }
 
+async fn an_export_over_the_api_is_downloaded_whole_and_imports_elsewhere(backend: TestBackend) {
+    // Without workers: the export stays queued.
+    let idle = TestApp::spawn(backend).await;
+    let t = idle.tenant("acme").await;
+    let refused = idle
+        .post("/api/v1/exports", &t.member, &serde_json::json!({}))
+        .await;
+    expect_problem(refused, 403).await;
+    let queued = idle
+        .post("/api/v1/exports", &t.admin, &serde_json::json!({}))
+        .await;
+    assert_eq!(queued.status(), 202);
+    let location = queued
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("location")
+        .to_owned();
+    let queued: serde_json::Value = queued.json().await.expect("json");
+    assert_eq!(queued["state"], "queued");
+    assert_eq!(
+        location,
+        format!("/api/v1/exports/{}", queued["id"].as_str().expect("id"))
+    );
+    let second = idle
+        .post("/api/v1/exports", &t.admin, &serde_json::json!({}))
+        .await;
+    let body = expect_problem(second, 409).await;
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("still queued or running"),
+        "{body}"
+    );
+    let early = idle.get(&format!("{location}/archive"), &t.admin).await;
+    expect_problem(early, 409).await;
+    let not_an_export = idle
+        .post_json(
+            "/api/v1/jobs",
+            &t.admin,
+            &serde_json::json!({"kind": "sleep", "payload": {"duration_ms": 1}}),
+        )
+        .await;
+    let response = idle
+        .get(
+            &format!(
+                "/api/v1/exports/{}",
+                not_an_export["id"].as_str().expect("id")
+            ),
+            &t.admin,
+        )
+        .await;
+    expect_problem(response, 404).await;
+
+    // With a worker: written, stored, downloaded, imported elsewhere.
+    let app = TestApp::spawn_with(backend, 1, HttpSettings::default()).await;
+    let t = app.tenant("acme").await;
+    app.create_project(&t.admin, "shop").await;
+    let created = app
+        .post_json("/api/v1/exports", &t.admin, &serde_json::json!({}))
+        .await;
+    let path = format!("/api/v1/exports/{}", created["id"].as_str().expect("id"));
+    let mut view = serde_json::Value::Null;
+    for _ in 0..600 {
+        view = app.get_json(&path, &t.admin).await;
+        if ["succeeded", "failed", "cancelled"].contains(&view["state"].as_str().unwrap_or("")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(view["state"], "succeeded", "{view}");
+    assert_eq!(view["percent"], 100);
+    let url = view["archive"]["url"]
+        .as_str()
+        .expect("archive url")
+        .to_owned();
+    let member = app.get(&url, &t.member).await;
+    expect_problem(member, 403).await;
+    let download = app.get(&url, &t.admin).await;
+    assert_eq!(download.status(), 200);
+    assert_eq!(
+        download
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/gzip")
+    );
+    let header_sha = download
+        .headers()
+        .get("x-checksum-sha256")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let bytes = download.bytes().await.expect("body");
+    assert_eq!(
+        bytes.len() as u64,
+        view["archive"]["bytes"].as_u64().expect("bytes")
+    );
+    let sha = ectus_archive::sha256_hex(&bytes);
+    assert_eq!(Some(sha.as_str()), view["archive"]["sha256"].as_str());
+    assert_eq!(header_sha.as_deref(), Some(sha.as_str()));
+    let entries = app
+        .store
+        .audit_entries(&ectus_store::audit::AuditQuery {
+            tenant_id: Some(t.id.clone()),
+            limit: 100,
+            cursor: None,
+        })
+        .await
+        .expect("audit");
+    let exported = entries
+        .items
+        .iter()
+        .find(|e| e.action == ectus_store::audit::AuditAction::TenantExported)
+        .expect("the export is audited");
+    assert!(exported.actor.starts_with("key:"), "{}", exported.actor);
+    assert_eq!(exported.details["archive_sha256"], sha.as_str());
+
+    let file = app.db.dir.path().join("downloaded.tar.gz");
+    std::fs::write(&file, &bytes).expect("write");
+    let elsewhere = TestApp::spawn(backend).await;
+    let imported = elsewhere
+        .store
+        .import_archive(
+            &file,
+            &Acting::operator(),
+            &ectus_store::transfer::Limits::default(),
+        )
+        .await
+        .expect("import the downloaded archive");
+    assert_eq!(imported.tenant, "acme");
+    let jobs = elsewhere.get_json("/api/v1/jobs", &t.admin).await;
+    assert_eq!(
+        jobs["items"],
+        serde_json::json!([]),
+        "export jobs do not travel"
+    );
+    let projects = elsewhere.get_json("/api/v1/projects", &t.admin).await;
+    assert_eq!(
+        projects["items"][0]["name"], "shop",
+        "the imported key reads the projects"
+    );
+}
+
 backend_tests!(
+    an_export_over_the_api_is_downloaded_whole_and_imports_elsewhere,
     an_artifact_removed_by_retention_answers_410_and_the_generation_stays,
     a_tenant_at_its_quota_of_active_generations_gets_429_until_one_ends,
     members_cannot_cancel_admin_jobs_nor_see_which_worker_runs_them,

@@ -10,6 +10,8 @@ use ectus_testkit::TestBackend;
 const SERVED: &[(&str, &str)] = &[
     ("DELETE", "/api/v1/projects/{id}"),
     ("GET", "/api/v1/audit"),
+    ("GET", "/api/v1/exports/{id}"),
+    ("GET", "/api/v1/exports/{id}/archive"),
     ("GET", "/api/v1/incidents"),
     ("GET", "/api/v1/jobs"),
     ("GET", "/api/v1/jobs/{id}"),
@@ -28,6 +30,7 @@ const SERVED: &[(&str, &str)] = &[
     ("GET", "/health/ready"),
     ("PATCH", "/api/v1/projects/{id}"),
     ("POST", "/api/v1/alerts/webhook"),
+    ("POST", "/api/v1/exports"),
     ("POST", "/api/v1/incidents/{id}/ack"),
     ("POST", "/api/v1/jobs"),
     ("POST", "/api/v1/jobs/{id}/cancel"),

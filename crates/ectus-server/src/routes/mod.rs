@@ -1,6 +1,7 @@
 //! Handlers, one module per resource.
 
 pub mod audit;
+pub mod exports;
 pub mod generations;
 pub mod health;
 pub mod incidents;

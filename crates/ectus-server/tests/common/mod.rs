@@ -83,9 +83,16 @@ impl TestApp {
         store.migrate().await.expect("migrate");
         settings.events_poll_interval = Duration::from_millis(50);
         let pool = (workers > 0).then(|| {
+            let mut registry = Registry::with_builtin_kinds();
+            registry.register(
+                ectus_jobs::export::KIND,
+                ectus_jobs::export::ExportJob {
+                    work_dir: db.dir.path().join("exports"),
+                },
+            );
             WorkerPool::start(
                 store.clone(),
-                Registry::with_builtin_kinds(),
+                registry,
                 WorkerOptions {
                     concurrency: workers,
                     lease: Duration::from_secs(3),

@@ -41,6 +41,33 @@ impl Store {
             Err(StoreError::NotFound(_)) => return Err(TransferError::NoSuchTenant(name.into())),
             Err(e) => return Err(e.into()),
         };
+        self.export(&tenant, acting, destination).await
+    }
+
+    /// Exports the tenant with id `tenant_id` (what an export job knows), as
+    /// [`Store::export_tenant`] does.
+    pub async fn export_tenant_by_id(
+        &self,
+        tenant_id: &str,
+        acting: &Acting,
+        destination: &Path,
+    ) -> Result<ExportSummary, TransferError> {
+        let tenant = match self.tenant_by_id(tenant_id).await {
+            Ok(tenant) => tenant,
+            Err(StoreError::NotFound(_)) => {
+                return Err(TransferError::NoSuchTenant(tenant_id.into()))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        self.export(&tenant, acting, destination).await
+    }
+
+    async fn export(
+        &self,
+        tenant: &crate::tenants::Tenant,
+        acting: &Acting,
+        destination: &Path,
+    ) -> Result<ExportSummary, TransferError> {
         let spool_dir = match destination.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
             _ => std::path::PathBuf::from("."),
@@ -228,8 +255,9 @@ fn select_statements(table: &Table) -> Vec<String> {
     match table.scope {
         Scope::TenantRow => vec![format!("SELECT {list} FROM {} WHERE id = $1", table.name)],
         Scope::TenantColumn => vec![format!(
-            "SELECT {list} FROM {} WHERE tenant_id = $1 ORDER BY id",
-            table.name
+            "SELECT {list} FROM {} WHERE tenant_id = $1{} ORDER BY id",
+            table.name,
+            table.keep.map(|keep| format!(" AND {keep}")).unwrap_or_default()
         )],
         Scope::AuditEntries => vec![
             format!(

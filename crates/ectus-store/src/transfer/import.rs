@@ -424,6 +424,9 @@ impl Checker {
                 }
             }
             "jobs" => {
+                if text("kind").as_deref() == Some("export") {
+                    return Err("export jobs do not travel in an archive".into());
+                }
                 let payload: serde_json::Value =
                     serde_json::from_str(&text("payload").unwrap_or_default())
                         .map_err(|e| format!("field `payload` is not JSON: {e}"))?;

@@ -50,6 +50,8 @@ pub(crate) struct Table {
     /// and written to (audit entries are written to `imported_audit_entries`).
     pub name: &'static str,
     pub scope: Scope,
+    /// Rows of the tenant left out, as a SQL condition on the rows kept.
+    pub keep: Option<&'static str>,
     pub columns: &'static [Column],
 }
 
@@ -60,11 +62,13 @@ pub(crate) static TABLES: &[Table] = &[
     Table {
         name: "tenants",
         scope: Scope::TenantRow,
+        keep: None,
         columns: &[col("id", Text), col("name", Text), col("created_at", Int)],
     },
     Table {
         name: "users",
         scope: Scope::TenantColumn,
+        keep: None,
         columns: &[
             col("id", Text),
             col("tenant_id", Text),
@@ -77,6 +81,7 @@ pub(crate) static TABLES: &[Table] = &[
     Table {
         name: "api_keys",
         scope: Scope::TenantColumn,
+        keep: None,
         columns: &[
             col("id", Text),
             col("tenant_id", Text),
@@ -94,6 +99,7 @@ pub(crate) static TABLES: &[Table] = &[
     Table {
         name: "projects",
         scope: Scope::TenantColumn,
+        keep: None,
         columns: &[
             col("id", Text),
             col("tenant_id", Text),
@@ -108,6 +114,8 @@ pub(crate) static TABLES: &[Table] = &[
     Table {
         name: "jobs",
         scope: Scope::TenantColumn,
+        // Export jobs are the export's own machinery: their archives do not travel.
+        keep: Some("kind <> 'export'"),
         columns: &[
             col("id", Text),
             col("tenant_id", Text),
@@ -136,6 +144,7 @@ pub(crate) static TABLES: &[Table] = &[
     Table {
         name: "generations",
         scope: Scope::TenantColumn,
+        keep: None,
         columns: &[
             col("id", Text),
             col("tenant_id", Text),
@@ -162,6 +171,7 @@ pub(crate) static TABLES: &[Table] = &[
     Table {
         name: "audit_log",
         scope: Scope::AuditEntries,
+        keep: None,
         columns: &[
             col("seq", Int),
             col("at", Int),
@@ -198,6 +208,10 @@ pub const COVERAGE: &[(&str, Coverage)] = &[
     ("generations", Coverage::OwnFile),
     ("audit_log", Coverage::OwnFile),
     ("imported_audit_entries", Coverage::In("audit_log")),
+    (
+        "export_chunks",
+        Coverage::NotTenantData("earlier archives of the tenant: copies of what the archive holds"),
+    ),
     (
         "incidents",
         Coverage::NotTenantData("the instance's own alerts; they belong to no tenant"),

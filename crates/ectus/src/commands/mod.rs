@@ -44,7 +44,7 @@ fn db_overrides(db: &DbArgs) -> Overrides {
     }
 }
 
-/// The job kinds this binary runs: the built-in diagnostic ones plus `generate`.
+/// The job kinds this binary runs: the built-in diagnostic ones, `generate` and `export`.
 pub fn registry(config: &Config) -> ectus_jobs::Registry {
     let mut registry = ectus_jobs::Registry::with_builtin_kinds();
     registry.register(
@@ -54,6 +54,12 @@ pub fn registry(config: &Config) -> ectus_jobs::Registry {
                 qa: config.qa_options(),
                 work_dir: config.generation_work_dir(),
             },
+        },
+    );
+    registry.register(
+        ectus_jobs::export::KIND,
+        ectus_jobs::export::ExportJob {
+            work_dir: config.generation_work_dir().join("exports"),
         },
     );
     registry
