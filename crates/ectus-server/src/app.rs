@@ -16,7 +16,9 @@ use utoipa_axum::routes;
 use crate::middleware;
 use crate::openapi::ApiDoc;
 use crate::problem::ApiError;
-use crate::routes::{audit, exports, generations, health, incidents, jobs, me, projects, spec};
+use crate::routes::{
+    audit, exports, generations, health, incidents, jobs, me, projects, spec, tenants,
+};
 use crate::state::AppState;
 
 /// Every documented route, and the OpenAPI document describing exactly those routes.
@@ -42,6 +44,8 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(exports::create))
         .routes(routes!(exports::get))
         .routes(routes!(exports::archive))
+        .routes(routes!(tenants::delete))
+        .routes(routes!(tenants::restore))
         .split_for_parts()
 }
 

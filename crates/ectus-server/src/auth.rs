@@ -58,6 +58,18 @@ impl FromRequestParts<AppState> for Auth {
         match checked {
             Ok(principal) => {
                 tracing::Span::current().record("tenant_id", principal.tenant_id.as_str());
+                if let Some(until) = principal.read_only_until {
+                    if !allowed_while_read_only(&parts.method, parts.uri.path()) {
+                        return Err(ApiError::new(
+                            axum::http::StatusCode::LOCKED,
+                            "tenant-read-only",
+                            format!(
+                                "this tenant is scheduled for deletion: it is read-only (reads and exports still work) and is purged from {} on; an operator can restore it until then",
+                                until.to_rfc3339()
+                            ),
+                        ));
+                    }
+                }
                 parts.extensions.insert(principal.clone());
                 Ok(Auth(principal))
             }
@@ -70,6 +82,20 @@ impl FromRequestParts<AppState> for Auth {
             }
             Err(KeyRejection::Expired) => Err(ApiError::unauthorized("the API key has expired")),
         }
+    }
+}
+
+/// What a tenant scheduled for deletion may still do: read, take its data out, and stop its
+/// own jobs.
+fn allowed_while_read_only(method: &axum::http::Method, path: &str) -> bool {
+    use axum::http::Method;
+    match *method {
+        Method::GET | Method::HEAD | Method::OPTIONS => true,
+        Method::POST => {
+            path == "/api/v1/exports"
+                || (path.starts_with("/api/v1/jobs/") && path.ends_with("/cancel"))
+        }
+        _ => false,
     }
 }
 

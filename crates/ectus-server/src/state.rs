@@ -29,6 +29,9 @@ pub struct HttpSettings {
     pub request_telemetry: bool,
     /// Most generations one tenant may have queued or running at once (429 beyond).
     pub max_active_generations_per_tenant: u32,
+    /// How long a tenant scheduled for deletion stays read-only and restorable before its
+    /// purge may begin.
+    pub tenant_deletion_grace: Duration,
 }
 
 impl Default for HttpSettings {
@@ -41,6 +44,7 @@ impl Default for HttpSettings {
             alert_webhook_token: None,
             request_telemetry: true,
             max_active_generations_per_tenant: 10,
+            tenant_deletion_grace: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }

@@ -37,6 +37,14 @@ pub struct ApiKey {
     pub revoked_at: Option<Timestamp>,
 }
 
+/// A key with its tenant's deletion state, as authentication reads it.
+#[derive(sqlx::FromRow)]
+struct AuthRow {
+    #[sqlx(flatten)]
+    key: ApiKeyRow,
+    tenant_purge_after: Option<i64>,
+}
+
 #[derive(sqlx::FromRow)]
 struct ApiKeyRow {
     id: String,
@@ -85,6 +93,9 @@ pub struct Principal {
     pub key_prefix: String,
     pub tenant_id: String,
     pub role: Role,
+    /// Set while the key's tenant is scheduled for deletion: it may read, not write, and is
+    /// purged from then on.
+    pub read_only_until: Option<crate::Timestamp>,
 }
 
 /// Why a presented key was refused.
@@ -229,15 +240,22 @@ impl Store {
             return Ok(Ok(hit.principal));
         }
         let epoch = self.keys.epoch();
-        let row: Option<ApiKeyRow> = self
+        let row: Option<AuthRow> = self
             .timed(
                 "authenticate",
-                sqlx::query_as("SELECT * FROM api_keys WHERE prefix = $1")
-                    .bind(prefix)
-                    .fetch_optional(&mut *self.conn().await?),
+                sqlx::query_as(
+                    "SELECT k.*, t.purge_after AS tenant_purge_after FROM api_keys k \
+                     JOIN tenants t ON t.id = k.tenant_id WHERE k.prefix = $1",
+                )
+                .bind(prefix)
+                .fetch_optional(&mut *self.conn().await?),
             )
             .await?;
-        let Some(key) = row.map(ApiKeyRow::into_key).transpose()? else {
+        let read_only_until = row
+            .as_ref()
+            .and_then(|r| r.tenant_purge_after)
+            .map(crate::Timestamp::from_millis);
+        let Some(key) = row.map(|r| r.key.into_key()).transpose()? else {
             return Ok(Err(KeyRejection::Unknown));
         };
         if !constant_time_eq(&key.hash, &hash) {
@@ -259,6 +277,7 @@ impl Store {
             key_prefix: key.prefix,
             tenant_id: key.tenant_id,
             role: key.role,
+            read_only_until,
         };
         self.keys
             .put(hash, principal.clone(), key.expires_at, recorded, epoch);

@@ -126,6 +126,15 @@ impl KeyCache {
     }
 }
 
+impl KeyCache {
+    /// Forgets every key of a tenant whose state changed (scheduled for deletion, restored).
+    pub(crate) fn forget_tenant(&self, tenant_id: &str) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        self.revocations.fetch_add(1, Ordering::SeqCst);
+        entries.retain(|_, e| e.principal.tenant_id != tenant_id);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,7 @@ mod text_enum;
 
 pub mod api_keys;
 pub mod audit;
+pub mod deletion;
 pub mod exports;
 pub mod generations;
 pub mod incidents;

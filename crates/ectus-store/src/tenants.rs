@@ -17,13 +17,25 @@ pub struct Tenant {
     pub id: String,
     pub name: String,
     pub created_at: Timestamp,
+    /// Set while the tenant is scheduled for deletion (it is read-only meanwhile).
+    pub deletion: Option<TenantDeletion>,
+}
+
+/// A tenant's scheduled deletion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TenantDeletion {
+    pub requested_at: Timestamp,
+    /// The end of the grace period: the purge may begin from then on.
+    pub purge_after: Timestamp,
 }
 
 #[derive(sqlx::FromRow)]
-struct TenantRow {
+pub(crate) struct TenantRow {
     id: String,
     name: String,
     created_at: i64,
+    deletion_requested_at: Option<i64>,
+    purge_after: Option<i64>,
 }
 
 impl From<TenantRow> for Tenant {
@@ -32,6 +44,13 @@ impl From<TenantRow> for Tenant {
             id: row.id,
             name: row.name,
             created_at: Timestamp::from_millis(row.created_at),
+            deletion: match (row.deletion_requested_at, row.purge_after) {
+                (Some(requested), Some(purge)) => Some(TenantDeletion {
+                    requested_at: Timestamp::from_millis(requested),
+                    purge_after: Timestamp::from_millis(purge),
+                }),
+                _ => None,
+            },
         }
     }
 }
@@ -64,6 +83,7 @@ impl Store {
             id: new_id(),
             name: name.to_owned(),
             created_at: Timestamp::now(),
+            deletion: None,
         };
         let mut conn = self.conn().await?;
         let mut tx = self.begin_audited(&mut conn).await?;

@@ -7,81 +7,12 @@ use std::path::{Path, PathBuf};
 
 use ectus_archive::{ArchiveWriter, Limits, Manifest, ManifestFile};
 use ectus_store::audit::{Acting, AuditAction, AuditQuery};
-use ectus_store::generations::GenerationStatus;
-use ectus_store::tenants::Role;
 use ectus_store::transfer::{exported_columns, Coverage, COVERAGE};
 use ectus_store::{Store, StoreOptions};
 use ectus_testkit::{backend_tests, TestBackend, TestDb};
 
 mod common;
-use common::{finished_generation, raw_pool, running_generation, store};
-
-/// A tenant with something in every table, beside another tenant that must stay out of its
-/// archive. Returns a working key of the tenant.
-async fn populate(store: &Store) -> String {
-    let op = Acting::operator();
-    let acme = store.create_tenant("acme", &op).await.expect("tenant");
-    let other = store.create_tenant("other", &op).await.expect("tenant");
-    let ada = store
-        .create_user(
-            &acme.id,
-            "ada@example.com",
-            "Ada \"Countess\" Lovelace",
-            Role::Admin,
-        )
-        .await
-        .expect("user");
-    let key = store
-        .create_api_key(
-            ectus_store::api_keys::NewKey {
-                tenant_id: &acme.id,
-                user_id: Some(&ada.id),
-                name: "ci",
-                role: Role::Admin,
-                expires_at: None,
-            },
-            &op,
-        )
-        .await
-        .expect("key");
-    let old = store
-        .create_api_key(
-            ectus_store::api_keys::NewKey {
-                tenant_id: &acme.id,
-                user_id: None,
-                name: "old",
-                role: Role::Member,
-                expires_at: None,
-            },
-            &op,
-        )
-        .await
-        .expect("key");
-    store
-        .revoke_api_key(&old.key.prefix, &op)
-        .await
-        .expect("revoke");
-    let shop = store
-        .create_project(
-            &acme.id,
-            "shop",
-            "Line one\nline two, «quoted» \"text\" \\ ü",
-        )
-        .await
-        .expect("project");
-    let blog = store
-        .create_project(&acme.id, "blog", "")
-        .await
-        .expect("project");
-    let theirs = store
-        .create_project(&other.id, "theirs", "")
-        .await
-        .expect("project");
-    finished_generation(store, &acme.id, &shop.id, GenerationStatus::Passed).await;
-    finished_generation(store, &other.id, &theirs.id, GenerationStatus::Passed).await;
-    running_generation(store, &acme.id, &blog.id).await;
-    key.plaintext
-}
+use common::{populate, raw_pool, store};
 
 /// The manifest and files of an archive.
 fn unpack(path: &Path) -> (Manifest, Vec<(String, Vec<u8>)>) {

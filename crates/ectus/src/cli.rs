@@ -231,9 +231,37 @@ pub enum TenantCommand {
         /// Unique tenant name.
         name: String,
     },
-    /// List tenants.
+    /// List tenants, with the deletion date of those scheduled for deletion.
     #[command(after_help = "Example:\n  ectus admin tenant list")]
     List,
+    /// Schedule a tenant's deletion: read-only at once (reads and exports still work),
+    /// restorable during the grace period, purged afterwards.
+    #[command(
+        after_help = "Examples:\n  ectus export --tenant acme -o acme-final.tar.gz && ectus admin tenant delete acme\n  ectus admin tenant delete acme --grace 7d\n  ectus admin tenant delete scratch --grace 0s && ectus admin tenant purge\n\nThe operator tenant (\"default\") cannot be deleted."
+    )]
+    Delete {
+        /// Tenant name.
+        name: String,
+        /// Grace period such as 7d or 0s (default: retention.tenant_deletion_grace, 30 days).
+        #[arg(long, value_name = "DURATION")]
+        grace: Option<String>,
+    },
+    /// Cancel a scheduled deletion while the grace period lasts.
+    #[command(after_help = "Example:\n  ectus admin tenant restore acme")]
+    Restore {
+        /// Tenant name.
+        name: String,
+    },
+    /// Purge every tenant whose grace period has ended (`ectus serve` does it every
+    /// retention.interval) and print each completeness report.
+    #[command(
+        after_help = "Examples:\n  ectus admin tenant purge\n  ectus admin tenant purge --json"
+    )]
+    Purge {
+        /// Print the reports as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use ectus_store::audit::Acting;
+use ectus_store::deletion::PurgeReport;
 use ectus_store::retention::RetentionOutcome;
 use ectus_store::Store;
 use tokio_util::sync::CancellationToken;
@@ -52,6 +53,27 @@ pub async fn run_once(
     }
 }
 
+/// Purges every tenant whose grace period has ended, counting each in
+/// `ectus_retention_deleted_total{kind="tenants"}`; the completeness reports, in order.
+pub async fn purge_due_tenants(
+    store: &Store,
+    batch_size: u32,
+    acting: &Acting,
+) -> Result<Vec<PurgeReport>, ectus_store::StoreError> {
+    let mut reports = Vec::new();
+    for tenant in store.tenants_due_for_purge().await? {
+        let report = store.purge_tenant(&tenant, batch_size, acting).await?;
+        ectus_telemetry::metrics()
+            .retention_deleted
+            .get_or_create(&ectus_telemetry::RetentionLabels {
+                kind: "tenants".to_owned(),
+            })
+            .inc();
+        reports.push(report);
+    }
+    Ok(reports)
+}
+
 /// A run that stopped part-way: what it removed before `error`.
 #[derive(Debug, thiserror::Error)]
 #[error("retention stopped part-way: {error}")]
@@ -61,7 +83,8 @@ pub struct RetentionFailed {
     pub error: ectus_store::StoreError,
 }
 
-/// Runs retention at start and then every `interval` until `shutdown`. A failed run is logged
+/// Runs retention (and purges tenants whose grace period ended) at start and then every
+/// `interval` until `shutdown`. A failed run is logged
 /// and retried at the next interval; the last-success gauge then ages, which alerts.
 pub fn spawn(store: Store, config: RetentionConfig, shutdown: CancellationToken) {
     let metrics = ectus_telemetry::metrics();
@@ -83,6 +106,23 @@ pub fn spawn(store: Store, config: RetentionConfig, shutdown: CancellationToken)
                     error = %ectus_telemetry::chain(&failed.error),
                     removed = failed.outcomes.iter().map(|o| o.removed).sum::<u64>(),
                     "retention run failed; trying again at the next interval"
+                ),
+            }
+            match purge_due_tenants(&store, config.batch_size, &Acting::platform()).await {
+                Ok(reports) => {
+                    for report in reports {
+                        tracing::info!(
+                            tenant = %report.tenant,
+                            tenant_id = %report.tenant_id,
+                            complete = report.complete,
+                            artifacts_removed = report.artifacts_removed,
+                            "tenant purged after its grace period"
+                        );
+                    }
+                }
+                Err(error) => tracing::warn!(
+                    error = %ectus_telemetry::chain(&error),
+                    "purging deleted tenants failed; trying again at the next interval"
                 ),
             }
             tokio::select! {

@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod me;
 pub mod projects;
 pub mod spec;
+pub mod tenants;
 
 /// Formats epoch milliseconds as RFC 3339 UTC.
 pub(crate) fn rfc3339(at: ectus_store::Timestamp) -> String {

@@ -27,6 +27,9 @@ text_enum! {
         RetentionRun = "retention_run",
         TenantExported = "tenant_exported",
         TenantImported = "tenant_imported",
+        TenantDeletionRequested = "tenant_deletion_requested",
+        TenantRestored = "tenant_restored",
+        TenantPurged = "tenant_purged",
     }
 }
 

@@ -63,7 +63,13 @@ pub(crate) static TABLES: &[Table] = &[
         name: "tenants",
         scope: Scope::TenantRow,
         keep: None,
-        columns: &[col("id", Text), col("name", Text), col("created_at", Int)],
+        columns: &[
+            col("id", Text),
+            col("name", Text),
+            col("created_at", Int),
+            col("deletion_requested_at", OptInt),
+            col("purge_after", OptInt),
+        ],
     },
     Table {
         name: "users",

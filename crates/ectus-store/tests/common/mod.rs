@@ -3,7 +3,10 @@
 
 #![allow(dead_code)]
 
+use ectus_store::audit::Acting;
+use ectus_store::generations::GenerationStatus;
 use ectus_store::jobs::NewJob;
+use ectus_store::tenants::Role;
 use ectus_store::{Store, StoreOptions};
 use ectus_testkit::{TestBackend, TestDb};
 
@@ -77,4 +80,71 @@ pub async fn finished_generation(
         .await
         .expect("complete"));
     generation
+}
+
+/// A tenant with something in every table, beside another tenant that must stay out of its
+/// archive. Returns a working key of the tenant.
+pub async fn populate(store: &Store) -> String {
+    let op = Acting::operator();
+    let acme = store.create_tenant("acme", &op).await.expect("tenant");
+    let other = store.create_tenant("other", &op).await.expect("tenant");
+    let ada = store
+        .create_user(
+            &acme.id,
+            "ada@example.com",
+            "Ada \"Countess\" Lovelace",
+            Role::Admin,
+        )
+        .await
+        .expect("user");
+    let key = store
+        .create_api_key(
+            ectus_store::api_keys::NewKey {
+                tenant_id: &acme.id,
+                user_id: Some(&ada.id),
+                name: "ci",
+                role: Role::Admin,
+                expires_at: None,
+            },
+            &op,
+        )
+        .await
+        .expect("key");
+    let old = store
+        .create_api_key(
+            ectus_store::api_keys::NewKey {
+                tenant_id: &acme.id,
+                user_id: None,
+                name: "old",
+                role: Role::Member,
+                expires_at: None,
+            },
+            &op,
+        )
+        .await
+        .expect("key");
+    store
+        .revoke_api_key(&old.key.prefix, &op)
+        .await
+        .expect("revoke");
+    let shop = store
+        .create_project(
+            &acme.id,
+            "shop",
+            "Line one\nline two, «quoted» \"text\" \\ ü",
+        )
+        .await
+        .expect("project");
+    let blog = store
+        .create_project(&acme.id, "blog", "")
+        .await
+        .expect("project");
+    let theirs = store
+        .create_project(&other.id, "theirs", "")
+        .await
+        .expect("project");
+    finished_generation(store, &acme.id, &shop.id, GenerationStatus::Passed).await;
+    finished_generation(store, &other.id, &theirs.id, GenerationStatus::Passed).await;
+    running_generation(store, &acme.id, &blog.id).await;
+    key.plaintext
 }

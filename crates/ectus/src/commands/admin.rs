@@ -16,7 +16,7 @@ pub async fn run(config_path: Option<&Path>, args: AdminArgs) -> anyhow::Result<
     let config = Config::load(config_path, &super::db_overrides(&args.db))?;
     let store = super::open_store(&config).await?;
     let result = match args.command {
-        AdminCommand::Tenant(command) => tenant(&store, command).await,
+        AdminCommand::Tenant(command) => tenant(&store, &config, command).await,
         AdminCommand::Key(command) => key(&store, command).await,
     };
     store.close().await;
@@ -52,7 +52,7 @@ fn checked_label<'a>(what: &str, value: &'a str) -> anyhow::Result<&'a str> {
     Ok(value)
 }
 
-async fn tenant(store: &Store, command: TenantCommand) -> anyhow::Result<()> {
+async fn tenant(store: &Store, config: &Config, command: TenantCommand) -> anyhow::Result<()> {
     match command {
         TenantCommand::Create { name } => {
             let name = checked_label("a tenant name", &name)?;
@@ -64,9 +64,84 @@ async fn tenant(store: &Store, command: TenantCommand) -> anyhow::Result<()> {
             );
         }
         TenantCommand::List => {
-            println!("{:<38} {:<22} NAME", "ID", "CREATED");
+            println!("{:<38} {:<22} {:<22} NAME", "ID", "CREATED", "PURGE AFTER");
             for t in store.list_tenants().await? {
-                println!("{:<38} {:<22} {}", t.id, time(Some(t.created_at)), t.name);
+                println!(
+                    "{:<38} {:<22} {:<22} {}",
+                    t.id,
+                    time(Some(t.created_at)),
+                    time(t.deletion.map(|d| d.purge_after)),
+                    t.name
+                );
+            }
+        }
+        TenantCommand::Delete { name, grace } => {
+            let grace = match grace {
+                Some(text) => humantime::parse_duration(&text).with_context(|| {
+                    format!("--grace {text:?} is not a duration such as 7d, 12h or 0s")
+                })?,
+                None => config.retention.tenant_deletion_grace,
+            };
+            tenant_named(store, &name).await?;
+            let tenant = store
+                .request_tenant_deletion(&name, grace, &Acting::operator())
+                .await?;
+            let purge = time(tenant.deletion.map(|d| d.purge_after));
+            println!(
+                "tenant {:?} is read-only and will be purged from {purge} on; restore it before then with: ectus admin tenant restore {}",
+                tenant.name, tenant.name
+            );
+        }
+        TenantCommand::Restore { name } => {
+            tenant_named(store, &name).await?;
+            let tenant = store.restore_tenant(&name, &Acting::operator()).await?;
+            println!("tenant {:?} is restored: writable again", tenant.name);
+        }
+        TenantCommand::Purge { json } => {
+            let reports = crate::retention::purge_due_tenants(
+                store,
+                config.retention.batch_size,
+                &Acting::operator(),
+            )
+            .await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&reports)?);
+            } else if reports.is_empty() {
+                println!("no tenant is due for purging");
+            }
+            if !json {
+                for report in &reports {
+                    println!(
+                        "purged tenant {:?} ({}): {} artifacts removed, {}; audit entries {:?}",
+                        report.tenant,
+                        report.tenant_id,
+                        report.artifacts_removed,
+                        if report.complete {
+                            "complete"
+                        } else {
+                            "INCOMPLETE"
+                        },
+                        report.audit_entries
+                    );
+                    for table in &report.tables {
+                        println!(
+                            "  {:<24} removed {:>8}  left {:>6}{}",
+                            table.table,
+                            table.removed,
+                            table.left,
+                            table
+                                .kept_because
+                                .map(|why| format!("  ({why})"))
+                                .unwrap_or_default()
+                        );
+                    }
+                }
+            }
+            if let Some(bad) = reports.iter().find(|r| !r.complete) {
+                bail!(
+                    "the purge of tenant {:?} left rows behind (listed above)",
+                    bad.tenant
+                );
             }
         }
     }

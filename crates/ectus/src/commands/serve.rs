@@ -60,6 +60,7 @@ pub async fn run(config_path: Option<&Path>, args: ServeArgs) -> anyhow::Result<
                 .filter(|t| !t.is_empty())
                 .map(secrecy::SecretString::from),
             max_active_generations_per_tenant: config.generation.max_active_per_tenant,
+            tenant_deletion_grace: config.retention.tenant_deletion_grace,
             ..Default::default()
         }),
         shutdown: shutdown.clone(),

@@ -70,6 +70,10 @@ pub struct RetentionConfig {
     pub interval: Duration,
     /// Rows removed per statement.
     pub batch_size: u32,
+    /// How long a tenant scheduled for deletion stays read-only and restorable before the
+    /// purge (`0s`: purged at the next run).
+    #[serde(with = "humantime_serde")]
+    pub tenant_deletion_grace: Duration,
 }
 
 impl Default for RetentionConfig {
@@ -81,6 +85,7 @@ impl Default for RetentionConfig {
             incidents: days(180),
             interval: Duration::from_secs(3600),
             batch_size: 500,
+            tenant_deletion_grace: days(30),
         }
     }
 }
@@ -437,6 +442,12 @@ impl Config {
             self.retention.interval,
             secs(60),
             secs(2 * 3600),
+        )?;
+        duration(
+            "retention.tenant_deletion_grace",
+            self.retention.tenant_deletion_grace,
+            secs(0),
+            secs(365 * 24 * 3600),
         )?;
         range(
             "retention.batch_size",
