@@ -168,6 +168,8 @@ async fn tenant_b_cannot_see_or_change_anything_of_tenant_a(backend: TestBackend
         ("POST", "/api/v1/alerts/webhook"),
         ("GET", "/api/v1/incidents"),
         ("POST", "/api/v1/incidents/{id}/ack"),
+        ("DELETE", "/api/v1/tenants/{id}"),
+        ("POST", "/api/v1/tenants/{id}/restore"),
     ]);
     for (m, template) in documented_operations()
         .iter()
@@ -1089,6 +1091,100 @@ async fn an_artifact_removed_by_retention_answers_410_and_the_generation_stays(
     );
 }
 
+async fn a_tenant_scheduled_for_deletion_reads_and_exports_but_cannot_write_until_restored(
+    backend: TestBackend,
+) {
+    let app = TestApp::spawn(backend).await;
+    let operator = app.tenant(ectus_store::tenants::OPERATOR_TENANT).await;
+    let acme = app.tenant("acme").await;
+    app.create_project(&acme.admin, "shop").await;
+    let path = format!("/api/v1/tenants/{}", acme.id);
+    let by_tenant = app.call(Method::DELETE, &path, &acme.admin).await;
+    expect_problem(by_tenant, 403).await;
+    let scheduled = app.call(Method::DELETE, &path, &operator.admin).await;
+    assert_eq!(scheduled.status(), 202);
+    let view: serde_json::Value = scheduled.json().await.expect("json");
+    let purge_after = view["deletion"]["purge_after"]
+        .as_str()
+        .expect("purge_after")
+        .to_owned();
+    let again = app.call(Method::DELETE, &path, &operator.admin).await;
+    expect_problem(again, 409).await;
+    let own = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/tenants/{}", operator.id),
+            &operator.admin,
+        )
+        .await;
+    let body = expect_problem(own, 409).await;
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("cannot be deleted"),
+        "{body}"
+    );
+
+    // Reads and exports work; writes are refused, saying why and until when.
+    let projects = app.get("/api/v1/projects", &acme.member).await;
+    assert_eq!(projects.status(), 200);
+    let write = app
+        .post(
+            "/api/v1/projects",
+            &acme.admin,
+            &serde_json::json!({"name": "more"}),
+        )
+        .await;
+    let body = expect_problem(write, 423).await;
+    assert_eq!(
+        body["type"]
+            .as_str()
+            .map(|t| t.ends_with("tenant-read-only")),
+        Some(true),
+        "{body}"
+    );
+    assert!(
+        body["detail"].as_str().unwrap_or("").contains(&purge_after),
+        "{body}"
+    );
+    let project = app.get_json("/api/v1/projects", &acme.admin).await["items"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let delete = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/projects/{project}"),
+            &acme.admin,
+        )
+        .await;
+    expect_problem(delete, 423).await;
+    let export = app
+        .post("/api/v1/exports", &acme.admin, &serde_json::json!({}))
+        .await;
+    assert_eq!(export.status(), 202, "data can still be taken out");
+
+    let restored = app
+        .call(Method::POST, &format!("{path}/restore"), &operator.admin)
+        .await;
+    assert_eq!(restored.status(), 200);
+    let view: serde_json::Value = restored.json().await.expect("json");
+    assert!(view["deletion"].is_null(), "{view}");
+    let write = app
+        .post(
+            "/api/v1/projects",
+            &acme.admin,
+            &serde_json::json!({"name": "more"}),
+        )
+        .await;
+    assert_eq!(
+        write.status(),
+        201,
+        "writable again at once on this replica"
+    );
+}
+
 async fn an_export_over_the_api_is_downloaded_whole_and_imports_elsewhere(backend: TestBackend) {
     // Without workers: the export stays queued.
     let idle = TestApp::spawn(backend).await;
@@ -1234,6 +1330,7 @@ async fn an_export_over_the_api_is_downloaded_whole_and_imports_elsewhere(backen
 }
 
 backend_tests!(
+    a_tenant_scheduled_for_deletion_reads_and_exports_but_cannot_write_until_restored,
     an_export_over_the_api_is_downloaded_whole_and_imports_elsewhere,
     an_artifact_removed_by_retention_answers_410_and_the_generation_stays,
     a_tenant_at_its_quota_of_active_generations_gets_429_until_one_ends,

@@ -9,6 +9,7 @@ use ectus_testkit::TestBackend;
 /// is not served) fails here.
 const SERVED: &[(&str, &str)] = &[
     ("DELETE", "/api/v1/projects/{id}"),
+    ("DELETE", "/api/v1/tenants/{id}"),
     ("GET", "/api/v1/audit"),
     ("GET", "/api/v1/exports/{id}"),
     ("GET", "/api/v1/exports/{id}/archive"),
@@ -36,6 +37,7 @@ const SERVED: &[(&str, &str)] = &[
     ("POST", "/api/v1/jobs/{id}/cancel"),
     ("POST", "/api/v1/projects"),
     ("POST", "/api/v1/projects/{id}/generations"),
+    ("POST", "/api/v1/tenants/{id}/restore"),
 ];
 
 #[test]

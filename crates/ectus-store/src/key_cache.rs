@@ -146,6 +146,7 @@ mod tests {
             key_prefix: prefix.to_owned(),
             tenant_id: "t".into(),
             role: Role::Member,
+            read_only_until: None,
         }
     }
 

@@ -402,6 +402,7 @@ backend_tests!(
     admin_commands_manage_tenants_and_keys,
     retention_run_counts_in_a_dry_run_and_applies_the_configured_policies,
     export_and_import_move_a_tenant_and_refuse_what_would_conflict,
+    a_tenant_deleted_at_the_command_line_is_purged_with_its_report,
 );
 
 #[test]
@@ -653,6 +654,65 @@ async fn export_and_import_move_a_tenant_and_refuse_what_would_conflict(backend:
     );
 }
 
+async fn a_tenant_deleted_at_the_command_line_is_purged_with_its_report(backend: TestBackend) {
+    let db = TestDb::new(backend).await;
+    let admin = |args: &[&str]| {
+        let mut command = ectus(db.dir.path());
+        command
+            .arg("admin")
+            .args(["--database-url", &db.url])
+            .args(args);
+        run(&mut command)
+    };
+    for name in ["default", "acme", "keep"] {
+        assert!(admin(&["tenant", "create", name]).status.success());
+    }
+    let refused = admin(&["tenant", "delete", "default"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused.stderr).contains("cannot be deleted"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let bad = admin(&["tenant", "delete", "acme", "--grace", "soon"]);
+    assert!(
+        text(&bad.stderr).contains("--grace \"soon\" is not a duration"),
+        "{}",
+        text(&bad.stderr)
+    );
+    let later = admin(&["tenant", "delete", "keep", "--grace", "30d"]);
+    assert!(later.status.success(), "{}", text(&later.stderr));
+    let listed = text(&admin(&["tenant", "list"]).stdout);
+    assert!(listed.contains("PURGE AFTER"), "{listed}");
+    let deleted = admin(&["tenant", "delete", "acme", "--grace", "0s"]);
+    assert!(deleted.status.success(), "{}", text(&deleted.stderr));
+    assert!(
+        text(&deleted.stdout).contains("is read-only"),
+        "{}",
+        text(&deleted.stdout)
+    );
+    let purged = admin(&["tenant", "purge", "--json"]);
+    assert!(purged.status.success(), "{}", text(&purged.stderr));
+    let reports: serde_json::Value = serde_json::from_slice(&purged.stdout).expect("json");
+    let reports = reports.as_array().expect("reports");
+    assert_eq!(reports.len(), 1, "only the tenant whose grace ended");
+    assert_eq!(reports[0]["tenant"], "acme");
+    assert_eq!(reports[0]["complete"], true);
+    let restored = admin(&["tenant", "restore", "keep"]);
+    assert!(restored.status.success(), "{}", text(&restored.stderr));
+    let listed = text(&admin(&["tenant", "list"]).stdout);
+    assert!(
+        !listed.contains("acme") && listed.contains("keep"),
+        "{listed}"
+    );
+    let nothing = admin(&["tenant", "purge"]);
+    assert!(
+        text(&nothing.stdout).contains("no tenant is due"),
+        "{}",
+        text(&nothing.stdout)
+    );
+}
+
 #[test]
 fn every_command_has_help_with_examples_and_a_version() {
     let dir = tempfile::tempdir().expect("dir");
@@ -674,6 +734,9 @@ fn every_command_has_help_with_examples_and_a_version() {
         &["retention", "run"],
         &["export"],
         &["import"],
+        &["admin", "tenant", "delete"],
+        &["admin", "tenant", "restore"],
+        &["admin", "tenant", "purge"],
     ];
     for command in commands {
         let out = run(ectus(dir.path()).args(*command).arg("--help"));
