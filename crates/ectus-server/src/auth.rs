@@ -58,6 +58,19 @@ impl FromRequestParts<AppState> for Auth {
         match checked {
             Ok(principal) => {
                 tracing::Span::current().record("tenant_id", principal.tenant_id.as_str());
+                if !allowed_while_read_only(&parts.method, parts.uri.path()) {
+                    if let Some(state) = state.store.instance_read_only().await? {
+                        return Err(ApiError::unavailable(
+                            "instance-read-only",
+                            format!(
+                                "this instance is read-only since {} ({}): reads and exports still work; writes go to the instance that replaces it",
+                                state.since.to_rfc3339(),
+                                state.reason
+                            ),
+                            3600,
+                        ));
+                    }
+                }
                 if let Some(until) = principal.read_only_until {
                     if !allowed_while_read_only(&parts.method, parts.uri.path()) {
                         return Err(ApiError::new(
@@ -85,8 +98,8 @@ impl FromRequestParts<AppState> for Auth {
     }
 }
 
-/// What a tenant scheduled for deletion may still do: read, take its data out, and stop its
-/// own jobs.
+/// What a tenant scheduled for deletion, or any tenant of a read-only instance, may still do:
+/// read, take its data out, and stop its own jobs.
 fn allowed_while_read_only(method: &axum::http::Method, path: &str) -> bool {
     use axum::http::Method;
     match *method {

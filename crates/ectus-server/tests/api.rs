@@ -1091,6 +1091,129 @@ async fn an_artifact_removed_by_retention_answers_410_and_the_generation_stays(
     );
 }
 
+async fn a_read_only_instance_serves_reads_and_exports_refuses_writes_and_runs_no_other_job(
+    backend: TestBackend,
+) {
+    let app = TestApp::spawn_with(backend, 1, HttpSettings::default()).await;
+    let t = app.tenant("acme").await;
+    app.create_project(&t.admin, "shop").await;
+    app.store
+        .set_instance_read_only("decommissioning", &Acting::operator())
+        .await
+        .expect("read-only");
+    let write = app
+        .post(
+            "/api/v1/projects",
+            &t.admin,
+            &serde_json::json!({"name": "more"}),
+        )
+        .await;
+    assert_eq!(write.status(), 503);
+    assert_eq!(
+        write
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("3600")
+    );
+    let body = expect_problem(write, 503).await;
+    assert_eq!(
+        body["type"]
+            .as_str()
+            .map(|t| t.ends_with("instance-read-only")),
+        Some(true),
+        "{body}"
+    );
+    let read = app.get("/api/v1/projects", &t.member).await;
+    assert_eq!(read.status(), 200);
+    let ready: serde_json::Value = app
+        .client
+        .get(app.url("/health/ready"))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(ready["status"], "read-only", "{ready}");
+    assert!(
+        ready["checks"]["writes"]
+            .as_str()
+            .unwrap_or("")
+            .contains("decommissioning"),
+        "{ready}"
+    );
+
+    // A job queued before stays queued; an export still runs.
+    let sleeper = app
+        .store
+        .enqueue_job(
+            &t.id,
+            &ectus_store::jobs::NewJob {
+                kind: "sleep".into(),
+                payload: serde_json::json!({"duration_ms": 1}),
+                max_attempts: 1,
+            },
+        )
+        .await
+        .expect("enqueue");
+    let export = app
+        .post_json("/api/v1/exports", &t.admin, &serde_json::json!({}))
+        .await;
+    let path = format!("/api/v1/exports/{}", export["id"].as_str().expect("id"));
+    let mut state = serde_json::Value::Null;
+    for _ in 0..600 {
+        state = app.get_json(&path, &t.admin).await["state"].clone();
+        if state == "succeeded" || state == "failed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(state, "succeeded");
+    let job = app.store.get_job(&t.id, &sleeper.id).await.expect("job");
+    assert_eq!(
+        job.state,
+        ectus_store::jobs::JobState::Queued,
+        "no job but exports runs"
+    );
+    assert!(app
+        .store
+        .set_instance_writable(&Acting::operator())
+        .await
+        .expect("writable"));
+    for _ in 0..600 {
+        if app
+            .store
+            .get_job(&t.id, &sleeper.id)
+            .await
+            .expect("job")
+            .state
+            == ectus_store::jobs::JobState::Succeeded
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        app.store
+            .get_job(&t.id, &sleeper.id)
+            .await
+            .expect("job")
+            .state,
+        ectus_store::jobs::JobState::Succeeded,
+        "writable again: the queue runs"
+    );
+    tokio::time::sleep(ectus_store::instance::STATE_TTL).await;
+    let write = app
+        .post(
+            "/api/v1/projects",
+            &t.admin,
+            &serde_json::json!({"name": "more"}),
+        )
+        .await;
+    assert_eq!(write.status(), 201);
+}
+
 async fn a_tenant_scheduled_for_deletion_reads_and_exports_but_cannot_write_until_restored(
     backend: TestBackend,
 ) {
@@ -1330,6 +1453,7 @@ async fn an_export_over_the_api_is_downloaded_whole_and_imports_elsewhere(backen
 }
 
 backend_tests!(
+    a_read_only_instance_serves_reads_and_exports_refuses_writes_and_runs_no_other_job,
     a_tenant_scheduled_for_deletion_reads_and_exports_but_cannot_write_until_restored,
     an_export_over_the_api_is_downloaded_whole_and_imports_elsewhere,
     an_artifact_removed_by_retention_answers_410_and_the_generation_stays,

@@ -107,6 +107,7 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     pub(crate) keys: std::sync::Arc<crate::key_cache::KeyCache>,
+    pub(crate) instance: std::sync::Arc<crate::instance::StateCache>,
 }
 
 impl Store {
@@ -153,6 +154,7 @@ impl Store {
             pool,
             backend,
             keys: std::sync::Arc::new(crate::key_cache::KeyCache::new(options.key_cache_ttl)),
+            instance: std::sync::Arc::default(),
         })
     }
 

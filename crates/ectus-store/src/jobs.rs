@@ -10,7 +10,8 @@
 //! Claiming is one statement on both backends: PostgreSQL picks the row with
 //! `FOR UPDATE SKIP LOCKED`, so concurrent claimers never wait on or take the same job;
 //! SQLite runs the `UPDATE … WHERE id = (SELECT …)` under its single-writer lock, so the
-//! select and the update are atomic.
+//! select and the update are atomic. An instance made read-only for its decommissioning
+//! (`instance_state`) hands out export jobs only.
 
 use serde::Serialize;
 
@@ -187,6 +188,7 @@ pub struct QueueDepth {
 const CLAIM_SQLITE: &str = "UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires_at = $2, \
      attempts = attempts + 1, started_at = COALESCE(started_at, $3), updated_at = $3, revision = revision + 1 \
      WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_after <= $3 \
+                 AND (kind = 'export' OR NOT EXISTS (SELECT 1 FROM instance_state)) \
                  ORDER BY run_after, created_at, id LIMIT 1) \
        AND state = 'queued' \
      RETURNING *";
@@ -194,6 +196,7 @@ const CLAIM_SQLITE: &str = "UPDATE jobs SET state = 'running', lease_owner = $1,
 const CLAIM_POSTGRES: &str = "UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires_at = $2, \
      attempts = attempts + 1, started_at = COALESCE(started_at, $3), updated_at = $3, revision = revision + 1 \
      WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_after <= $3 \
+                 AND (kind = 'export' OR NOT EXISTS (SELECT 1 FROM instance_state)) \
                  ORDER BY run_after, created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
      RETURNING *";
 

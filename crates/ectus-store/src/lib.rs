@@ -27,6 +27,7 @@ pub mod deletion;
 pub mod exports;
 pub mod generations;
 pub mod incidents;
+pub mod instance;
 pub mod jobs;
 pub mod projects;
 pub mod retention;

@@ -75,6 +75,12 @@ pub enum Command {
         after_help = "Examples:\n  ectus import acme.tar.gz\n  ectus import acme.tar.gz --database-url postgres://ectus@db/ectus --json\n\nEvery checksum, row and reference is checked before anything is written. A target that already holds the tenant (by id or name) or any of its ids is refused, naming what conflicts. Archives move between SQLite and PostgreSQL in both directions."
     )]
     Import(ImportArgs),
+    /// Decommission the instance: read-only at once, final exports of every tenant verified by
+    /// reading them back, every tenant but the operator's purged, and a verification report.
+    #[command(
+        after_help = "Examples:\n  ectus decommission --output-dir /backups/final --yes\n  ectus decommission --output-dir /backups/final --reason \"moved to eu-2\" --drain-timeout 10m --yes\n  ectus decommission --abort          # writable again (before anything was purged)\n\nWrites <DIR>/<tenant>-<id>.tar.gz per tenant, decommission-report.json and decommission-report.md. Exit status: 0 when every step succeeded; 1 otherwise (the report names the failed step; run again to go on). The playbook is docs/operations/decommissioning.md."
+    )]
+    Decommission(DecommissionArgs),
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -148,6 +154,27 @@ pub struct ExportArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DecommissionArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Where the final exports and the report go (created if missing).
+    #[arg(long, value_name = "DIR", required_unless_present = "abort")]
+    pub output_dir: Option<std::path::PathBuf>,
+    /// Why, recorded with the read-only state and in the audit log.
+    #[arg(long, default_value = "decommissioning")]
+    pub reason: String,
+    /// How long to wait for running jobs to finish before the final exports.
+    #[arg(long, value_name = "DURATION", default_value = "60s")]
+    pub drain_timeout: String,
+    /// Confirms: the purge cannot be undone.
+    #[arg(long)]
+    pub yes: bool,
+    /// Make a read-only instance writable again instead.
+    #[arg(long, conflicts_with_all = ["output_dir", "yes"])]
+    pub abort: bool,
 }
 
 #[derive(Debug, Args)]

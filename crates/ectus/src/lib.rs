@@ -10,6 +10,7 @@ pub mod bootstrap;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod decommission_report;
 pub mod logging;
 pub mod retention;
 pub mod shutdown;

@@ -403,6 +403,7 @@ backend_tests!(
     retention_run_counts_in_a_dry_run_and_applies_the_configured_policies,
     export_and_import_move_a_tenant_and_refuse_what_would_conflict,
     a_tenant_deleted_at_the_command_line_is_purged_with_its_report,
+    decommission_exports_verifies_purges_and_reports_every_step,
 );
 
 #[test]
@@ -713,6 +714,124 @@ async fn a_tenant_deleted_at_the_command_line_is_purged_with_its_report(backend:
     );
 }
 
+async fn decommission_exports_verifies_purges_and_reports_every_step(backend: TestBackend) {
+    let db = TestDb::new(backend).await;
+    let dir = db.dir.path();
+    let with_db = |args: &[&str]| {
+        let mut command = ectus(dir);
+        command
+            .arg(args[0])
+            .args(["--database-url", &db.url])
+            .args(&args[1..]);
+        run(&mut command)
+    };
+    for name in ["default", "acme", "beta"] {
+        assert!(with_db(&["admin", "tenant", "create", name])
+            .status
+            .success());
+    }
+    assert!(with_db(&["admin", "key", "create", "--tenant", "acme"])
+        .status
+        .success());
+    let out = dir.join("final");
+    let out_arg = out.to_str().expect("utf-8 path");
+    let unconfirmed = with_db(&["decommission", "--output-dir", out_arg]);
+    assert_eq!(unconfirmed.status.code(), Some(1));
+    assert!(
+        text(&unconfirmed.stderr).contains("--yes"),
+        "{}",
+        text(&unconfirmed.stderr)
+    );
+    assert!(!out.exists(), "nothing done without --yes");
+
+    let done = with_db(&[
+        "decommission",
+        "--output-dir",
+        out_arg,
+        "--reason",
+        "moved",
+        "--yes",
+    ]);
+    assert!(
+        done.status.success(),
+        "{}\n{}",
+        text(&done.stdout),
+        text(&done.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(out.join("decommission-report.json")).expect("json report"),
+    )
+    .expect("json");
+    assert_eq!(report["outcome"], "completed", "{report}");
+    let steps: Vec<&str> = report["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| s["name"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "read-only",
+            "drain",
+            "final exports",
+            "exports read back",
+            "purge",
+            "audit log verified"
+        ]
+    );
+    assert!(report["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .all(|s| s["status"] == "ok"));
+    let archives: Vec<String> = std::fs::read_dir(&out)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tar.gz"))
+        .collect();
+    assert_eq!(archives.len(), 3, "every tenant exported: {archives:?}");
+    let markdown = std::fs::read_to_string(out.join("decommission-report.md")).expect("md");
+    assert!(
+        markdown.contains("| exports read back | ok |"),
+        "{markdown}"
+    );
+    let purge = &report["steps"][4]["evidence"];
+    assert_eq!(
+        purge.as_array().map(Vec::len),
+        Some(2),
+        "acme and beta purged: {purge}"
+    );
+    let listed = text(&with_db(&["admin", "tenant", "list"]).stdout);
+    assert!(
+        listed.contains("default") && !listed.contains("acme"),
+        "{listed}"
+    );
+    let verify = with_db(&["audit", "verify"]);
+    assert!(verify.status.success(), "{}", text(&verify.stdout));
+
+    // The purged tenant comes back from its final archive, elsewhere.
+    let elsewhere = TestDb::new(backend).await;
+    let acme = archives
+        .iter()
+        .find(|n| n.starts_with("acme-"))
+        .expect("acme archive");
+    let mut import = ectus(dir);
+    import
+        .args(["import", "--database-url", &elsewhere.url])
+        .arg(out.join(acme));
+    let imported = run(&mut import);
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+
+    let abort = with_db(&["decommission", "--abort"]);
+    assert!(abort.status.success(), "{}", text(&abort.stderr));
+    assert!(
+        text(&abort.stdout).contains("writable again"),
+        "{}",
+        text(&abort.stdout)
+    );
+}
+
 #[test]
 fn every_command_has_help_with_examples_and_a_version() {
     let dir = tempfile::tempdir().expect("dir");
@@ -737,6 +856,7 @@ fn every_command_has_help_with_examples_and_a_version() {
         &["admin", "tenant", "delete"],
         &["admin", "tenant", "restore"],
         &["admin", "tenant", "purge"],
+        &["decommission"],
     ];
     for command in commands {
         let out = run(ectus(dir.path()).args(*command).arg("--help"));

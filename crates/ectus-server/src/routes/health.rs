@@ -13,7 +13,7 @@ use crate::state::AppState;
 /// Result of a probe.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
-    /// `ok`, `ready` or `not ready`.
+    /// `ok`, `ready`, `read-only` (ready to read and export; writes refused) or `not ready`.
     pub status: String,
     /// Each check by name: `ok` or what failed.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
@@ -66,16 +66,33 @@ pub async fn ready(State(state): State<AppState>) -> Response {
             },
         );
     }
+    // A read-only (decommissioning) instance still serves reads and exports: ready, and says so.
+    let read_only = if checks.get("database").is_some_and(|d| d == "ok") {
+        state.store.instance_read_only().await.ok().flatten()
+    } else {
+        None
+    };
+    checks.insert(
+        "writes".to_owned(),
+        read_only.as_ref().map_or("ok".to_owned(), |r| {
+            format!("read-only since {}: {}", r.since.to_rfc3339(), r.reason)
+        }),
+    );
     let failing: Vec<String> = checks
         .iter()
-        .filter(|(_, v)| v.as_str() != "ok")
+        .filter(|(k, v)| v.as_str() != "ok" && k.as_str() != "writes")
         .map(|(k, v)| format!("{k}: {v}"))
         .collect();
     if failing.is_empty() {
         return (
             StatusCode::OK,
             Json(Health {
-                status: "ready".into(),
+                status: if read_only.is_some() {
+                    "read-only"
+                } else {
+                    "ready"
+                }
+                .into(),
                 checks,
             }),
         )
@@ -89,7 +106,7 @@ pub async fn ready(State(state): State<AppState>) -> Response {
     .into_problem();
     problem.errors = checks
         .into_iter()
-        .filter(|(_, v)| v != "ok")
+        .filter(|(k, v)| v != "ok" && k != "writes")
         .map(|(field, message)| crate::problem::FieldError { field, message })
         .collect();
     problem_response(problem)

@@ -30,6 +30,9 @@ text_enum! {
         TenantDeletionRequested = "tenant_deletion_requested",
         TenantRestored = "tenant_restored",
         TenantPurged = "tenant_purged",
+        InstanceReadOnly = "instance_read_only",
+        InstanceWritable = "instance_writable",
+        Decommissioned = "decommissioned",
     }
 }
 

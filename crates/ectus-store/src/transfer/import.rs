@@ -33,6 +33,27 @@ enum Item {
     },
 }
 
+/// An archive read back whole and found valid by the checking pass of an import.
+#[derive(Debug, Clone)]
+pub struct VerifiedArchive {
+    pub manifest: Manifest,
+    /// SHA-256 of the archive file.
+    pub sha256: String,
+}
+
+/// Reads the archive at `path` as an import's checking pass does — every rule, every checksum,
+/// every row — and writes nothing: how a decommissioning proves its final exports.
+pub async fn verify_archive(
+    path: &Path,
+    limits: &Limits,
+) -> Result<VerifiedArchive, TransferError> {
+    let (path, limits) = (path.to_owned(), limits.clone());
+    let (manifest, sha256) = tokio::task::spawn_blocking(move || check_archive(&path, &limits))
+        .await
+        .map_err(|e| TransferError::io("the checking pass stopped")(std::io::Error::other(e)))??;
+    Ok(VerifiedArchive { manifest, sha256 })
+}
+
 impl Store {
     /// Imports the archive at `path` as `acting`: checks all of it, then writes all of it in
     /// one transaction, or nothing.

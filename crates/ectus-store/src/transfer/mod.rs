@@ -17,6 +17,7 @@ pub mod tables;
 use serde::Serialize;
 
 pub use ectus_archive::{ArchiveError, Limits, Manifest};
+pub use import::{verify_archive, VerifiedArchive};
 pub use tables::{exported_columns, Coverage, COVERAGE};
 
 use crate::StoreError;

@@ -219,6 +219,10 @@ pub const COVERAGE: &[(&str, Coverage)] = &[
         Coverage::NotTenantData("earlier archives of the tenant: copies of what the archive holds"),
     ),
     (
+        "instance_state",
+        Coverage::NotTenantData("the instance's own state (read-only while decommissioned)"),
+    ),
+    (
         "incidents",
         Coverage::NotTenantData("the instance's own alerts; they belong to no tenant"),
     ),

@@ -3,6 +3,7 @@
 
 mod admin;
 mod audit;
+mod decommission;
 mod derive;
 mod metrics;
 mod migrate;
@@ -33,6 +34,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Retention(args) => retention::run(cli.config.as_deref(), args).await,
         Command::Export(args) => transfer::export(cli.config.as_deref(), args).await,
         Command::Import(args) => transfer::import(cli.config.as_deref(), args).await,
+        Command::Decommission(args) => decommission::run(cli.config.as_deref(), args).await,
     }
 }
 
