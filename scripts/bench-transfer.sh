@@ -12,7 +12,8 @@ set -euo pipefail
 size=${1:-1024}
 artifact_kib=${2:-1024}
 cd "$(dirname "$0")/.."
-cargo build --release --locked -q -p ectus -p ectus-store --example populate_tenant
+cargo build --release --locked -q -p ectus --bin ectus
+cargo build --release --locked -q -p ectus-store --example populate_tenant
 ectus=target/release/ectus
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

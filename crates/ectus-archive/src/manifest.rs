@@ -75,16 +75,28 @@ impl Manifest {
     /// Reads and checks a manifest: the format and its version first (a newer archive is
     /// refused as such, not as malformed), then every rule of [`Manifest::check`].
     pub fn parse(bytes: &[u8], tables: &[&str], limits: &Limits) -> Result<Manifest, ArchiveError> {
-        let value: serde_json::Value = serde_json::from_slice(bytes)
+        // The format and its version first, skipping everything else without building it: a
+        // newer archive is refused as such, and a huge manifest costs no memory to look at.
+        #[derive(Deserialize)]
+        struct Header<'a> {
+            #[serde(borrow)]
+            format: Option<&'a serde_json::value::RawValue>,
+            #[serde(borrow)]
+            format_version: Option<&'a serde_json::value::RawValue>,
+        }
+        let header: Header<'_> = serde_json::from_slice(bytes)
             .map_err(|e| ArchiveError::BadManifest(format!("not JSON: {e}")))?;
-        if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+        let format = header
+            .format
+            .and_then(|f| serde_json::from_str::<String>(f.get()).ok());
+        if format.as_deref() != Some(FORMAT) {
             return Err(ArchiveError::BadManifest(format!(
                 "`format` is not {FORMAT:?}: this is not an Ectus-R tenant archive"
             )));
         }
-        match value
-            .get("format_version")
-            .and_then(serde_json::Value::as_u64)
+        match header
+            .format_version
+            .and_then(|v| serde_json::from_str::<u64>(v.get()).ok())
         {
             Some(v) if v == u64::from(FORMAT_VERSION) => {}
             Some(v) => {
@@ -100,7 +112,7 @@ impl Manifest {
             }
         }
         let manifest: Manifest =
-            serde_json::from_value(value).map_err(|e| ArchiveError::BadManifest(e.to_string()))?;
+            serde_json::from_slice(bytes).map_err(|e| ArchiveError::BadManifest(e.to_string()))?;
         manifest.check(tables, limits)?;
         Ok(manifest)
     }

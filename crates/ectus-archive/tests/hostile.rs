@@ -486,3 +486,24 @@ fn a_visitor_sees_each_file_whole_and_in_order() {
     assert_eq!(seen, expected);
     assert_eq!(manifest.files.len(), expected.len());
 }
+
+#[test]
+fn damaged_bytes_that_a_visitor_refuses_are_reported_as_damaged() {
+    let mut entries = valid_entries();
+    let data = &mut entries[1].data;
+    let at = data.iter().position(|b| *b == b'a').expect("a letter");
+    data[at] = b'X';
+    let archive = gzip(&tar(&entries));
+    let result = ectus_archive::read_archive(&archive[..], &limits(), TABLES, |_, _, data| {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(data, &mut bytes).map_err(|e| e.to_string())?;
+        if bytes.contains(&b'X') {
+            return Err("a row the visitor cannot read".to_owned());
+        }
+        Ok(())
+    });
+    match result {
+        Err(ectus_archive::ReadError::Archive(e)) => assert_eq!(e.class(), "checksum_mismatch"),
+        other => panic!("{other:?}"),
+    }
+}

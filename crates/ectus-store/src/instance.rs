@@ -45,12 +45,23 @@ impl StateCache {
 impl Store {
     /// Makes the instance read-only (kept if it already is) and records it in the audit log.
     pub async fn set_instance_read_only(&self, reason: &str, acting: &Acting) -> Result<ReadOnly> {
-        if let Some(state) = self.read_instance_state().await? {
-            return Ok(state);
-        }
         let now = now_ms();
         let mut conn = self.conn().await?;
         let mut tx = self.begin_audited(&mut conn).await?;
+        // Under the audit lock: of two processes asking at once, one sets it, one finds it set.
+        let existing: Option<(i64, String)> =
+            sqlx::query_as("SELECT read_only_since, read_only_reason FROM instance_state")
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some((since, reason)) = existing {
+            tx.rollback().await?;
+            let state = ReadOnly {
+                since: Timestamp::from_millis(since),
+                reason,
+            };
+            self.instance.put(Some(state.clone()));
+            return Ok(state);
+        }
         sqlx::query(
             "INSERT INTO instance_state (id, read_only_since, read_only_reason) VALUES (1, $1, $2)",
         )

@@ -119,7 +119,7 @@ async fn a_purge_in_small_batches_leaves_nothing_of_the_tenant_but_its_audit_rec
         ("users", 1),
         ("api_keys", 2),
         ("projects", 2),
-        ("jobs", 2),
+        ("jobs", 3),
         ("generations", 2),
         ("export_chunks", 0),
         ("imported_audit_entries", 0),

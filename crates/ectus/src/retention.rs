@@ -92,6 +92,14 @@ pub fn spawn(store: Store, config: RetentionConfig, shutdown: CancellationToken)
     tokio::spawn(async move {
         let interval = config.interval.max(Duration::from_secs(1));
         loop {
+            // A read-only (decommissioning) instance changes nothing by itself.
+            if let Ok(Some(state)) = store.instance_read_only().await {
+                tracing::info!(since = %state.since.to_rfc3339(), "the instance is read-only: retention and purges wait");
+                tokio::select! {
+                    () = shutdown.cancelled() => break,
+                    () = tokio::time::sleep(interval) => continue,
+                }
+            }
             match run_once(&store, &config, &Acting::platform()).await {
                 Ok(outcomes) => {
                     let removed: u64 = outcomes.iter().map(|o| o.removed).sum();

@@ -113,14 +113,28 @@ pub async fn create(
         requested_by: auth.0.key_prefix.clone(),
         request_id: request_id.map(|Extension(r)| r.0),
     };
-    let job = state
+    let job = match state
         .store
         .enqueue_job_traced(
             auth.tenant(),
             &payload.into_job(),
             crate::middleware::current_traceparent().as_deref(),
         )
-        .await?;
+        .await
+    {
+        Ok(job) => job,
+        // Another replica queued one meanwhile (one active export per tenant, by index).
+        Err(StoreError::Database(error))
+            if error
+                .as_database_error()
+                .is_some_and(|db| db.is_unique_violation()) =>
+        {
+            return Err(ApiError::conflict(
+                "an export of this tenant is already queued or running",
+            ))
+        }
+        Err(other) => return Err(other.into()),
+    };
     let location = format!("/api/v1/exports/{}", job.id);
     let mut response = (StatusCode::ACCEPTED, Json(ExportView::from(job))).into_response();
     if let Ok(value) = HeaderValue::from_str(&location) {

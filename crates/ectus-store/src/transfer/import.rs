@@ -23,6 +23,12 @@ use crate::{Store, StoreError};
 /// The longest row an archive may hold (a generation's input, spec and report together).
 const MAX_ROW_BYTES: u64 = 64 << 20;
 
+/// The largest artifact an archive may hold (a generated project's `.tar.gz` is a few MiB).
+const MAX_ARTIFACT_BYTES: u64 = 1 << 30;
+
+/// MiB of artifacts read ahead of the inserter at most (a larger artifact goes alone).
+const ARTIFACT_BUDGET_MIB: u32 = 64;
+
 /// What the writing pass hands to the inserter.
 enum Item {
     /// A row of `TABLES[index]`.
@@ -30,6 +36,8 @@ enum Item {
     Artifact {
         generation_id: String,
         bytes: Vec<u8>,
+        /// Its share of the read-ahead budget, returned when it is written.
+        budget: tokio::sync::OwnedSemaphorePermit,
     },
 }
 
@@ -78,7 +86,8 @@ impl Store {
         let (sender, mut receiver) = tokio::sync::mpsc::channel::<Item>(16);
         let producer = {
             let (path, limits) = (path.to_owned(), limits.clone());
-            tokio::task::spawn_blocking(move || produce(&path, &limits, &sender))
+            let handle = tokio::runtime::Handle::current();
+            tokio::task::spawn_blocking(move || produce(&path, &limits, &sender, &handle))
         };
         let statements: Vec<String> = TABLES.iter().map(insert_statement).collect();
         let mut inserted = Ok(());
@@ -191,7 +200,9 @@ fn produce(
     path: &Path,
     limits: &Limits,
     sender: &tokio::sync::mpsc::Sender<Item>,
+    handle: &tokio::runtime::Handle,
 ) -> Result<Manifest, TransferError> {
+    let budget = std::sync::Arc::new(tokio::sync::Semaphore::new(ARTIFACT_BUDGET_MIB as usize));
     let stopped =
         || TransferError::io("the import stopped")(std::io::Error::other("the inserter stopped"));
     read_archive(
@@ -216,13 +227,24 @@ fn produce(
                 })
             }
             Ok(EntryName::Artifact(generation_id)) => {
-                let mut bytes = Vec::new();
+                let mib = u32::try_from(file.bytes >> 20)
+                    .unwrap_or(u32::MAX)
+                    .saturating_add(1);
+                let permit = handle
+                    .block_on(
+                        budget
+                            .clone()
+                            .acquire_many_owned(mib.min(ARTIFACT_BUDGET_MIB)),
+                    )
+                    .map_err(|_| stopped())?;
+                let mut bytes = Vec::with_capacity(usize::try_from(file.bytes).unwrap_or(0));
                 data.read_to_end(&mut bytes)
                     .map_err(TransferError::io(format!("cannot read {}", file.path)))?;
                 sender
                     .blocking_send(Item::Artifact {
                         generation_id,
                         bytes,
+                        budget: permit,
                     })
                     .map_err(|_| stopped())
             }
@@ -312,7 +334,7 @@ struct Checker {
     referenced: HashSet<String>,
     ids: HashMap<&'static str, HashSet<String>>,
     prefixes: HashSet<String>,
-    /// Jobs whose payload names a generation: (job, generation).
+    /// Queued or running jobs whose payload names a generation: (job, generation).
     job_generations: Vec<(String, String)>,
     started: bool,
 }
@@ -341,6 +363,11 @@ impl Checker {
                 })
             }
             // The reader checks the bytes against the manifest; references are checked at the end.
+            Ok(EntryName::Artifact(_)) if file.bytes > MAX_ARTIFACT_BYTES => Err(content(
+                file,
+                None,
+                format!("the artifact is larger than {MAX_ARTIFACT_BYTES} bytes"),
+            )),
             Ok(EntryName::Artifact(_)) => Ok(()),
             _ => Err(content(file, None, "not a file an archive holds")),
         }
@@ -454,7 +481,10 @@ impl Checker {
                 if !payload.is_object() {
                     return Err("field `payload` is not a JSON object".into());
                 }
-                if let Some(generation) = payload.get("generation_id") {
+                // A job that may still run must run on the archive's own rows; a finished one
+                // may name a generation since deleted with its project.
+                let may_run = matches!(text("state").as_deref(), Some("queued" | "running"));
+                if let (true, Some(generation)) = (may_run, payload.get("generation_id")) {
                     let generation = generation
                         .as_str()
                         .ok_or("field `payload` names a generation_id that is not a string")?;
@@ -578,8 +608,17 @@ async fn insert(
     item: Item,
 ) -> Result<(), TransferError> {
     match item {
-        Item::Row(index, values) => {
+        Item::Row(index, mut values) => {
             let table = &TABLES[index];
+            if table.scope == Scope::TenantRow {
+                // An import brings the tenant into service: a deletion scheduled where it came
+                // from is not carried over (it would purge the tenant here without a grace).
+                for column in ["deletion_requested_at", "purge_after"] {
+                    if let Some(value) = values.get_mut(tables::position(table, column)) {
+                        *value = Value::Null;
+                    }
+                }
+            }
             let mut query = sqlx::query(&statements[index]);
             for (column, value) in table.columns.iter().zip(&values) {
                 query = match (column.kind, value) {
@@ -608,6 +647,7 @@ async fn insert(
         Item::Artifact {
             generation_id,
             bytes,
+            budget,
         } => {
             sqlx::query("UPDATE generations SET artifact = $1 WHERE id = $2 AND tenant_id = $3")
                 .bind(bytes)
@@ -615,6 +655,8 @@ async fn insert(
                 .bind(tenant_id)
                 .execute(&mut **tx)
                 .await?;
+            // Written: the reader may read further ahead.
+            drop(budget);
         }
     }
     Ok(())

@@ -8,7 +8,7 @@
 
 use std::io::Write;
 
-use serde_json::Value as Json;
+use serde_json::value::RawValue;
 
 /// How a column's values are typed in the archive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -292,13 +292,18 @@ pub(crate) fn encode_row(table: &Table, values: &[Value], out: &mut Vec<u8>) {
     out.push(b'}');
 }
 
-/// Reads one NDJSON line of `table` into values in column order, or says what is wrong.
+/// Reads one NDJSON line of `table` into values in column order, or says what is wrong. Field
+/// values are looked at raw, so a value of the wrong type costs no memory to refuse however
+/// large it is.
 pub(crate) fn decode_row(table: &Table, line: &[u8]) -> Result<Vec<Value>, String> {
-    let object: serde_json::Map<String, Json> = match serde_json::from_slice(line) {
-        Ok(Json::Object(map)) => map,
-        Ok(_) => return Err("the line is not a JSON object".into()),
-        Err(e) => return Err(format!("the line is not JSON: {e}")),
-    };
+    if line.first() != Some(&b'{') {
+        return match serde_json::from_slice::<serde::de::IgnoredAny>(line) {
+            Ok(_) => Err("the line is not a JSON object".into()),
+            Err(e) => Err(format!("the line is not JSON: {e}")),
+        };
+    }
+    let object: std::collections::HashMap<String, &RawValue> =
+        serde_json::from_slice(line).map_err(|e| format!("the line is not JSON: {e}"))?;
     if let Some(unknown) = object
         .keys()
         .find(|key| !table.columns.iter().any(|c| c.name == key.as_str()))
@@ -315,25 +320,28 @@ pub(crate) fn decode_row(table: &Table, line: &[u8]) -> Result<Vec<Value>, Strin
     Ok(values)
 }
 
-fn decode_value(column: &Column, value: &Json) -> Result<Value, String> {
+fn decode_value(column: &Column, raw: &RawValue) -> Result<Value, String> {
+    let text = raw.get();
+    let kind = kind_of(text);
     let wrong = |expected: &str| {
         Err(format!(
-            "field `{}` must be {expected}, not {}",
-            column.name,
-            kind_of(value)
+            "field `{}` must be {expected}, not {kind}",
+            column.name
         ))
     };
-    match (column.kind, value) {
-        (Kind::OptText | Kind::OptInt | Kind::Artifact, Json::Null) => Ok(Value::Null),
-        (Kind::Text | Kind::OptText | Kind::Artifact, Json::String(text)) => {
-            if text.contains('\0') {
+    match (column.kind, kind) {
+        (Kind::OptText | Kind::OptInt | Kind::Artifact, "null") => Ok(Value::Null),
+        (Kind::Text | Kind::OptText | Kind::Artifact, "a string") => {
+            let value: String =
+                serde_json::from_str(text).map_err(|e| format!("field `{}`: {e}", column.name))?;
+            if value.contains('\0') {
                 return Err(format!("field `{}` holds a NUL character", column.name));
             }
-            Ok(Value::Text(text.clone()))
+            Ok(Value::Text(value))
         }
-        (Kind::Int | Kind::OptInt, Json::Number(n)) => match n.as_i64() {
-            Some(n) => Ok(Value::Int(n)),
-            None => wrong("a 64-bit integer"),
+        (Kind::Int | Kind::OptInt, "a number") => match serde_json::from_str::<i64>(text) {
+            Ok(n) => Ok(Value::Int(n)),
+            Err(_) => wrong("a 64-bit integer"),
         },
         (Kind::Text, _) => wrong("a string"),
         (Kind::OptText | Kind::Artifact, _) => wrong("a string or null"),
@@ -342,14 +350,15 @@ fn decode_value(column: &Column, value: &Json) -> Result<Value, String> {
     }
 }
 
-fn kind_of(value: &Json) -> &'static str {
-    match value {
-        Json::Null => "null",
-        Json::Bool(_) => "a boolean",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "an array",
-        Json::Object(_) => "an object",
+/// What a raw JSON value is, from its first character.
+fn kind_of(raw: &str) -> &'static str {
+    match raw.trim_start().as_bytes().first() {
+        Some(b'n') => "null",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'"') => "a string",
+        Some(b'[') => "an array",
+        Some(b'{') => "an object",
+        _ => "a number",
     }
 }
 

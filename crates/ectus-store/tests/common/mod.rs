@@ -146,5 +146,16 @@ pub async fn populate(store: &Store) -> String {
     finished_generation(store, &acme.id, &shop.id, GenerationStatus::Passed).await;
     finished_generation(store, &other.id, &theirs.id, GenerationStatus::Passed).await;
     running_generation(store, &acme.id, &blog.id).await;
+    // A project deleted after a generation: its finished job stays and names a generation
+    // that no longer exists.
+    let gone = store
+        .create_project(&acme.id, "gone", "")
+        .await
+        .expect("project");
+    finished_generation(store, &acme.id, &gone.id, GenerationStatus::Passed).await;
+    store
+        .delete_project(&acme.id, &gone.id)
+        .await
+        .expect("delete project");
     key.plaintext
 }

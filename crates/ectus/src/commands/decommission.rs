@@ -70,6 +70,25 @@ pub async fn run(config_path: Option<&Path>, args: DecommissionArgs) -> anyhow::
     }
 }
 
+/// Runs `body` as the step `name`: its evidence, or its error, goes into the report.
+async fn step<T>(
+    report: &mut Report,
+    name: &'static str,
+    body: impl std::future::Future<Output = anyhow::Result<(T, serde_json::Value)>>,
+) -> anyhow::Result<T> {
+    let started = Step::start(name);
+    match body.await {
+        Ok((value, evidence)) => {
+            report.done(started, evidence);
+            Ok(value)
+        }
+        Err(error) => {
+            report.failed(started, format!("{error:#}"));
+            Err(error)
+        }
+    }
+}
+
 async fn procedure(
     store: &Store,
     config: &Config,
@@ -80,59 +99,58 @@ async fn procedure(
 ) -> anyhow::Result<()> {
     let acting = Acting::operator();
 
-    let step = Step::start("read-only");
-    let state = store.set_instance_read_only(reason, &acting).await?;
-    report.done(step, serde_json::json!({
-        "read_only_since": state.since.to_rfc3339(),
-        "reason": state.reason,
-        "effect": "every API write answers 503 instance-read-only with Retry-After; workers claim export jobs only",
-    }));
+    step(report, "read-only", async {
+        let state = store.set_instance_read_only(reason, &acting).await?;
+        Ok(((), serde_json::json!({
+            "read_only_since": state.since.to_rfc3339(),
+            "reason": state.reason,
+            "effect": "every API write with a key answers 503 instance-read-only with Retry-After; workers claim export jobs only",
+        })))
+    })
+    .await?;
 
-    let step = Step::start("drain");
-    let deadline = std::time::Instant::now() + drain;
-    let mut running = store.running_jobs_besides_exports().await?;
-    let at_start = running;
-    while running > 0 && std::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        running = store.running_jobs_besides_exports().await?;
-    }
-    if running > 0 {
-        report.failed(
-            step,
-            format!(
-                "{running} jobs still running after {}",
+    step(report, "drain", async {
+        let deadline = std::time::Instant::now() + drain;
+        let at_start = store.running_jobs_besides_exports().await?;
+        let mut running = at_start;
+        while running > 0 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            running = store.running_jobs_besides_exports().await?;
+        }
+        if running > 0 {
+            bail!(
+                "{running} jobs are still running after {}; wait for them (or raise --drain-timeout) and run again",
                 humantime::format_duration(drain)
-            ),
-        );
-        bail!("{running} jobs are still running; wait for them (or raise --drain-timeout) and run again");
-    }
-    report.done(
-        step,
-        serde_json::json!({ "running_at_start": at_start, "running_at_end": 0 }),
-    );
+            );
+        }
+        Ok(((), serde_json::json!({ "running_at_start": at_start, "running_at_end": 0 })))
+    })
+    .await?;
 
-    let step = Step::start("final exports");
-    let tenants = store.list_tenants().await?;
-    let mut exports: Vec<(Tenant, ExportSummary)> = Vec::new();
-    for tenant in &tenants {
-        let path = archive_path(dir, tenant);
-        let summary = match store.export_tenant(&tenant.name, &acting, &path).await {
-            Ok(summary) => summary,
-            Err(error) => {
-                let message = format!(
-                    "tenant {:?}: {}",
-                    tenant.name,
-                    ectus_telemetry::chain(&error)
-                );
-                report.failed(step, message.clone());
-                bail!("{message}");
-            }
-        };
-        exports.push((tenant.clone(), summary));
-    }
-    report.done(
-        step,
-        serde_json::json!(exports
+    let exports: Vec<(Tenant, ExportSummary)> = step(report, "final exports", async {
+        let tenants = store.list_tenants().await?;
+        // Refused before anything is written: a tenant whose deletion is still to come.
+        if let Some((tenant, deletion)) = tenants.iter().find_map(|t| {
+            t.deletion
+                .filter(|d| d.purge_after.as_millis() > Timestamp::now().as_millis())
+                .map(|d| (t, d))
+        }) {
+            bail!(
+                "tenant {:?} is scheduled for deletion on {}: restore it or wait, then run again",
+                tenant.name,
+                deletion.purge_after.to_rfc3339()
+            );
+        }
+        let mut exports = Vec::new();
+        for tenant in tenants {
+            let path = archive_path(dir, &tenant);
+            let summary = store
+                .export_tenant(&tenant.name, &acting, &path)
+                .await
+                .with_context(|| format!("tenant {:?}", tenant.name))?;
+            exports.push((tenant, summary));
+        }
+        let evidence = serde_json::json!(exports
             .iter()
             .map(|(_, s)| serde_json::json!({
                 "tenant": s.tenant,
@@ -143,85 +161,74 @@ async fn procedure(
                 "artifacts": s.artifacts,
                 "audit_head": s.audit_head,
             }))
-            .collect::<Vec<_>>()),
-    );
+            .collect::<Vec<_>>());
+        Ok((exports, evidence))
+    })
+    .await?;
 
-    let step = Step::start("exports read back");
-    let mut verified = Vec::new();
-    for (tenant, summary) in &exports {
-        let check = verify_archive(&summary.path, &Limits::default()).await;
-        let problem = match &check {
-            Err(error) => Some(ectus_telemetry::chain(error).to_string()),
-            Ok(v) if v.sha256 != summary.sha256 => {
-                Some("the file's SHA-256 is not the one written".into())
+    step(report, "exports read back", async {
+        let mut verified = Vec::new();
+        for (tenant, summary) in &exports {
+            let check = verify_archive(&summary.path, &Limits::default())
+                .await
+                .with_context(|| format!("{} does not verify", summary.path.display()))?;
+            if check.sha256 != summary.sha256 {
+                bail!("{}: the file's SHA-256 is not the one written", summary.path.display());
             }
-            Ok(v) if v.manifest.tenant.id != tenant.id => {
-                Some("the archive holds another tenant".into())
+            if check.manifest.tenant.id != tenant.id {
+                bail!("{}: the archive holds another tenant", summary.path.display());
             }
-            Ok(_) => None,
-        };
-        if let Some(problem) = problem {
-            let message = format!("{}: {problem}", summary.path.display());
-            report.failed(step, message.clone());
-            bail!("{message}");
+            verified.push(serde_json::json!({ "archive": summary.path, "sha256": check.sha256, "valid": true }));
         }
-        verified.push(
-            serde_json::json!({ "archive": summary.path, "sha256": summary.sha256, "valid": true }),
-        );
-    }
-    report.done(step, serde_json::json!(verified));
+        Ok(((), serde_json::json!(verified)))
+    })
+    .await?;
 
-    let step = Step::start("purge");
-    let mut purged = Vec::new();
-    for tenant in tenants.iter().filter(|t| t.name != OPERATOR_TENANT) {
-        let due = match tenant.deletion {
-            Some(d) if d.purge_after.as_millis() > Timestamp::now().as_millis() => {
-                let message = format!(
-                    "tenant {:?} is scheduled for deletion on {}: restore it or wait, then run again",
-                    tenant.name,
-                    d.purge_after.to_rfc3339()
-                );
-                report.failed(step, message.clone());
-                bail!("{message}");
+    step(report, "purge", async {
+        let mut purged = Vec::new();
+        for (tenant, _) in exports.iter().filter(|(t, _)| t.name != OPERATOR_TENANT) {
+            let due = match tenant.deletion {
+                Some(_) => store.tenant_by_id(&tenant.id).await?,
+                None => {
+                    store
+                        .request_tenant_deletion(&tenant.name, Duration::ZERO, &acting)
+                        .await?
+                }
+            };
+            let purge = store
+                .purge_tenant(&due, config.retention.batch_size, &acting)
+                .await
+                .with_context(|| format!("tenant {:?}", tenant.name))?;
+            if !purge.complete {
+                bail!("the purge of tenant {:?} left rows behind", purge.tenant);
             }
-            Some(_) => store.tenant_by_id(&tenant.id).await?,
-            None => {
-                store
-                    .request_tenant_deletion(&tenant.name, Duration::ZERO, &acting)
-                    .await?
-            }
-        };
-        let purge = store
-            .purge_tenant(&due, config.retention.batch_size, &acting)
-            .await?;
-        if !purge.complete {
-            report.failed(step, format!("tenant {:?} left rows behind", purge.tenant));
-            bail!("the purge of tenant {:?} left rows behind", purge.tenant);
+            purged.push(purge);
         }
-        purged.push(purge);
-    }
-    report.done(step, serde_json::to_value(&purged)?);
+        Ok(((), serde_json::to_value(&purged)?))
+    })
+    .await?;
 
-    let step = Step::start("audit log verified");
-    let archives: Vec<String> = exports.iter().map(|(_, s)| s.sha256.clone()).collect();
-    store.record_decommissioned(&acting, &archives).await?;
-    let verification = store.verify_audit(None).await?;
-    if !verification.intact() {
-        report.failed(
-            step,
-            format!("{} break(s) in the audit log", verification.findings.len()),
-        );
-        bail!("the audit log is not intact: run `ectus audit verify`");
-    }
-    report.done(
-        step,
-        serde_json::json!({
-            "entries": verification.entries,
-            "head": verification.head.as_ref().map(ToString::to_string),
-            "intact": true,
-            "recorded_as": AuditAction::Decommissioned.as_str(),
-        }),
-    );
+    step(report, "audit log verified", async {
+        let archives: Vec<String> = exports.iter().map(|(_, s)| s.sha256.clone()).collect();
+        store.record_decommissioned(&acting, &archives).await?;
+        let verification = store.verify_audit(None).await?;
+        if !verification.intact() {
+            bail!(
+                "the audit log is not intact ({} breaks): run `ectus audit verify`",
+                verification.findings.len()
+            );
+        }
+        Ok((
+            (),
+            serde_json::json!({
+                "entries": verification.entries,
+                "head": verification.head.as_ref().map(ToString::to_string),
+                "intact": true,
+                "recorded_as": AuditAction::Decommissioned.as_str(),
+            }),
+        ))
+    })
+    .await?;
     Ok(())
 }
 
