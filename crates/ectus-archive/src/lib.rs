@@ -15,11 +15,12 @@
 //! - [`writer`]: writes an archive to a temporary file next to its destination and renames it
 //!   into place only when complete.
 //! - [`spool`]: files whose size and checksum are known once written, staged before the
-//!   manifest that describes them.
+//!   manifest that describes them; [`hash`]: the hashing writer and reader they use.
 //!
 //! What the rows mean is the store's business: this crate knows bytes, names and checksums.
 
 mod error;
+pub mod hash;
 pub mod limits;
 pub mod manifest;
 pub mod names;
@@ -28,6 +29,7 @@ pub mod spool;
 pub mod writer;
 
 pub use error::ArchiveError;
+pub use hash::{HashingReader, HashingWriter};
 pub use limits::Limits;
 pub use manifest::{AuditAnchor, Exporter, Manifest, ManifestFile, ManifestTenant};
 pub use names::EntryName;
@@ -42,7 +44,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Lowercase hex of a digest.
-pub(crate) fn hex(digest: &[u8]) -> String {
+pub fn hex(digest: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(digest.len() * 2);
     for byte in digest {

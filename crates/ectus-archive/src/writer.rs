@@ -3,15 +3,16 @@
 //! archive is complete and synced — an interrupted export leaves no partial archive behind,
 //! and an existing file is never overwritten.
 
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Read};
 use std::path::{Path, PathBuf};
 
 use flate2::write::GzEncoder;
-use sha2::Digest as _;
+
+use crate::HashingWriter;
 
 /// An archive being written.
 pub struct ArchiveWriter {
-    builder: tar::Builder<GzEncoder<Hashing<BufWriter<tempfile::NamedTempFile>>>>,
+    builder: tar::Builder<GzEncoder<HashingWriter<BufWriter<tempfile::NamedTempFile>>>>,
     destination: PathBuf,
     mtime: u64,
 }
@@ -47,11 +48,7 @@ impl ArchiveWriter {
             .prefix(".ectus-export-")
             .suffix(".partial")
             .tempfile_in(dir)?;
-        let hashing = Hashing {
-            inner: BufWriter::with_capacity(1 << 16, temp),
-            hasher: sha2::Sha256::new(),
-            bytes: 0,
-        };
+        let hashing = HashingWriter::new(BufWriter::with_capacity(1 << 16, temp));
         let encoder = GzEncoder::new(hashing, flate2::Compression::fast());
         let mut builder = tar::Builder::new(encoder);
         builder.mode(tar::HeaderMode::Deterministic);
@@ -83,11 +80,8 @@ impl ArchiveWriter {
     /// Ends the tar and gzip streams, syncs the file and gives it its name.
     pub fn finish(self) -> io::Result<WrittenArchive> {
         let encoder = self.builder.into_inner()?;
-        let hashing = encoder.finish()?;
-        let bytes = hashing.bytes;
-        let sha256 = crate::hex(&hashing.hasher.finalize());
-        let temp = hashing
-            .inner
+        let (buffered, bytes, sha256) = encoder.finish()?.finish();
+        let temp = buffered
             .into_inner()
             .map_err(io::IntoInnerError::into_error)?;
         temp.as_file().sync_all()?;
@@ -108,25 +102,5 @@ impl ArchiveWriter {
             bytes,
             sha256,
         })
-    }
-}
-
-/// Hashes and counts the compressed bytes on their way to the file.
-struct Hashing<W> {
-    inner: W,
-    hasher: sha2::Sha256,
-    bytes: u64,
-}
-
-impl<W: Write> Write for Hashing<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let written = self.inner.write(buf)?;
-        self.hasher.update(&buf[..written]);
-        self.bytes += written as u64;
-        Ok(written)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
     }
 }

@@ -49,17 +49,7 @@ pub struct Page<T> {
 }
 
 /// SHA-256 of `bytes` as lowercase hex (key hashes, artifact checksums).
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest as _;
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = sha2::Sha256::digest(bytes);
-    let mut out = String::with_capacity(digest.len() * 2);
-    for byte in digest {
-        out.push(char::from(HEX[usize::from(byte >> 4)]));
-        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
-    }
-    out
-}
+pub(crate) use ectus_archive::sha256_hex;
 
 /// Generates a new time-ordered identifier (UUID v7) as used for every row id.
 pub fn new_id() -> String {

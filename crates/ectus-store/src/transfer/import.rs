@@ -10,9 +10,9 @@ use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-use sha2::Digest as _;
-
-use ectus_archive::{read_archive, EntryName, Limits, Manifest, ManifestFile, ReadError};
+use ectus_archive::{
+    read_archive, EntryName, HashingReader, Limits, Manifest, ManifestFile, ReadError,
+};
 
 use super::tables::{self, Kind, Scope, Table, Value, TABLES};
 use super::{counts, ImportSummary, TransferError};
@@ -177,22 +177,17 @@ fn archive_error(error: ReadError<TransferError>) -> TransferError {
 
 /// The checking pass: the manifest and the archive's SHA-256 when every rule holds.
 fn check_archive(path: &Path, limits: &Limits) -> Result<(Manifest, String), TransferError> {
-    let mut hasher = sha2::Sha256::new();
-    let source = HashingRead {
-        inner: open(path)?,
-        hasher: &mut hasher,
-    };
+    let mut source = HashingReader::new(open(path)?);
     let mut checker = Checker::default();
-    let manifest = read_archive(source, limits, &tables::names(), |manifest, file, data| {
-        checker.visit(manifest, file, data)
-    })
+    let manifest = read_archive(
+        &mut source,
+        limits,
+        &tables::names(),
+        |manifest, file, data| checker.visit(manifest, file, data),
+    )
     .map_err(archive_error)?;
     checker.finish()?;
-    let digest = hasher.finalize();
-    Ok((
-        manifest,
-        digest.iter().map(|b| format!("{b:02x}")).collect(),
-    ))
+    Ok((manifest, source.finish().1))
 }
 
 /// The writing pass's reader: every row and artifact, in order, onto the channel.
@@ -666,19 +661,5 @@ fn conflict_or(error: sqlx::Error, what: String) -> TransferError {
     match StoreError::unique_as_conflict(error, what) {
         StoreError::Conflict(what) => TransferError::Conflict(what),
         other => TransferError::Store(other),
-    }
-}
-
-/// Hashes the compressed bytes as the checking pass reads them.
-struct HashingRead<'a> {
-    inner: std::fs::File,
-    hasher: &'a mut sha2::Sha256,
-}
-
-impl Read for HashingRead<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let read = self.inner.read(buf)?;
-        self.hasher.update(&buf[..read]);
-        Ok(read)
     }
 }

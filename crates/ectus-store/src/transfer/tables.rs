@@ -423,6 +423,16 @@ mod tests {
             "field `id` holds a NUL character"
         );
         assert!(decode("[1]").contains("not a JSON object"));
+        // A value of the wrong type is refused as such, however large.
+        let huge = format!(
+            r#"{{"id":[{}0],"name":"b","created_at":1}}"#,
+            "0,".repeat(1 << 20)
+        );
+        assert_eq!(decode(&huge), "field `id` must be a string, not an array");
+        assert_eq!(
+            decode(r#"{"id":"a","name":"b","created_at":1,"created_at":2,"x":1}"#),
+            "unknown field `x`"
+        );
         assert!(decode("{").contains("not JSON"));
     }
 
