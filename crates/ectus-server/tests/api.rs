@@ -653,15 +653,7 @@ async fn job_progress_streams_as_server_sent_events_until_the_end(backend: TestB
 
 async fn readiness_names_the_failing_check(backend: TestBackend) {
     let app = TestApp::spawn_with(backend, 1, HttpSettings::default()).await;
-    let ready: serde_json::Value = app
-        .client
-        .get(app.url("/health/ready"))
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    let ready = app.readiness().await;
     assert_eq!(ready["status"], "ready", "{ready}");
     assert_eq!(ready["checks"]["workers"], "ok");
     app.store.close().await;
@@ -1126,15 +1118,7 @@ async fn a_read_only_instance_serves_reads_and_exports_refuses_writes_and_runs_n
     );
     let read = app.get("/api/v1/projects", &t.member).await;
     assert_eq!(read.status(), 200);
-    let ready: serde_json::Value = app
-        .client
-        .get(app.url("/health/ready"))
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    let ready = app.readiness().await;
     assert_eq!(ready["status"], "read-only", "{ready}");
     assert!(
         ready["checks"]["writes"]
@@ -1161,15 +1145,10 @@ async fn a_read_only_instance_serves_reads_and_exports_refuses_writes_and_runs_n
         .post_json("/api/v1/exports", &t.admin, &serde_json::json!({}))
         .await;
     let path = format!("/api/v1/exports/{}", export["id"].as_str().expect("id"));
-    let mut state = serde_json::Value::Null;
-    for _ in 0..600 {
-        state = app.get_json(&path, &t.admin).await["state"].clone();
-        if state == "succeeded" || state == "failed" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(state, "succeeded");
+    assert_eq!(
+        app.finished_export(&path, &t.admin).await["state"],
+        "succeeded"
+    );
     let job = app.store.get_job(&t.id, &sleeper.id).await.expect("job");
     assert_eq!(
         job.state,
@@ -1371,14 +1350,7 @@ async fn an_export_over_the_api_is_downloaded_whole_and_imports_elsewhere(backen
         .post_json("/api/v1/exports", &t.admin, &serde_json::json!({}))
         .await;
     let path = format!("/api/v1/exports/{}", created["id"].as_str().expect("id"));
-    let mut view = serde_json::Value::Null;
-    for _ in 0..600 {
-        view = app.get_json(&path, &t.admin).await;
-        if ["succeeded", "failed", "cancelled"].contains(&view["state"].as_str().unwrap_or("")) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let view = app.finished_export(&path, &t.admin).await;
     assert_eq!(view["state"], "succeeded", "{view}");
     assert_eq!(view["percent"], 100);
     let url = view["archive"]["url"]
@@ -1425,6 +1397,31 @@ async fn an_export_over_the_api_is_downloaded_whole_and_imports_elsewhere(backen
         .expect("the export is audited");
     assert!(exported.actor.starts_with("key:"), "{}", exported.actor);
     assert_eq!(exported.details["archive_sha256"], sha.as_str());
+
+    // Kept for retention.exports, then removed: the download answers 410, the summary stays.
+    let policy = ectus_store::retention::RetentionPolicy {
+        kind: ectus_store::retention::RetentionKind::ExportArchives,
+        keep: Duration::ZERO,
+    };
+    let run = app
+        .store
+        .enforce_retention(&[policy], 10, &Acting::platform())
+        .await
+        .expect("retention");
+    assert_eq!(run.outcomes[0].removed, 1, "one archive removed");
+    let gone = app.get(&url, &t.admin).await;
+    let body = expect_problem(gone, 410).await;
+    assert_eq!(
+        body["type"].as_str().map(|t| t.ends_with("export-expired")),
+        Some(true),
+        "{body}"
+    );
+    let expired = app.get_json(&path, &t.admin).await;
+    assert_eq!(expired["archive_expired"], true, "{expired}");
+    assert!(
+        expired["archive"].is_null() && expired["summary"].is_object(),
+        "{expired}"
+    );
 
     let file = app.db.dir.path().join("downloaded.tar.gz");
     std::fs::write(&file, &bytes).expect("write");

@@ -22,6 +22,8 @@ text_enum! {
         GenerationArtifacts = "generation_artifacts",
         /// Incidents whose alert resolved.
         Incidents = "incidents",
+        /// The stored archives of finished export jobs (the job, with its summary, stays).
+        ExportArchives = "export_archives",
     }
 }
 
@@ -68,6 +70,10 @@ fn due_rows(kind: RetentionKind) -> &'static str {
         }
         RetentionKind::Incidents => {
             "FROM incidents WHERE status = 'resolved' AND ends_at IS NOT NULL AND ends_at < $1"
+        }
+        RetentionKind::ExportArchives => {
+            "FROM jobs WHERE kind = 'export' AND finished_at IS NOT NULL AND finished_at < $1 \
+             AND EXISTS (SELECT 1 FROM export_chunks c WHERE c.job_id = jobs.id)"
         }
     }
 }
@@ -171,6 +177,9 @@ impl Store {
                  artifact_size = NULL, artifact_expired_at = $3"
             }
             RetentionKind::Incidents => "DELETE FROM incidents",
+            RetentionKind::ExportArchives => {
+                return self.expire_export_archives(cutoff, batch).await
+            }
         };
         let sql = format!(
             "{change} WHERE id IN (SELECT id {} ORDER BY id LIMIT $2)",
@@ -184,6 +193,35 @@ impl Store {
             .timed("retention", query.execute(&mut *self.conn().await?))
             .await?;
         Ok(done.rows_affected())
+    }
+}
+
+impl Store {
+    /// Removes the stored archives of up to `batch` export jobs finished before `cutoff`; the
+    /// number of archives removed.
+    async fn expire_export_archives(&self, cutoff: i64, batch: i64) -> Result<u64> {
+        let ids: Vec<String> = self
+            .timed(
+                "retention",
+                sqlx::query_scalar(&format!(
+                    "SELECT id {} ORDER BY id LIMIT $2",
+                    due_rows(RetentionKind::ExportArchives)
+                ))
+                .bind(cutoff)
+                .bind(batch)
+                .fetch_all(&mut *self.conn().await?),
+            )
+            .await?;
+        for id in &ids {
+            self.timed(
+                "retention",
+                sqlx::query("DELETE FROM export_chunks WHERE job_id = $1")
+                    .bind(id)
+                    .execute(&mut *self.conn().await?),
+            )
+            .await?;
+        }
+        Ok(ids.len() as u64)
     }
 }
 

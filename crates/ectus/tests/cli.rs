@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{ectus, free_port, run, text, Ectus, Launcher};
+use common::{ectus, free_port, on_database, run, text, Ectus, Launcher};
 use ectus_store::audit::Acting;
 use ectus_store::jobs::{JobState, NewJob};
 use ectus_store::{Store, StoreOptions};
@@ -276,12 +276,7 @@ async fn migrate_command_is_idempotent(backend: TestBackend) {
 async fn admin_commands_manage_tenants_and_keys(backend: TestBackend) {
     let db = TestDb::new(backend).await;
     let dir = db.dir.path();
-    let admin = |args: &[&str]| {
-        run(ectus(dir)
-            .arg("admin")
-            .args(["--database-url", &db.url])
-            .args(args))
-    };
+    let admin = |args: &[&str]| on_database(dir, &db.url, &[&["admin"], args].concat());
     let created = admin(&["tenant", "create", "acme"]);
     assert!(created.status.success(), "{}", text(&created.stderr));
     let duplicate = admin(&["tenant", "create", "acme"]);
@@ -544,7 +539,12 @@ async fn retention_run_counts_in_a_dry_run_and_applies_the_configured_policies(
     let dry = retention(&["run", "--dry-run"], &[]);
     assert!(dry.status.success(), "{}", text(&dry.stderr));
     let listing = text(&dry.stdout);
-    for kind in ["finished_jobs", "generation_artifacts", "incidents"] {
+    for kind in [
+        "finished_jobs",
+        "generation_artifacts",
+        "incidents",
+        "export_archives",
+    ] {
         assert!(listing.contains(kind), "{listing}");
     }
     assert!(
@@ -562,7 +562,7 @@ async fn retention_run_counts_in_a_dry_run_and_applies_the_configured_policies(
         .collect();
     assert_eq!(
         kinds,
-        ["finished_jobs", "generation_artifacts"],
+        ["finished_jobs", "generation_artifacts", "export_archives"],
         "0s keeps incidents for ever"
     );
     let refused = retention(&["run"], &[("ECTUS_RETENTION__FINISHED_JOBS", "5m")]);
@@ -578,15 +578,7 @@ async fn export_and_import_move_a_tenant_and_refuse_what_would_conflict(backend:
     let source = TestDb::new(backend).await;
     let target = TestDb::new(backend).await;
     let dir = source.dir.path();
-    // The database options follow the command's first word (`admin`, `export`, …).
-    let on = |db: &TestDb, args: &[&str]| {
-        let mut command = ectus(dir);
-        command
-            .arg(args[0])
-            .args(["--database-url", &db.url])
-            .args(&args[1..]);
-        run(&mut command)
-    };
+    let on = |db: &TestDb, args: &[&str]| on_database(dir, &db.url, args);
     let created = on(&source, &["admin", "tenant", "create", "acme"]);
     assert!(created.status.success(), "{}", text(&created.stderr));
     let key = on(
@@ -657,14 +649,7 @@ async fn export_and_import_move_a_tenant_and_refuse_what_would_conflict(backend:
 
 async fn a_tenant_deleted_at_the_command_line_is_purged_with_its_report(backend: TestBackend) {
     let db = TestDb::new(backend).await;
-    let admin = |args: &[&str]| {
-        let mut command = ectus(db.dir.path());
-        command
-            .arg("admin")
-            .args(["--database-url", &db.url])
-            .args(args);
-        run(&mut command)
-    };
+    let admin = |args: &[&str]| on_database(db.dir.path(), &db.url, &[&["admin"], args].concat());
     for name in ["default", "acme", "keep"] {
         assert!(admin(&["tenant", "create", name]).status.success());
     }
@@ -717,14 +702,7 @@ async fn a_tenant_deleted_at_the_command_line_is_purged_with_its_report(backend:
 async fn decommission_exports_verifies_purges_and_reports_every_step(backend: TestBackend) {
     let db = TestDb::new(backend).await;
     let dir = db.dir.path();
-    let with_db = |args: &[&str]| {
-        let mut command = ectus(dir);
-        command
-            .arg(args[0])
-            .args(["--database-url", &db.url])
-            .args(&args[1..]);
-        run(&mut command)
-    };
+    let with_db = |args: &[&str]| on_database(dir, &db.url, args);
     for name in ["default", "acme", "beta"] {
         assert!(with_db(&["admin", "tenant", "create", name])
             .status

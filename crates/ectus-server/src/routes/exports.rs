@@ -44,8 +44,10 @@ pub struct ExportView {
     pub error: Option<String>,
     /// The job's progress as Server-Sent Events.
     pub events_url: String,
-    /// Present once the export succeeded.
+    /// Present once the export succeeded, until the retention policy removes it.
     pub archive: Option<ExportArchive>,
+    /// The retention policy (`retention.exports`) removed the archive; the summary stays.
+    pub archive_expired: bool,
     /// Row counts per table and the audit head written into the manifest, once done.
     pub summary: Option<serde_json::Value>,
     pub created_at: String,
@@ -67,6 +69,7 @@ impl From<Job> for ExportView {
         ExportView {
             events_url: format!("/api/v1/jobs/{}/events", job.id),
             archive,
+            archive_expired: false,
             summary: job.result.filter(|_| job.state == JobState::Succeeded),
             state: job.state,
             percent: job.progress_percent,
@@ -77,6 +80,22 @@ impl From<Job> for ExportView {
             id: job.id,
         }
     }
+}
+
+/// The export as it stands: a succeeded export whose chunks are gone had its archive removed.
+async fn view_of(state: &AppState, auth: &Auth, job: Job) -> Result<ExportView, ApiError> {
+    let mut view = ExportView::from(job);
+    if view.archive.is_some()
+        && state
+            .store
+            .export_chunk_count(auth.tenant(), &view.id)
+            .await?
+            == 0
+    {
+        view.archive = None;
+        view.archive_expired = true;
+    }
+    Ok(view)
 }
 
 /// The tenant's export job `id`; any other job is not an export (404).
@@ -159,7 +178,8 @@ pub async fn get(
     IdPath(id): IdPath,
 ) -> Result<Json<ExportView>, ApiError> {
     auth.require_admin()?;
-    Ok(Json(export_job(&state, &auth, &id).await?.into()))
+    let job = export_job(&state, &auth, &id).await?;
+    Ok(Json(view_of(&state, &auth, job).await?))
 }
 
 /// Download the archive of a finished export (admin keys): tar + gzip, streamed.
@@ -172,6 +192,7 @@ pub async fn get(
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "Not written (yet)"),
+        (status = 410, body = Problem, content_type = "application/problem+json", description = "Removed by the retention policy"),
     ))]
 pub async fn archive(
     State(state): State<AppState>,
@@ -180,7 +201,14 @@ pub async fn archive(
 ) -> Result<Response, ApiError> {
     auth.require_admin()?;
     let job = export_job(&state, &auth, &id).await?;
-    let view = ExportView::from(job);
+    let view = view_of(&state, &auth, job).await?;
+    if view.archive_expired {
+        return Err(ApiError::new(
+            StatusCode::GONE,
+            "export-expired",
+            "the archive was removed by the retention policy (retention.exports); its summary remains: export again to get the data",
+        ));
+    }
     let Some(archive) = view.archive else {
         return Err(ApiError::conflict(format!(
             "the export is {}; its archive is not written",

@@ -192,6 +192,25 @@ impl TestApp {
         send(self.request(reqwest::Method::POST, path, key).json(body)).await
     }
 
+    /// `GET /health/ready` (no key), answered with JSON.
+    pub async fn readiness(&self) -> serde_json::Value {
+        json(send(self.client.get(self.url("/health/ready"))).await).await
+    }
+
+    /// Polls the export at `path` with `key` until it ends (at most 30 s); its last view.
+    pub async fn finished_export(&self, path: &str, key: &str) -> serde_json::Value {
+        let mut view = serde_json::Value::Null;
+        for _ in 0..600 {
+            view = self.get_json(path, key).await;
+            if ["succeeded", "failed", "cancelled"].contains(&view["state"].as_str().unwrap_or(""))
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        view
+    }
+
     /// `GET path` with `key`, answered with JSON.
     pub async fn get_json(&self, path: &str, key: &str) -> serde_json::Value {
         json(self.get(path, key).await).await

@@ -65,6 +65,9 @@ pub struct RetentionConfig {
     /// Incidents whose alert resolved.
     #[serde(with = "humantime_serde")]
     pub incidents: Duration,
+    /// The stored archive of a finished export job (the job and its summary stay).
+    #[serde(with = "humantime_serde")]
+    pub exports: Duration,
     /// How often `ectus serve` enforces the policies.
     #[serde(with = "humantime_serde")]
     pub interval: Duration,
@@ -83,6 +86,7 @@ impl Default for RetentionConfig {
             finished_jobs: days(30),
             generation_artifacts: days(90),
             incidents: days(180),
+            exports: days(7),
             interval: Duration::from_secs(3600),
             batch_size: 500,
             tenant_deletion_grace: days(30),
@@ -101,6 +105,7 @@ impl RetentionConfig {
                 self.generation_artifacts,
             ),
             (RetentionKind::Incidents, self.incidents),
+            (RetentionKind::ExportArchives, self.exports),
         ]
         .into_iter()
         .filter(|(_, keep)| !keep.is_zero())
@@ -431,6 +436,7 @@ impl Config {
                 self.retention.generation_artifacts,
             ),
             ("retention.incidents", self.retention.incidents),
+            ("retention.exports", self.retention.exports),
         ] {
             if !keep.is_zero() {
                 duration(key, keep, secs(3600), secs(100 * 365 * 24 * 3600))?;

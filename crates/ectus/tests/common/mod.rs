@@ -61,6 +61,16 @@ pub fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("run ectus")
 }
 
+/// Runs `ectus ARGS` in `dir` against the database at `url`, the `--database-url` option placed
+/// after the command's first word (`admin`, `export`, `decommission`, …), where it belongs.
+pub fn on_database(dir: &Path, url: &str, args: &[&str]) -> Output {
+    let (command, rest) = args.split_first().expect("a command");
+    run(ectus(dir)
+        .arg(command)
+        .args(["--database-url", url])
+        .args(rest))
+}
+
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
