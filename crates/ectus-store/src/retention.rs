@@ -24,6 +24,9 @@ text_enum! {
         Incidents = "incidents",
         /// The stored archives of finished export jobs (the job, with its summary, stays).
         ExportArchives = "export_archives",
+        /// Audit entries, oldest first, as a prefix of the chain (its newest entry always stays;
+        /// the last removed one is recorded, so the rest still verifies).
+        AuditEntries = "audit_entries",
     }
 }
 
@@ -74,6 +77,12 @@ fn due_rows(kind: RetentionKind) -> &'static str {
         RetentionKind::ExportArchives => {
             "FROM jobs WHERE kind = 'export' AND finished_at IS NOT NULL AND finished_at < $1 \
              AND EXISTS (SELECT 1 FROM export_chunks c WHERE c.job_id = jobs.id)"
+        }
+        // A prefix only: everything before the first entry young enough to keep, never the head.
+        RetentionKind::AuditEntries => {
+            "FROM audit_log WHERE seq < COALESCE( \
+                 (SELECT MIN(seq) FROM audit_log WHERE at >= $1), \
+                 (SELECT MAX(seq) FROM audit_log))"
         }
     }
 }
@@ -180,6 +189,7 @@ impl Store {
             RetentionKind::ExportArchives => {
                 return self.expire_export_archives(cutoff, batch).await
             }
+            RetentionKind::AuditEntries => return self.prune_audit_entries(cutoff, batch).await,
         };
         let sql = format!(
             "{change} WHERE id IN (SELECT id {} ORDER BY id LIMIT $2)",
@@ -222,6 +232,43 @@ impl Store {
             .await?;
         }
         Ok(ids.len() as u64)
+    }
+
+    /// Removes up to `batch` of the oldest audit entries older than `cutoff`, under the audit
+    /// lock, and records the last one removed as the point the chain now starts from.
+    async fn prune_audit_entries(&self, cutoff: i64, batch: i64) -> Result<u64> {
+        let mut conn = self.conn().await?;
+        let mut tx = self.begin_audited(&mut conn).await?;
+        let last: Option<(i64, String)> = sqlx::query_as(&format!(
+            "SELECT seq, hash FROM (SELECT seq, hash {} ORDER BY seq LIMIT $2) AS batch \
+             ORDER BY seq DESC LIMIT 1",
+            due_rows(RetentionKind::AuditEntries)
+        ))
+        .bind(cutoff)
+        .bind(batch)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((seq, hash)) = last else {
+            return Ok(0);
+        };
+        let removed = sqlx::query("DELETE FROM audit_log WHERE seq <= $1")
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        sqlx::query("DELETE FROM audit_checkpoint")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO audit_checkpoint (id, seq, hash, pruned_at) VALUES (1, $1, $2, $3)",
+        )
+        .bind(seq)
+        .bind(&hash)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(removed)
     }
 }
 

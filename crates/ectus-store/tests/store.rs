@@ -1035,7 +1035,73 @@ async fn retention_removes_only_what_its_policy_no_longer_keeps(backend: TestBac
     );
 }
 
+async fn audit_entries_beyond_their_policy_go_as_a_prefix_and_the_rest_still_verifies(
+    backend: TestBackend,
+) {
+    use ectus_store::retention::{RetentionKind, RetentionPolicy};
+    let (store, db) = store(backend).await;
+    for name in ["a", "b", "c", "d", "e"] {
+        store
+            .create_tenant(name, &Acting::operator())
+            .await
+            .expect("tenant");
+    }
+    let head = store.audit_head().await.expect("head").expect("entries");
+    let policy = RetentionPolicy {
+        kind: RetentionKind::AuditEntries,
+        keep: std::time::Duration::from_secs(3600),
+    };
+    let young = store
+        .enforce_retention(&[policy], 2, &Acting::platform())
+        .await
+        .expect("retention");
+    assert_eq!(
+        young.outcomes[0].removed, 0,
+        "nothing younger than the policy goes"
+    );
+    let policy = RetentionPolicy {
+        keep: std::time::Duration::ZERO,
+        ..policy
+    };
+    let run = store
+        .enforce_retention(&[policy], 2, &Acting::platform())
+        .await
+        .expect("retention");
+    assert_eq!(
+        run.outcomes[0].removed, 4,
+        "all but the newest, in batches of two"
+    );
+    let report = store.verify_audit(None).await.expect("verify");
+    assert!(report.intact(), "{:?}", report.findings);
+    assert_eq!(
+        report.pruned_through.as_ref().map(|p| p.seq),
+        Some(head.seq - 1)
+    );
+    assert_eq!(report.entries, 2, "the old head and the run's own entry");
+    assert!(
+        store
+            .verify_audit(Some(&head))
+            .await
+            .expect("verify")
+            .intact(),
+        "the head still anchors"
+    );
+    // What the prune leaves is still guarded: deleting the first remaining entry is found.
+    let pool = raw_pool(&db.url).await;
+    sqlx::query("DELETE FROM audit_log WHERE seq = $1")
+        .bind(head.seq)
+        .execute(&pool)
+        .await
+        .expect("tamper");
+    let report = store.verify_audit(None).await.expect("verify");
+    assert_eq!(
+        report.findings,
+        vec![AuditFinding::MissingBefore { seq: head.seq + 1 }]
+    );
+}
+
 backend_tests!(
+    audit_entries_beyond_their_policy_go_as_a_prefix_and_the_rest_still_verifies,
     retention_removes_only_what_its_policy_no_longer_keeps,
     each_audited_action_is_recorded_once_in_a_chain_that_verifies,
     concurrent_appends_keep_one_unbroken_chain,

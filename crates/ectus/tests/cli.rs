@@ -565,6 +565,15 @@ async fn retention_run_counts_in_a_dry_run_and_applies_the_configured_policies(
         ["finished_jobs", "generation_artifacts", "export_archives"],
         "0s keeps incidents for ever"
     );
+    let floor = retention(&["run"], &[("ECTUS_RETENTION__AUDIT_ENTRIES", "30d")]);
+    assert!(!floor.status.success());
+    assert!(
+        text(&floor.stderr).contains(
+            "retention.audit_entries = \"30days\" is out of range; allowed: 1year to 100years"
+        ),
+        "{}",
+        text(&floor.stderr)
+    );
     let refused = retention(&["run"], &[("ECTUS_RETENTION__FINISHED_JOBS", "5m")]);
     assert!(!refused.status.success());
     assert!(

@@ -174,6 +174,9 @@ impl std::fmt::Display for AuditFinding {
 pub struct AuditReport {
     pub entries: u64,
     pub head: Option<AuditHead>,
+    /// The last entry removed by the retention policy, where the remaining chain starts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pruned_through: Option<AuditHead>,
     pub findings: Vec<AuditFinding>,
 }
 
@@ -186,6 +189,18 @@ impl AuditReport {
 /// Verifies `entries`, in the order of their positions, against the optional `anchor` (a head
 /// recorded earlier: an export manifest's, a scraped metric's).
 pub fn verify(entries: &[ChainedEntry], anchor: Option<&AuditHead>) -> AuditReport {
+    verify_from(entries, None, anchor)
+}
+
+/// Verifies `entries` as [`verify`] does, the log starting after `pruned_through` (the last
+/// entry the retention policy removed) instead of at its genesis. An anchor older than that
+/// entry can no longer be checked and is passed over; one at it must be it.
+pub fn verify_from(
+    entries: &[ChainedEntry],
+    pruned_through: Option<&AuditHead>,
+    anchor: Option<&AuditHead>,
+) -> AuditReport {
+    let (start_seq, start_hash) = pruned_through.map_or((0, GENESIS), |p| (p.seq, p.hash.as_str()));
     let position: HashMap<&str, usize> = entries
         .iter()
         .enumerate()
@@ -194,7 +209,7 @@ pub fn verify(entries: &[ChainedEntry], anchor: Option<&AuditHead>) -> AuditRepo
     // The hash an entry at index `i` must link to: the one before it, or the start.
     let link_before = |i: usize| {
         if i == 0 {
-            GENESIS
+            start_hash
         } else {
             entries[i - 1].hash.as_str()
         }
@@ -206,7 +221,7 @@ pub fn verify(entries: &[ChainedEntry], anchor: Option<&AuditHead>) -> AuditRepo
         }
         if entry.prev_hash == link_before(i) {
             let follows = if i == 0 {
-                entry.seq == 1
+                entry.seq == start_seq + 1
             } else {
                 entry.seq == entries[i - 1].seq + 1
             };
@@ -217,7 +232,7 @@ pub fn verify(entries: &[ChainedEntry], anchor: Option<&AuditHead>) -> AuditRepo
         }
         // Where the entry it links to sits: `Some(j)` for index j, the start counting as the
         // index before the first.
-        let linked_to: Option<isize> = if entry.prev_hash == GENESIS {
+        let linked_to: Option<isize> = if entry.prev_hash == start_hash {
             Some(-1)
         } else {
             position.get(entry.prev_hash.as_str()).map(|&j| j as isize)
@@ -240,9 +255,10 @@ pub fn verify(entries: &[ChainedEntry], anchor: Option<&AuditHead>) -> AuditRepo
         };
         findings.push(finding);
     }
-    if let Some(anchor) = anchor {
+    if let Some(anchor) = anchor.filter(|a| a.seq >= start_seq) {
+        let is_start = pruned_through.is_some_and(|p| p == anchor);
         // Found by its hash wherever it sits: a renumbering is reported above already.
-        if !position.contains_key(anchor.hash.as_str()) {
+        if !is_start && !position.contains_key(anchor.hash.as_str()) {
             let head = entries.last().map(|e| e.seq);
             findings.push(if head.is_none_or(|h| h < anchor.seq) {
                 AuditFinding::Truncated {
@@ -260,6 +276,7 @@ pub fn verify(entries: &[ChainedEntry], anchor: Option<&AuditHead>) -> AuditRepo
             seq: e.seq,
             hash: e.hash.clone(),
         }),
+        pruned_through: pruned_through.cloned(),
         findings,
     }
 }
@@ -468,5 +485,43 @@ mod tests {
         for bad in ["7", "x:ab", "0:abc", &format!("3:{}", "zz".repeat(32))] {
             assert!(bad.parse::<AuditHead>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_pruned_prefix_is_verified_from_its_last_entry() {
+        let entries = log(5);
+        let through = AuditHead {
+            seq: entries[1].seq,
+            hash: entries[1].hash.clone(),
+        };
+        let rest = &entries[2..];
+        assert!(verify_from(rest, Some(&through), None).intact());
+        assert_eq!(
+            verify(rest, None).findings,
+            vec![AuditFinding::MissingBefore { seq: 3 }],
+            "without the prune's record, the prefix looks deleted"
+        );
+        let older = AuditHead {
+            seq: entries[0].seq,
+            hash: entries[0].hash.clone(),
+        };
+        assert!(
+            verify_from(rest, Some(&through), Some(&older)).intact(),
+            "older anchors are passed over"
+        );
+        assert!(verify_from(rest, Some(&through), Some(&through)).intact());
+        let forged = AuditHead {
+            seq: through.seq,
+            hash: GENESIS.into(),
+        };
+        assert_eq!(
+            verify_from(rest, Some(&through), Some(&forged)).findings,
+            vec![AuditFinding::NotTheAnchor { seq: 2 }]
+        );
+        assert_eq!(
+            verify_from(&entries[3..], Some(&through), None).findings,
+            vec![AuditFinding::MissingBefore { seq: 4 }],
+            "an entry deleted after the pruned prefix is still found"
+        );
     }
 }

@@ -298,8 +298,14 @@ impl Store {
         Ok(Page { items, next_cursor })
     }
 
-    /// Verifies the whole log against the optional anchor: every break, in order.
+    /// Verifies the whole log against the optional anchor: every break, in order. A log whose
+    /// oldest entries the retention policy pruned is verified from the last one removed.
     pub async fn verify_audit(&self, anchor: Option<&AuditHead>) -> Result<AuditReport> {
+        let pruned_through: Option<(i64, String)> =
+            sqlx::query_as("SELECT seq, hash FROM audit_checkpoint")
+                .fetch_optional(&mut *self.conn().await?)
+                .await?;
+        let pruned_through = pruned_through.map(|(seq, hash)| AuditHead { seq, hash });
         let rows: Vec<AuditRow> = self
             .timed(
                 "verify_audit",
@@ -309,6 +315,10 @@ impl Store {
             .await?;
         let entries: Vec<chain::ChainedEntry> =
             rows.into_iter().map(AuditRow::into_chained).collect();
-        Ok(chain::verify(&entries, anchor))
+        Ok(chain::verify_from(
+            &entries,
+            pruned_through.as_ref(),
+            anchor,
+        ))
     }
 }

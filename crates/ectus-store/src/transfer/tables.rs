@@ -223,6 +223,10 @@ pub const COVERAGE: &[(&str, Coverage)] = &[
         Coverage::NotTenantData("the instance's own state (read-only while decommissioned)"),
     ),
     (
+        "audit_checkpoint",
+        Coverage::NotTenantData("where this instance's own audit chain starts after pruning"),
+    ),
+    (
         "incidents",
         Coverage::NotTenantData("the instance's own alerts; they belong to no tenant"),
     ),

@@ -40,13 +40,17 @@ async fn verify(store: &Store, anchor: Option<&AuditHead>, json: bool) -> anyhow
             .as_ref()
             .map_or("none (empty log)".to_owned(), AuditHead::to_string);
         println!(
-            "audit log intact: {} entries, head {head}{}",
+            "audit log intact: {} entries, head {head}{}{}",
             report.entries,
             if anchor.is_some() {
                 ", reaches the anchor"
             } else {
                 ""
-            }
+            },
+            report.pruned_through.as_ref().map_or(String::new(), |p| format!(
+                ", verified from entry {} (the entries before were removed by retention.audit_entries; the last removed was {p})",
+                p.seq + 1
+            ))
         );
     } else {
         for finding in &report.findings {

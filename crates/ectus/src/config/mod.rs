@@ -68,6 +68,10 @@ pub struct RetentionConfig {
     /// The stored archive of a finished export job (the job and its summary stay).
     #[serde(with = "humantime_serde")]
     pub exports: Duration,
+    /// Audit entries, oldest first; `0s` (the default) keeps them for ever, anything else is at
+    /// least a year.
+    #[serde(with = "humantime_serde")]
+    pub audit_entries: Duration,
     /// How often `ectus serve` enforces the policies.
     #[serde(with = "humantime_serde")]
     pub interval: Duration,
@@ -87,6 +91,7 @@ impl Default for RetentionConfig {
             generation_artifacts: days(90),
             incidents: days(180),
             exports: days(7),
+            audit_entries: Duration::ZERO,
             interval: Duration::from_secs(3600),
             batch_size: 500,
             tenant_deletion_grace: days(30),
@@ -106,6 +111,7 @@ impl RetentionConfig {
             ),
             (RetentionKind::Incidents, self.incidents),
             (RetentionKind::ExportArchives, self.exports),
+            (RetentionKind::AuditEntries, self.audit_entries),
         ]
         .into_iter()
         .filter(|(_, keep)| !keep.is_zero())
@@ -423,6 +429,8 @@ impl Config {
         }
         let secs = Duration::from_secs;
         let millis = Duration::from_millis;
+        // A year as durations are written and printed (365.25 days): "1year", "100years".
+        const YEAR: Duration = Duration::from_secs(31_557_600);
         if let Some(token) = &self.alerts.webhook_token {
             let length = token.expose().trim().len();
             if length > 0 && length < 16 {
@@ -439,8 +447,17 @@ impl Config {
             ("retention.exports", self.retention.exports),
         ] {
             if !keep.is_zero() {
-                duration(key, keep, secs(3600), secs(100 * 365 * 24 * 3600))?;
+                duration(key, keep, secs(3600), 100 * YEAR)?;
             }
+        }
+        // The audit log is evidence: never kept for less than a year.
+        if !self.retention.audit_entries.is_zero() {
+            duration(
+                "retention.audit_entries",
+                self.retention.audit_entries,
+                YEAR,
+                100 * YEAR,
+            )?;
         }
         // At most 2h: the stalled-retention alert fires after 6h without a run through.
         duration(
