@@ -234,41 +234,74 @@ impl Store {
         Ok(ids.len() as u64)
     }
 
-    /// Removes up to `batch` of the oldest audit entries older than `cutoff`, under the audit
-    /// lock, and records the last one removed as the point the chain now starts from.
+    /// Removes the audit entries older than `cutoff` from the start of the log, `batch` at a
+    /// time, each batch under the audit lock: it records the last entry removed as the point
+    /// the chain now starts from (`audit_checkpoint`) and appends an `audit_pruned` entry naming
+    /// it, without which verification does not accept the checkpoint. The boundary (the first
+    /// entry young enough to keep, or else the newest) is found once.
     async fn prune_audit_entries(&self, cutoff: i64, batch: i64) -> Result<u64> {
-        let mut conn = self.conn().await?;
-        let mut tx = self.begin_audited(&mut conn).await?;
-        let last: Option<(i64, String)> = sqlx::query_as(&format!(
-            "SELECT seq, hash FROM (SELECT seq, hash {} ORDER BY seq LIMIT $2) AS batch \
-             ORDER BY seq DESC LIMIT 1",
-            due_rows(RetentionKind::AuditEntries)
-        ))
+        let boundary: Option<i64> = sqlx::query_scalar(
+            "SELECT COALESCE((SELECT MIN(seq) FROM audit_log WHERE at >= $1), \
+             (SELECT MAX(seq) FROM audit_log))",
+        )
         .bind(cutoff)
-        .bind(batch)
-        .fetch_optional(&mut *tx)
+        .fetch_one(&mut *self.conn().await?)
         .await?;
-        let Some((seq, hash)) = last else {
+        let Some(boundary) = boundary else {
             return Ok(0);
         };
-        let removed = sqlx::query("DELETE FROM audit_log WHERE seq <= $1")
+        let mut total = 0;
+        loop {
+            let mut conn = self.conn().await?;
+            let mut tx = self.begin_audited(&mut conn).await?;
+            let last: Option<(i64, String)> = sqlx::query_as(
+                "SELECT seq, hash FROM (SELECT seq, hash FROM audit_log WHERE seq < $1 \
+                 ORDER BY seq LIMIT $2) AS batch ORDER BY seq DESC LIMIT 1",
+            )
+            .bind(boundary)
+            .bind(batch)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((seq, hash)) = last else {
+                return Ok(total);
+            };
+            let removed = sqlx::query("DELETE FROM audit_log WHERE seq <= $1")
+                .bind(seq)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            sqlx::query("DELETE FROM audit_checkpoint")
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO audit_checkpoint (id, seq, hash, pruned_at) VALUES (1, $1, $2, $3)",
+            )
             .bind(seq)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        sqlx::query("DELETE FROM audit_checkpoint")
+            .bind(&hash)
+            .bind(now_ms())
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO audit_checkpoint (id, seq, hash, pruned_at) VALUES (1, $1, $2, $3)",
-        )
-        .bind(seq)
-        .bind(&hash)
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(removed)
+            audit::append(
+                &mut tx,
+                AuditEvent {
+                    acting: &Acting::platform(),
+                    tenant_id: None,
+                    action: AuditAction::AuditPruned,
+                    target: "audit_log",
+                    details: serde_json::json!({
+                        "through_seq": seq,
+                        "through_hash": hash,
+                        "removed": removed,
+                    }),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            total += removed;
+            if removed < batch as u64 {
+                return Ok(total);
+            }
+        }
     }
 }
 

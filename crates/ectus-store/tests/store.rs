@@ -1067,41 +1067,87 @@ async fn audit_entries_beyond_their_policy_go_as_a_prefix_and_the_rest_still_ver
         .enforce_retention(&[policy], 2, &Acting::platform())
         .await
         .expect("retention");
-    assert_eq!(
-        run.outcomes[0].removed, 4,
-        "all but the newest, in batches of two"
-    );
+    // The five old entries go (the old head too, once the prune's own entries are newer),
+    // each batch recorded by an `audit_pruned` entry; the run's entry comes last.
+    assert_eq!(run.outcomes[0].removed, 5, "{:?}", run.outcomes);
     let report = store.verify_audit(None).await.expect("verify");
     assert!(report.intact(), "{:?}", report.findings);
-    assert_eq!(
-        report.pruned_through.as_ref().map(|p| p.seq),
-        Some(head.seq - 1)
-    );
-    assert_eq!(report.entries, 2, "the old head and the run's own entry");
+    assert_eq!(report.pruned_through.as_ref(), Some(&head));
+    assert_eq!(report.entries, 4, "three prune records and the run's entry");
     assert!(
         store
             .verify_audit(Some(&head))
             .await
             .expect("verify")
             .intact(),
-        "the head still anchors"
+        "an anchor at the last entry removed still holds"
+    );
+    let older = AuditHead {
+        seq: 1,
+        hash: "0".repeat(64),
+    };
+    assert_eq!(
+        store
+            .verify_audit(Some(&older))
+            .await
+            .expect("verify")
+            .findings,
+        vec![AuditFinding::AnchorPruned {
+            anchored: 1,
+            pruned_through: head.seq
+        }],
+        "an anchor inside the pruned prefix cannot vouch for the log"
     );
     // What the prune leaves is still guarded: deleting the first remaining entry is found.
     let pool = raw_pool(&db.url).await;
     sqlx::query("DELETE FROM audit_log WHERE seq = $1")
-        .bind(head.seq)
+        .bind(head.seq + 1)
         .execute(&pool)
         .await
         .expect("tamper");
     let report = store.verify_audit(None).await.expect("verify");
     assert_eq!(
         report.findings,
-        vec![AuditFinding::MissingBefore { seq: head.seq + 1 }]
+        vec![AuditFinding::MissingBefore { seq: head.seq + 2 }]
     );
+}
+
+async fn a_checkpoint_the_chain_does_not_record_hides_no_deleted_prefix(backend: TestBackend) {
+    let (store, db) = store(backend).await;
+    for name in ["a", "b", "c"] {
+        store
+            .create_tenant(name, &Acting::operator())
+            .await
+            .expect("tenant");
+    }
+    let pool = raw_pool(&db.url).await;
+    let (seq, hash): (i64, String) =
+        sqlx::query_as("SELECT seq, hash FROM audit_log WHERE seq = 2")
+            .fetch_one(&pool)
+            .await
+            .expect("entry");
+    // Someone deletes the first two entries and writes a checkpoint to cover it up.
+    sqlx::query("DELETE FROM audit_log WHERE seq <= 2")
+        .execute(&pool)
+        .await
+        .expect("delete");
+    sqlx::query("INSERT INTO audit_checkpoint (id, seq, hash, pruned_at) VALUES (1, $1, $2, 0)")
+        .bind(seq)
+        .bind(&hash)
+        .execute(&pool)
+        .await
+        .expect("forge");
+    let report = store.verify_audit(None).await.expect("verify");
+    assert_eq!(
+        report.findings,
+        vec![AuditFinding::MissingBefore { seq: 3 }]
+    );
+    assert!(report.pruned_through.is_none());
 }
 
 backend_tests!(
     audit_entries_beyond_their_policy_go_as_a_prefix_and_the_rest_still_verifies,
+    a_checkpoint_the_chain_does_not_record_hides_no_deleted_prefix,
     retention_removes_only_what_its_policy_no_longer_keeps,
     each_audited_action_is_recorded_once_in_a_chain_that_verifies,
     concurrent_appends_keep_one_unbroken_chain,

@@ -7,3 +7,4 @@ CREATE TABLE audit_checkpoint (
     hash        TEXT NOT NULL,
     pruned_at   BIGINT NOT NULL
 );
+CREATE INDEX audit_log_at ON audit_log (at);

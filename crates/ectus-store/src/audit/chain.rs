@@ -112,6 +112,9 @@ pub enum AuditFinding {
     Truncated { head: Option<i64>, anchored: i64 },
     /// The anchored entry is gone although the log reaches past its position.
     NotTheAnchor { seq: i64 },
+    /// The anchored entry was removed with the log's oldest entries by the retention policy:
+    /// the anchor can no longer be checked (verify with a newer one).
+    AnchorPruned { anchored: i64, pruned_through: i64 },
 }
 
 impl AuditFinding {
@@ -124,6 +127,7 @@ impl AuditFinding {
             | AuditFinding::Reordered { seq }
             | AuditFinding::Renumbered { seq }
             | AuditFinding::NotTheAnchor { seq } => *seq,
+            AuditFinding::AnchorPruned { anchored, .. } => *anchored,
             AuditFinding::Truncated { head, .. } => head.unwrap_or(0).saturating_add(1),
         }
     }
@@ -165,6 +169,13 @@ impl std::fmt::Display for AuditFinding {
                 f,
                 "the anchored entry {seq} is not in the log although it reaches past it: the log was rewritten up to there"
             ),
+            AuditFinding::AnchorPruned {
+                anchored,
+                pruned_through,
+            } => write!(
+                f,
+                "the anchored entry {anchored} was removed by the retention policy (the log starts after entry {pruned_through}): it cannot be checked; verify with a newer anchor"
+            ),
         }
     }
 }
@@ -194,7 +205,7 @@ pub fn verify(entries: &[ChainedEntry], anchor: Option<&AuditHead>) -> AuditRepo
 
 /// Verifies `entries` as [`verify`] does, the log starting after `pruned_through` (the last
 /// entry the retention policy removed) instead of at its genesis. An anchor older than that
-/// entry can no longer be checked and is passed over; one at it must be it.
+/// entry can no longer be checked, which is a finding of its own; one at it must be it.
 pub fn verify_from(
     entries: &[ChainedEntry],
     pruned_through: Option<&AuditHead>,
@@ -254,6 +265,12 @@ pub fn verify_from(
             None => AuditFinding::MissingBefore { seq: entry.seq },
         };
         findings.push(finding);
+    }
+    if let Some(anchor) = anchor.filter(|a| a.seq < start_seq) {
+        findings.push(AuditFinding::AnchorPruned {
+            anchored: anchor.seq,
+            pruned_through: start_seq,
+        });
     }
     if let Some(anchor) = anchor.filter(|a| a.seq >= start_seq) {
         let is_start = pruned_through.is_some_and(|p| p == anchor);
@@ -505,9 +522,13 @@ mod tests {
             seq: entries[0].seq,
             hash: entries[0].hash.clone(),
         };
-        assert!(
-            verify_from(rest, Some(&through), Some(&older)).intact(),
-            "older anchors are passed over"
+        assert_eq!(
+            verify_from(rest, Some(&through), Some(&older)).findings,
+            vec![AuditFinding::AnchorPruned {
+                anchored: 1,
+                pruned_through: 2
+            }],
+            "an anchor older than the pruned prefix cannot vouch for the log"
         );
         assert!(verify_from(rest, Some(&through), Some(&through)).intact());
         let forged = AuditHead {

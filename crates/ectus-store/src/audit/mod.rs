@@ -33,6 +33,7 @@ text_enum! {
         InstanceReadOnly = "instance_read_only",
         InstanceWritable = "instance_writable",
         Decommissioned = "decommissioned",
+        AuditPruned = "audit_pruned",
     }
 }
 
@@ -301,18 +302,41 @@ impl Store {
     /// Verifies the whole log against the optional anchor: every break, in order. A log whose
     /// oldest entries the retention policy pruned is verified from the last one removed.
     pub async fn verify_audit(&self, anchor: Option<&AuditHead>) -> Result<AuditReport> {
-        let pruned_through: Option<(i64, String)> =
+        // One read snapshot for both, so that a prune committing meanwhile is seen whole or not.
+        let mut conn = self.conn().await?;
+        let mut tx = match self.backend() {
+            Backend::Postgres => {
+                sqlx::Connection::begin_with(
+                    &mut *conn,
+                    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                )
+                .await?
+            }
+            Backend::Sqlite => sqlx::Connection::begin(&mut *conn).await?,
+        };
+        let checkpoint: Option<(i64, String)> =
             sqlx::query_as("SELECT seq, hash FROM audit_checkpoint")
-                .fetch_optional(&mut *self.conn().await?)
+                .fetch_optional(&mut *tx)
                 .await?;
-        let pruned_through = pruned_through.map(|(seq, hash)| AuditHead { seq, hash });
-        let rows: Vec<AuditRow> = self
-            .timed(
-                "verify_audit",
-                sqlx::query_as("SELECT * FROM audit_log ORDER BY seq")
-                    .fetch_all(&mut *self.conn().await?),
-            )
+        let rows: Vec<AuditRow> = sqlx::query_as("SELECT * FROM audit_log ORDER BY seq")
+            .fetch_all(&mut *tx)
             .await?;
+        tx.rollback().await?;
+        // The checkpoint counts only when the chain itself records that prune (its newest
+        // `audit_pruned` entry names it); a checkpoint alone could hide a deleted prefix.
+        let recorded = rows
+            .iter()
+            .rev()
+            .find(|r| r.action == AuditAction::AuditPruned.as_str())
+            .and_then(|r| serde_json::from_str::<serde_json::Value>(&r.details).ok());
+        let pruned_through = checkpoint
+            .map(|(seq, hash)| AuditHead { seq, hash })
+            .filter(|cp| {
+                recorded.as_ref().is_some_and(|d| {
+                    d["through_seq"].as_i64() == Some(cp.seq)
+                        && d["through_hash"].as_str() == Some(cp.hash.as_str())
+                })
+            });
         let entries: Vec<chain::ChainedEntry> =
             rows.into_iter().map(AuditRow::into_chained).collect();
         Ok(chain::verify_from(
