@@ -179,6 +179,24 @@ impl Store {
         conn
     }
 
+    /// A read-only transaction whose reads all see one snapshot: repeatable read on
+    /// PostgreSQL; on SQLite (WAL) any read transaction, from its first read on.
+    pub(crate) async fn begin_snapshot<'c>(
+        &self,
+        conn: &'c mut PoolConnection<Any>,
+    ) -> Result<sqlx::Transaction<'c, Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Postgres => {
+                sqlx::Connection::begin_with(
+                    &mut **conn,
+                    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                )
+                .await
+            }
+            Backend::Sqlite => sqlx::Connection::begin(&mut **conn).await,
+        }
+    }
+
     /// The migration set for this store's backend.
     pub fn migrator(&self) -> &'static Migrator {
         migrator_for(self.backend)

@@ -304,16 +304,7 @@ impl Store {
     pub async fn verify_audit(&self, anchor: Option<&AuditHead>) -> Result<AuditReport> {
         // One read snapshot for both, so that a prune committing meanwhile is seen whole or not.
         let mut conn = self.conn().await?;
-        let mut tx = match self.backend() {
-            Backend::Postgres => {
-                sqlx::Connection::begin_with(
-                    &mut *conn,
-                    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-                )
-                .await?
-            }
-            Backend::Sqlite => sqlx::Connection::begin(&mut *conn).await?,
-        };
+        let mut tx = self.begin_snapshot(&mut conn).await?;
         let checkpoint: Option<(i64, String)> =
             sqlx::query_as("SELECT seq, hash FROM audit_checkpoint")
                 .fetch_optional(&mut *tx)

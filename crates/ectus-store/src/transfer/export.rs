@@ -18,7 +18,7 @@ use ectus_archive::{
 use super::tables::{self, Kind, Scope, Table, Value, TABLES};
 use super::{counts, ExportSummary, TransferError};
 use crate::audit::{self, Acting, AuditAction, AuditEvent};
-use crate::{Backend, Store, StoreError, Timestamp};
+use crate::{Store, StoreError, Timestamp};
 
 /// A generation whose artifact goes into the archive.
 struct ArtifactRef {
@@ -74,16 +74,7 @@ impl Store {
         };
         let exported_at = Timestamp::now();
         let mut conn = self.conn().await.map_err(StoreError::from)?;
-        let mut tx = match self.backend() {
-            Backend::Postgres => {
-                sqlx::Connection::begin_with(
-                    &mut *conn,
-                    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-                )
-                .await?
-            }
-            Backend::Sqlite => sqlx::Connection::begin(&mut *conn).await?,
-        };
+        let mut tx = self.begin_snapshot(&mut conn).await?;
         let head: Option<(i64, String)> =
             sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
                 .fetch_optional(&mut *tx)
