@@ -18,6 +18,21 @@ impl Auth {
         &self.0.tenant_id
     }
 
+    /// Fails with 403 unless the key is an admin key of the operator tenant (the platform's
+    /// own); `why` tells the caller what the operation belongs to.
+    pub async fn require_operator(&self, state: &AppState, why: &str) -> Result<(), ApiError> {
+        self.require_admin()?;
+        let tenant = state.store.tenant_by_id(self.tenant()).await?;
+        if tenant.name == ectus_store::tenants::OPERATOR_TENANT {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!(
+                "{why}: use an admin key of the {:?} tenant",
+                ectus_store::tenants::OPERATOR_TENANT
+            )))
+        }
+    }
+
     /// Fails with 403 unless the key has the admin role.
     pub fn require_admin(&self) -> Result<(), ApiError> {
         if self.0.role == Role::Admin {

@@ -105,19 +105,8 @@ pub struct ListIncidents {
     pub acknowledged: Option<bool>,
 }
 
-/// Fails unless the caller holds an admin key of the operator tenant.
-async fn require_operator(state: &AppState, auth: &Auth) -> Result<(), ApiError> {
-    auth.require_admin()?;
-    let tenant = state.store.tenant_by_id(auth.tenant()).await?;
-    if tenant.name == ectus_store::tenants::OPERATOR_TENANT {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(format!(
-            "incidents belong to the platform: use an admin key of the {:?} tenant",
-            ectus_store::tenants::OPERATOR_TENANT
-        )))
-    }
-}
+/// Why a tenant's admin key is refused here.
+const OPERATOR_ONLY: &str = "incidents belong to the platform";
 
 /// Alertmanager's webhook payload (version 4); only what incidents need is read.
 #[derive(Debug, Deserialize)]
@@ -293,7 +282,7 @@ pub async fn list(
     auth: Auth,
     ApiQuery(query): ApiQuery<ListIncidents>,
 ) -> Result<Json<IncidentPage>, ApiError> {
-    require_operator(&state, &auth).await?;
+    auth.require_operator(&state, OPERATOR_ONLY).await?;
     let mut errors = Vec::new();
     let limit = super::page_limit(query.limit, &mut errors);
     let status = query.status.as_deref().and_then(|status| {
@@ -347,7 +336,7 @@ pub async fn acknowledge(
     request_id: Option<Extension<RequestId>>,
     IdPath(id): IdPath,
 ) -> Result<Json<IncidentView>, ApiError> {
-    require_operator(&state, &auth).await?;
+    auth.require_operator(&state, OPERATOR_ONLY).await?;
     let acting = Acting::key(&auth.0.key_prefix, request_id.map(|Extension(r)| r.0));
     match state.store.acknowledge_incident(&id, &acting).await {
         Ok(incident) => Ok(Json(incident.into())),

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use ectus_store::audit::Acting;
-use ectus_store::tenants::{Tenant, OPERATOR_TENANT};
+use ectus_store::tenants::Tenant;
 use ectus_store::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -49,17 +49,8 @@ impl From<Tenant> for TenantView {
     }
 }
 
-async fn require_operator(state: &AppState, auth: &Auth) -> Result<(), ApiError> {
-    auth.require_admin()?;
-    let tenant = state.store.tenant_by_id(auth.tenant()).await?;
-    if tenant.name == OPERATOR_TENANT {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(format!(
-            "tenants are managed by the platform operator: use an admin key of the {OPERATOR_TENANT:?} tenant"
-        )))
-    }
-}
+/// Why a tenant's admin key is refused here.
+const OPERATOR_ONLY: &str = "tenants are managed by the platform operator";
 
 async fn named(state: &AppState, id: &str) -> Result<String, ApiError> {
     match state.store.tenant_by_id(id).await {
@@ -87,7 +78,7 @@ pub async fn delete(
     request_id: Option<Extension<RequestId>>,
     IdPath(id): IdPath,
 ) -> Result<(StatusCode, Json<TenantView>), ApiError> {
-    require_operator(&state, &auth).await?;
+    auth.require_operator(&state, OPERATOR_ONLY).await?;
     let name = named(&state, &id).await?;
     let acting = Acting::key(&auth.0.key_prefix, request_id.map(|Extension(r)| r.0));
     let tenant = state
@@ -114,7 +105,7 @@ pub async fn restore(
     request_id: Option<Extension<RequestId>>,
     IdPath(id): IdPath,
 ) -> Result<Json<TenantView>, ApiError> {
-    require_operator(&state, &auth).await?;
+    auth.require_operator(&state, OPERATOR_ONLY).await?;
     let name = named(&state, &id).await?;
     let acting = Acting::key(&auth.0.key_prefix, request_id.map(|Extension(r)| r.0));
     Ok(Json(

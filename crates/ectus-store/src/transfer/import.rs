@@ -71,14 +71,10 @@ impl Store {
         acting: &Acting,
         limits: &Limits,
     ) -> Result<ImportSummary, TransferError> {
-        let (manifest, archive_sha256) = {
-            let (path, limits) = (path.to_owned(), limits.clone());
-            tokio::task::spawn_blocking(move || check_archive(&path, &limits))
-                .await
-                .map_err(|e| {
-                    TransferError::io("the checking pass stopped")(std::io::Error::other(e))
-                })??
-        };
+        let VerifiedArchive {
+            manifest,
+            sha256: archive_sha256,
+        } = verify_archive(path, limits).await?;
         self.refuse_existing_tenant(&manifest).await?;
 
         let mut conn = self.conn().await.map_err(StoreError::from)?;
@@ -588,11 +584,11 @@ fn insert_statement(table: &Table) -> String {
         .filter(|c| c.kind != Kind::Artifact)
         .map(|c| c.name)
         .collect();
-    let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
+    let binds: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
     format!(
         "INSERT INTO {target} ({}) VALUES ({})",
         columns.join(", "),
-        placeholders.join(", ")
+        binds.join(", ")
     )
 }
 
