@@ -571,6 +571,7 @@ fn the_pipeline_runs_the_suites_scripts_and_gates_deployments_on_every_check() {
     );
     assert!(runs("lint").contains("scripts/check-workflows.sh"));
     assert!(runs("audit").contains("scripts/audit.sh"));
+    assert!(runs("load").contains("scripts/load.sh --scale"));
     assert!(runs("release").contains("cargo build --release --locked"));
     assert!(runs("image").contains("docker build"));
     let needs = |name: &str| -> BTreeSet<String> {
@@ -583,7 +584,7 @@ fn the_pipeline_runs_the_suites_scripts_and_gates_deployments_on_every_check() {
             _ => BTreeSet::new(),
         }
     };
-    let gates: BTreeSet<String> = ["test", "audit", "release", "image"]
+    let gates: BTreeSet<String> = ["test", "load", "audit", "release", "image"]
         .map(String::from)
         .into();
     assert_eq!(
