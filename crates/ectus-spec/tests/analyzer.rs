@@ -1296,3 +1296,80 @@ fn values_after_a_field_inside_a_list_are_its_choices_and_yes_no_is_a_flag() {
     let s = spec("## Runners\n- name\n- `os`: linux | macos | windows\n");
     assert_eq!(values(&s, "Runner", "os"), ["linux", "macos", "windows"]);
 }
+
+#[test]
+fn fields_of_a_thing_read_as_an_enum_or_a_plural_read_as_one_text_are_listed_as_not_understood() {
+    // Whatever the analyzer makes of these, a thing's fields taken for the values of a choice,
+    // or several things kept as one text, are never accepted in silence.
+    for (text, things) in [
+        (
+            "garden log: beds (name, location), plantings in each bed (date, variety, notes)",
+            ["Bed", "Planting"],
+        ),
+        (
+            "Warehouse records: each aisle's crates, with the crate label and the date packed.",
+            ["Aisle", "Crate"],
+        ),
+    ] {
+        let derived = derive(text);
+        let read_right = things.iter().all(|t| derived.spec.entity(t).is_some());
+        assert!(
+            read_right || !derived.coverage.not_understood.is_empty(),
+            "{text}: things lost in silence\n{}",
+            derived.spec.to_yaml()
+        );
+        let misread = derived.spec.entities.iter().flat_map(|e| {
+            e.fields.iter().filter(|f| {
+                let enum_of_fields = f.ty == FieldType::Enum
+                    && f.values
+                        .iter()
+                        .any(|v| ["name", "date", "location"].contains(&v.as_str()));
+                let plural_text = f.ty == FieldType::String
+                    && ["beds", "crates", "plantings"]
+                        .iter()
+                        .any(|p| f.name.ends_with(p));
+                enum_of_fields || plural_text
+            })
+        });
+        for field in misread {
+            let reason = not_understood(&derived, &text[..12]).unwrap_or_else(|| {
+                panic!(
+                    "{} accepted in silence:\n{}",
+                    field.name,
+                    derived.spec.to_yaml()
+                )
+            });
+            assert!(reason.contains(&field.name), "{reason}");
+        }
+    }
+    // Real choices and attribute plurals stay understood.
+    for text in [
+        "Job posts have a title and a contract type (full-time, part-time, freelance).",
+        "Volunteers have a name and skills (free text).",
+    ] {
+        let derived = derive(text);
+        assert!(
+            derived.coverage.not_understood.is_empty(),
+            "{text}: {:?}",
+            derived.coverage.not_understood
+        );
+    }
+}
+
+#[test]
+fn the_six_example_prompts_are_read_whole_with_nothing_listed_as_not_understood() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/prompts");
+    let entries: Vec<_> = std::fs::read_dir(&dir).expect("examples/prompts").collect();
+    assert_eq!(entries.len(), 6, "{entries:?}");
+    for entry in entries {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("prompt");
+        let derived = derive(&text);
+        assert!(
+            derived.coverage.not_understood.is_empty(),
+            "{}: {:?}",
+            path.display(),
+            derived.coverage.not_understood
+        );
+    }
+}

@@ -201,6 +201,68 @@ fn phrase_name(contribution: &Contribution) -> Option<String> {
     }
 }
 
+/// Words that name a field of a thing far more often than a choice among values: an enum
+/// whose values are such words ("apiaries (name, location)") read a thing and its fields as a
+/// field and its values.
+#[rustfmt::skip]
+const FIELD_WORDS: &[&str] = &[
+    "name", "title", "email", "phone", "address", "location", "date", "notes",
+    "description", "price", "cost", "amount", "quantity", "count", "number", "code", "url",
+    "website", "comment", "comments", "summary", "body", "content", "author", "owner", "rating",
+    "score", "duration", "start", "end", "due", "created", "updated", "birthday", "age", "size",
+    "weight", "height", "width", "length", "colour", "color", "city", "country", "status",
+];
+
+/// Plurals usually kept as one text about a thing ("any allergies", "skills (free text)").
+#[rustfmt::skip]
+const ATTRIBUTE_PLURALS: &[&str] = &[
+    "allergies", "skills", "initials", "dimensions", "findings", "needs",
+    "requirements", "qualifications", "measurements", "charges", "credits",
+];
+
+/// Why a field the sentence gave looks like a misreading of it rather than what it said: an
+/// enum named by a plural whose values are words of fields ("hives (name, type)" read as a
+/// field `hives` choosing between `name` and `type`), an enum with two or more such values, or
+/// a text field named by a plural of things ("each animal's vaccinations" read as one text
+/// `animal_vaccinations`: a list of things of their own).
+fn misread_field(contribution: &Contribution, entities: &[Entity]) -> Option<String> {
+    let Contribution::Field { entity, field } = contribution else {
+        return None;
+    };
+    let spec_field = entities
+        .iter()
+        .find(|e| e.name == *entity)?
+        .fields
+        .iter()
+        .find(|f| f.name == *field)?;
+    let last = field.rsplit('_').next().unwrap_or(field);
+    let parts: Vec<&str> = field.split('_').collect();
+    let quantity = ["max", "min", "number", "total", "count"].contains(&parts[0]);
+    let plural_thing = is_plural(last)
+        && !quantity
+        && !FIELD_PLURALS.contains(&last)
+        && !ATTRIBUTE_PLURALS.contains(&last)
+        && singular(last) != last
+        && !last.ends_with("ss");
+    // "authors write many books" read as a field `authors_write_many_books`.
+    let relation_phrase = parts.len() >= 3 && parts.contains(&"many");
+    let field_values = spec_field
+        .values
+        .iter()
+        .filter(|v| v.split('_').any(|part| FIELD_WORDS.contains(&part)))
+        .count();
+    match spec_field.ty {
+        FieldType::Enum if field_values >= 2 || (plural_thing && field_values >= 1) => Some(format!(
+            "{entity}.{field} was read as a choice among {}, which look like the fields of a thing of its own",
+            spec_field.values.join(", ")
+        )),
+        FieldType::String | FieldType::Text if plural_thing || relation_phrase => Some(format!(
+            "{entity}.{field} is one text, but \"{last}\" names several things, which may be an entity of their own"
+        )),
+        _ => None,
+    }
+}
+
 /// The first letters of a word, to compare inflections ("vaccinations" and `vaccination`).
 fn stem(word: &str) -> String {
     let singular = singular(word);
@@ -378,7 +440,10 @@ pub(super) fn account(
         }
         if !gave.is_empty() {
             let unplaced = unplaced_words(&sentence.tokens, &gave, entities, service);
-            let mut reasons: Vec<String> = gave.iter().filter_map(phrase_name).collect();
+            let mut reasons: Vec<String> = gave
+                .iter()
+                .filter_map(|c| phrase_name(c).or_else(|| misread_field(c, entities)))
+                .collect();
             reasons.dedup();
             if !unplaced.is_empty() {
                 reasons.push(format!(
