@@ -155,6 +155,7 @@ pub fn write_project(
                 }
             }
         }
+        fail::fail_point!("generate.file-written");
     }
     if let Some(previous) = &previous {
         for (rel, old_hash) in &previous.files {

@@ -139,13 +139,10 @@ async fn run(
     if !store.start_generation(id, ctx.owner()).await? {
         return Ok(None);
     }
+    fail::fail_point!("generate.started");
     ctx.progress("generate", 5, "rendering the project").await;
-    // One directory per attempt: a worker that lost its lease never shares files with the
-    // worker that took over.
-    let dir = settings.work_dir.join(format!("{id}-{}", ctx.job.attempts));
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
-    }
+    // One directory per attempt, cleared of earlier attempts' files.
+    let dir = ctx.attempt_dir(&settings.work_dir, id)?;
     let run_settings = Settings {
         qa: settings.qa.clone(),
         verify: generation.qa,
@@ -186,6 +183,7 @@ async fn run(
     let outcome = outcome?;
     ctx.progress("package", 97, "packaging the project").await;
     let artifact = phase_span("package").in_scope(|| crate::package(&dir, &spec.service.name))?;
+    fail::fail_point!("generate.packaged");
     let status = match outcome.status {
         Status::Generated => GenerationStatus::Generated,
         Status::Passed => GenerationStatus::Passed,
@@ -198,6 +196,7 @@ async fn run(
     let recorded = store
         .finish_generation(id, ctx.owner(), status, report.as_ref(), Some(&artifact))
         .await?;
+    fail::fail_point!("generate.recorded");
     let _ = std::fs::remove_dir_all(&dir);
     if !recorded {
         return Ok(None);

@@ -139,6 +139,7 @@ pub async fn run(
         Ok((project, files))
     })?;
     progress(Event::Written(&files));
+    fail::fail_point!("generate.written");
     let qa = if settings.verify {
         Some(verify(target.dir, &settings.qa, &mut progress).await)
     } else {
@@ -149,6 +150,7 @@ pub async fn run(
                 detail: lock.detail.lines().last().unwrap_or_default().to_owned(),
             });
         }
+        fail::fail_point!("generate.locked");
         None
     };
     let status = Status::judged(qa.as_ref().map(|r| r.verdict), coverage);

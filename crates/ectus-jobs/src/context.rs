@@ -1,4 +1,7 @@
-//! What a job handler sees: its job, a way to report progress, and the stop signal.
+//! What a job handler sees: its job, a way to report progress, the stop signal, and a
+//! working directory of its own per attempt.
+
+use std::path::{Path, PathBuf};
 
 use ectus_store::jobs::Job;
 use ectus_store::Store;
@@ -62,5 +65,34 @@ impl JobContext {
                 tracing::warn!(job_id = %self.job.id, error = %ectus_telemetry::chain(&error), "cannot record progress")
             }
         }
+    }
+
+    /// The working directory of this attempt, `<parent>/<name>-<attempt>`, empty: what an
+    /// earlier attempt of the job left there is removed first — that attempt lost its lease
+    /// (its worker was killed, or was cut off and stops at its next renewal), so nobody
+    /// finishes it. A worker that lost its lease never shares files with the one that took
+    /// over, and a killed worker's files do not pile up.
+    pub fn attempt_dir(&self, parent: &Path, name: &str) -> std::io::Result<PathBuf> {
+        for attempt in 1..=self.job.attempts {
+            let dir = parent.join(format!("{name}-{attempt}"));
+            match std::fs::remove_dir_all(&dir) {
+                Ok(()) => {}
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => {
+                    return Err(std::io::Error::new(
+                        error.kind(),
+                        format!("cannot clear {}: {error}", dir.display()),
+                    ))
+                }
+            }
+        }
+        let dir = parent.join(format!("{name}-{}", self.job.attempts));
+        std::fs::create_dir_all(&dir).map_err(|error| {
+            std::io::Error::new(
+                error.kind(),
+                format!("cannot create {}: {error}", dir.display()),
+            )
+        })?;
+        Ok(dir)
     }
 }

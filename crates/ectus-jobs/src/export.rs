@@ -63,25 +63,12 @@ impl JobHandler for ExportJob {
 }
 
 async fn run(ctx: &JobContext, work_dir: &std::path::Path, payload: &ExportPayload) -> JobOutcome {
-    if let Err(error) = std::fs::create_dir_all(work_dir) {
-        return JobOutcome::Failed(format!(
-            "cannot create the work directory {}: {error}",
-            work_dir.display()
-        ));
-    }
-    let staging = match tempfile::Builder::new()
-        .prefix("export-")
-        .tempdir_in(work_dir)
-    {
-        Ok(dir) => dir,
-        Err(error) => {
-            return JobOutcome::Failed(format!(
-                "cannot stage the export in {}: {error}",
-                work_dir.display()
-            ))
-        }
+    let staging = match ctx.attempt_dir(work_dir, &format!("export-{}", ctx.job.id)) {
+        Ok(dir) => Staging(dir),
+        Err(error) => return JobOutcome::Failed(format!("cannot stage the export: {error}")),
     };
-    let path = staging.path().join("export.tar.gz");
+    fail::fail_point!("export.staged");
+    let path = staging.0.join("export.tar.gz");
     ctx.progress("export", 5, "reading the tenant's snapshot")
         .await;
     let acting = Acting::key(&payload.requested_by, payload.request_id.clone());
@@ -93,6 +80,7 @@ async fn run(ctx: &JobContext, work_dir: &std::path::Path, payload: &ExportPaylo
         Ok(summary) => summary,
         Err(error) => return JobOutcome::Failed(ectus_telemetry::chain(&error).to_string()),
     };
+    fail::fail_point!("export.archived");
     ctx.progress(
         "store",
         70,
@@ -108,7 +96,7 @@ async fn run(ctx: &JobContext, work_dir: &std::path::Path, payload: &ExportPaylo
         .store_export_archive(&ctx.job.tenant_id, &ctx.job.id, ctx.owner(), &mut file)
         .await
     {
-        Ok(true) => {}
+        Ok(true) => fail::fail_point!("export.chunks-stored"),
         Ok(false) => return JobOutcome::Stopped,
         Err(error) => return JobOutcome::Failed(ectus_telemetry::chain(&error).to_string()),
     }
@@ -121,4 +109,16 @@ async fn run(ctx: &JobContext, work_dir: &std::path::Path, payload: &ExportPaylo
         "artifacts": summary.artifacts,
         "audit_head": summary.audit_head,
     }))
+}
+
+/// The attempt's staging directory, removed with everything in it when the attempt ends
+/// (a killed attempt's is removed by the next one).
+struct Staging(PathBuf);
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if let Err(error) = std::fs::remove_dir_all(&self.0) {
+            tracing::warn!(dir = %self.0.display(), %error, "cannot remove the export's staging directory");
+        }
+    }
 }

@@ -8,6 +8,7 @@
 //! queue. Handlers that panic fail their attempt instead of taking the worker down.
 
 mod context;
+pub mod crash_points;
 pub mod export;
 mod pool;
 pub mod sleep;

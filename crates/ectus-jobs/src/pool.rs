@@ -182,6 +182,7 @@ impl Worker {
             let lease_ms = i64::try_from(self.options.lease.as_millis()).unwrap_or(i64::MAX);
             let pause = match self.store.claim_job(&self.owner, lease_ms).await {
                 Ok(Some(job)) => {
+                    fail::fail_point!("job.claimed");
                     let span = tracing::info_span!("job", job_id = %job.id, kind = %job.kind, attempt = job.attempts);
                     link_to_enqueuer(&span, job.trace_parent.as_deref());
                     self.run_job(job).instrument(span).await;
@@ -232,9 +233,11 @@ impl Worker {
                 }
                 _ = renew.tick() => {
                     self.health.beat(self.index);
+                    fail::fail_point!("job.renewing");
                     match self.store.renew_lease(&job.id, &self.owner, lease_ms).await {
-                        Ok(LeaseStatus::Held) => {}
+                        Ok(LeaseStatus::Held) => fail::fail_point!("job.renewed"),
                         Ok(LeaseStatus::CancelRequested) => {
+                            fail::fail_point!("job.cancel-seen");
                             if reason.is_none() {
                                 reason = Some(StopReason::CancelRequested);
                                 deadline = Some(Instant::now() + self.options.shutdown_grace);
@@ -261,6 +264,7 @@ impl Worker {
                 }
             }
         };
+        fail::fail_point!("job.handler-returned");
         let elapsed_ms = started.elapsed().as_millis();
         let outcome_label = match (&outcome, reason) {
             (_, Some(StopReason::LeaseLost)) => "lease_lost",
@@ -286,7 +290,10 @@ impl Worker {
             }
             (JobOutcome::Succeeded(result), _) => {
                 match self.store.complete_job(&job.id, &self.owner, &result).await {
-                    Ok(true) => info!(elapsed_ms, "job succeeded"),
+                    Ok(true) => {
+                        fail::fail_point!("job.completed");
+                        info!(elapsed_ms, "job succeeded")
+                    }
                     Ok(false) => warn!("job finished after its lease was lost; result dropped"),
                     Err(error) => {
                         warn!(error = %ectus_telemetry::chain(&error), "cannot record job success")
@@ -329,6 +336,7 @@ impl Worker {
             .store
             .fail_attempt(&job.id, &self.owner, error, retry_at)
             .await
+            .inspect(|_| fail::fail_point!("job.failure-recorded"))
         {
             Ok(Some(JobState::Failed)) => warn!(%error, "job failed; no attempts left"),
             Ok(Some(JobState::Queued)) => {

@@ -81,6 +81,7 @@ impl JobHandler for SleepJob {
                     &format!("step {i} of {}", payload.steps),
                 )
                 .await;
+                fail::fail_point!("sleep.step");
             }
             if ctx.job.attempts <= i64::from(payload.fail_attempts) {
                 return JobOutcome::Failed(format!(

@@ -79,6 +79,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
                 seq += 1;
+                fail::fail_point!("export.chunk-inserted");
             }
             tx.commit().await?;
             if ended {

@@ -21,6 +21,10 @@ use std::process::ExitCode;
 /// on standard error.
 pub fn main(cli: cli::Cli) -> ExitCode {
     ectus_telemetry::set_build_info(env!("CARGO_PKG_VERSION"), env!("ECTUS_BUILD_COMMIT"));
+    if let Err(error) = ectus_jobs::crash_points::arm_from_env() {
+        eprintln!("error: {error}");
+        return ExitCode::FAILURE;
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

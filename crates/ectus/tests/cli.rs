@@ -6,10 +6,9 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{ectus, free_port, on_database, run, text, Ectus, Launcher};
+use common::{ectus, free_port, on_database, run, store_for, text, Ectus, Launcher};
 use ectus_store::audit::Acting;
 use ectus_store::jobs::{JobState, NewJob};
-use ectus_store::{Store, StoreOptions};
 use ectus_testkit::{backend_tests, TestBackend, TestDb};
 
 /// `ectus serve` in `dir` on `url` with `workers` in-process workers.
@@ -22,18 +21,6 @@ async fn serve(dir: &Path, url: &str, workers: usize) -> Ectus {
         .env("ECTUS_SERVER__SHUTDOWN_GRACE", "5s")
         .start()
         .await
-}
-
-/// The test's own view of the database: no key cache, so what another process (the CLI)
-/// revoked is seen at once.
-async fn store_for(url: &str) -> Store {
-    let options = StoreOptions {
-        key_cache_ttl: std::time::Duration::ZERO,
-        ..StoreOptions::default()
-    };
-    let store = Store::connect(url, &options).await.expect("connect");
-    store.migrate().await.expect("migrate");
-    store
 }
 
 async fn first_start_writes_a_private_admin_key_that_never_reaches_the_logs(backend: TestBackend) {

@@ -155,6 +155,7 @@ impl Store {
                     &mut done.file,
                 )
                 .map_err(write_error())?;
+            fail::fail_point!("export.table-written");
         }
         for artifact in &artifacts {
             let bytes: Option<Vec<u8>> = sqlx::query_scalar(

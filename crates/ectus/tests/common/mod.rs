@@ -38,6 +38,20 @@ pub fn installed_tool(name: &str) -> PathBuf {
     panic!("{name} is not installed: apt-get install -y prometheus prometheus-alertmanager (./scripts/test.sh does it)");
 }
 
+/// The test's own view of the database: no key cache, so what another process revoked is
+/// seen at once.
+pub async fn store_for(url: &str) -> ectus_store::Store {
+    let options = ectus_store::StoreOptions {
+        key_cache_ttl: Duration::ZERO,
+        ..ectus_store::StoreOptions::default()
+    };
+    let store = ectus_store::Store::connect(url, &options)
+        .await
+        .expect("connect");
+    store.migrate().await.expect("migrate");
+    store
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -208,7 +222,8 @@ impl Launcher {
     }
 
     /// Starts the process and waits until it is up: for serve, until the admin key file
-    /// exists and `/health/ready` answers 200; for both, until the metrics port (if any)
+    /// exists and `/health/ready` answers 200; for worker, until it logged that it started;
+    /// for both, until the metrics port (if any)
     /// accepts connections. A process that exits or never comes up fails the test with its
     /// output.
     pub async fn start(self) -> Ectus {
@@ -268,6 +283,14 @@ impl Launcher {
         };
         if self.command == "serve" {
             process.wait_until_serving().await;
+        } else {
+            // Up once it says so: its signal handlers are installed and its loops run.
+            let log = process.stdout.clone();
+            process
+                .wait_until(|| {
+                    text(&std::fs::read(&log).unwrap_or_default()).contains("worker started")
+                })
+                .await;
         }
         if let Some(port) = self.metrics_port {
             process
