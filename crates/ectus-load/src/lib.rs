@@ -1,12 +1,15 @@
 //! The platform's load harness: runs the six-stage profile of the operations plan (or a
 //! scaled one, or a soak) with goose against a real `ectus serve`, then checks what the
 //! platform must get right under load — no errors, the HTTP metrics counting exactly the
-//! requests sent, every sampled trace collected — and writes the reports: goose's own HTML
-//! and JSON, and `summary.json` / `summary.html` with latency percentiles, the checks and the
-//! server's memory and descriptors over the run.
+//! requests sent, every sampled trace collected, every acknowledged write present afterwards —
+//! and writes the reports: goose's own HTML and JSON, and `summary.json` / `summary.html` with
+//! latency percentiles, the checks and the server's memory and descriptors over the run. A
+//! run may include a database [outage](outage::Outage) caused by the caller.
 
 pub mod exposition;
+pub mod ledger;
 pub mod otlp;
+pub mod outage;
 pub mod profile;
 pub mod report;
 pub mod scenarios;
@@ -42,6 +45,8 @@ pub struct Options {
     pub report_dir: PathBuf,
     /// No progress or goose tables on standard output.
     pub quiet: bool,
+    /// A database outage during the load (`None`: the database stays up).
+    pub outage: Option<outage::Outage>,
 }
 
 /// Runs the load and the checks; the summary says whether they passed. An error is a run
@@ -58,15 +63,24 @@ pub async fn run(options: &Options) -> anyhow::Result<Summary> {
     .await?;
     let client = reqwest::Client::new();
     let before = http_count(&client, &target.metrics).await?;
-    let context = Arc::new(scenarios::Context {
-        key: target.key.clone(),
-        project_id: target.project_id.clone(),
-        metrics_url: target.metrics.clone(),
-        traces: Mutex::new(Vec::new()),
-    });
+    let context = Arc::new(scenarios::Context::new(
+        target.key.clone(),
+        target.project_id.clone(),
+        target.metrics.clone(),
+        options.outage.is_some(),
+    ));
     let watcher = watch::Watcher::start(target.pid);
     let started = Instant::now();
-    let metrics = attack(options, &target, &context).await?;
+    let outage = options.outage.clone().map(|outage| {
+        let task = tokio::spawn(async move { outage.run(started).await });
+        OutageTask(task)
+    });
+    let metrics = attack(options, &target, &context).await;
+    let window = match outage {
+        Some(task) => Some(task.finish().await?),
+        None => None,
+    };
+    let metrics = metrics?;
     let elapsed = started.elapsed();
     let resources = watcher.stop().await;
 
@@ -85,11 +99,7 @@ pub async fn run(options: &Options) -> anyhow::Result<Summary> {
         counted = http_count(&client, &target.metrics).await? - before;
     }
     summary.checks.requests_counted = counted as u64;
-    let traces = context
-        .traces
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
+    let traces = locked(&context.traces);
     let mut missing = received.missing(&traces);
     while !missing.is_empty() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -98,11 +108,39 @@ pub async fn run(options: &Options) -> anyhow::Result<Summary> {
     summary.checks.traces_sent = traces.len() as u64;
     summary.checks.traces_collected = (traces.len() - missing.len()) as u64;
     summary.checks.traces_missing = missing.into_iter().take(10).collect();
+    let acknowledged = locked(&context.acknowledged);
+    summary.checks.writes =
+        ledger::check(&client, &target.base, &target.key, &acknowledged).await?;
+    if let Some(window) = window {
+        let refusals = locked(&context.refusals);
+        let offsets: Vec<Duration> = refusals
+            .iter()
+            .map(|(at, _)| at.saturating_duration_since(started))
+            .collect();
+        summary.outage = Some(outage::OutageReport::of(window, &offsets));
+        summary.forgive(refusals.iter().map(|(_, name)| name.as_str()));
+    }
     if !summary.correct() {
         summary.server_log_tail = Some(target.log_tail());
     }
     report::write(&summary, &options.report_dir)?;
     Ok(summary)
+}
+
+/// The outage's schedule, running beside the attack; the database is let through again
+/// whatever happens to the attack.
+struct OutageTask(tokio::task::JoinHandle<outage::Window>);
+
+impl OutageTask {
+    /// Waits until the schedule has let the database through again.
+    async fn finish(self) -> anyhow::Result<outage::Window> {
+        self.0.await.context("the outage schedule failed")
+    }
+}
+
+/// A copy of a shared list.
+fn locked<T: Clone>(list: &Mutex<Vec<T>>) -> Vec<T> {
+    list.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
 /// The goose attack itself, with the profile as its test plan and its reports in the

@@ -68,6 +68,8 @@ async fn main() -> ExitCode {
         profile,
         report_dir: cli.report_dir.clone(),
         quiet: cli.quiet,
+        // An outage needs a switch in front of the database: the suite's test drives one.
+        outage: None,
     };
     let summary = match ectus_load::run(&options).await {
         Ok(summary) => summary,

@@ -38,6 +38,8 @@ pub struct Checks {
     pub traces_collected: u64,
     /// Up to ten trace ids that never arrived.
     pub traces_missing: Vec<String>,
+    /// The projects acknowledged (`201`) during the run, looked for afterwards.
+    pub writes: crate::ledger::LedgerCheck,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -76,6 +78,8 @@ pub struct Summary {
     pub checks: Checks,
     pub resources: Option<Resources>,
     pub readings: Vec<Reading>,
+    /// The database outage of the run, if it had one.
+    pub outage: Option<crate::outage::OutageReport>,
     /// The server's last log lines, when a check failed.
     pub server_log_tail: Option<String>,
 }
@@ -126,7 +130,22 @@ impl Summary {
             checks: Checks::default(),
             resources: resources(&readings),
             readings,
+            outage: None,
             server_log_tail: None,
+        }
+    }
+
+    /// Takes tolerated refusals (one request name each) out of the error messages: goose
+    /// recorded each as a `503` error before the scenario accepted it.
+    pub fn forgive<'a>(&mut self, refused: impl Iterator<Item = &'a str>) {
+        for name in refused {
+            let key = format!("{name}: 503 Service Unavailable: {name}");
+            if let Some(count) = self.error_messages.get_mut(&key) {
+                *count = count.saturating_sub(1);
+                if *count == 0 {
+                    self.error_messages.remove(&key);
+                }
+            }
         }
     }
 
@@ -159,6 +178,17 @@ impl Summary {
                 "{} of {} sampled traces reached the OTLP receiver (missing e.g. {:?})",
                 self.checks.traces_collected, self.checks.traces_sent, self.checks.traces_missing
             ));
+        }
+        if self.checks.writes.missing > 0 {
+            out.push(format!(
+                "{} of {} acknowledged writes are missing afterwards (e.g. {:?})",
+                self.checks.writes.missing,
+                self.checks.writes.acknowledged,
+                self.checks.writes.missing_examples
+            ));
+        }
+        if let Some(outage) = &self.outage {
+            out.extend(outage.failures());
         }
         out
     }
@@ -335,13 +365,15 @@ fn html(s: &Summary) -> String {
     let _ = write!(
         out,
         "<h2>Checks</h2>\n<table><tr><th>check</th><th>result</th></tr>\n\
-         <tr><td>correctness (errors {}, counted {} of {}, traces {} of {})</td><td>{}</td></tr>\n\
+         <tr><td>correctness (errors {}, counted {} of {}, traces {} of {}, acknowledged writes found {} of {})</td><td>{}</td></tr>\n\
          <tr><td>latency (p95 ≤ {P95_LIMIT_MS} ms, p99 ≤ {P99_LIMIT_MS} ms)</td><td>{}</td></tr>\n</table>\n",
         s.errors,
         s.checks.requests_counted,
         s.api_requests,
         s.checks.traces_collected,
         s.checks.traces_sent,
+        s.checks.writes.acknowledged - s.checks.writes.missing,
+        s.checks.writes.acknowledged,
         verdict(&s.failures()),
         verdict(&s.latency_failures()),
     );
@@ -364,6 +396,18 @@ fn html(s: &Summary) -> String {
         row(name, l);
     }
     out.push_str("</table>\n");
+    if let Some(o) = &s.outage {
+        let _ = write!(
+            out,
+            "<h2>Database outage</h2>\n<p>Cut off at {:.1} s, back at {:.1} s: {} requests refused with 503 and \
+             Retry-After ({} before the cut); the last refusal came {:.1} s after the database returned.</p>\n",
+            o.cut_at_seconds,
+            o.healed_at_seconds,
+            o.refusals,
+            o.refused_before_cut,
+            o.recovery_seconds
+        );
+    }
     if let Some(r) = &s.resources {
         let _ = write!(
             out,

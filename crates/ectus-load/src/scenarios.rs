@@ -5,7 +5,7 @@
 //! pauses between iterations, as a person or a client polling would.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use goose::goose::{
     GooseMethod, GooseRequest, GooseUser, Scenario, Transaction, TransactionResult,
@@ -28,6 +28,37 @@ pub struct Context {
     pub metrics_url: String,
     /// Trace ids of the sampled `traceparent`s sent, as lowercase hex.
     pub traces: Mutex<Vec<String>>,
+    /// A database outage is under test: an answer `503` with `Retry-After` (problem+json)
+    /// counts as a refusal, not a failure.
+    pub tolerate_unavailable: bool,
+    /// Each tolerated refusal: when it was answered, and the request's name.
+    pub refusals: Mutex<Vec<(Instant, String)>>,
+    /// Ids of the projects whose creation the server acknowledged (`201`).
+    pub acknowledged: Mutex<Vec<String>>,
+}
+
+impl Context {
+    pub fn new(
+        key: String,
+        project_id: String,
+        metrics_url: String,
+        tolerate_unavailable: bool,
+    ) -> Context {
+        Context {
+            key,
+            project_id,
+            metrics_url,
+            traces: Mutex::new(Vec::new()),
+            tolerate_unavailable,
+            refusals: Mutex::new(Vec::new()),
+            acknowledged: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+/// Appends to a shared list (a poisoned lock still holds a usable list).
+pub(crate) fn push<T>(list: &Mutex<Vec<T>>, item: T) {
+    list.lock().unwrap_or_else(|e| e.into_inner()).push(item);
 }
 
 type Step = for<'r> fn(
@@ -91,6 +122,8 @@ struct Call<'a> {
     headers: Vec<(&'static str, String)>,
     /// Headers the answer must carry with exactly these values.
     echoes: Vec<(&'static str, String)>,
+    /// The answer creates something: its `id` goes into the ledger of acknowledged writes.
+    acknowledged: bool,
 }
 
 impl<'a> Call<'a> {
@@ -103,12 +136,14 @@ impl<'a> Call<'a> {
             body: None,
             headers: Vec::new(),
             echoes: Vec::new(),
+            acknowledged: false,
         }
     }
 
     /// Sends it through goose (so it is timed and counted) with the key and a fresh
-    /// `X-Request-ID`; the request fails unless it answers `expect` and echoes the request id
-    /// and every header of `echoes`.
+    /// `X-Request-ID`; the request fails unless it answers `expect` — or, while an outage is
+    /// tolerated, `503` with `Retry-After` — and echoes the request id and every header of
+    /// `echoes`. An acknowledged creation's id goes into the ledger.
     async fn send(mut self, user: &mut GooseUser, context: &Context) -> TransactionResult {
         let request_id = format!("load-{}", random_hex(12));
         self.echoes.push(("x-request-id", request_id.clone()));
@@ -133,7 +168,7 @@ impl<'a> Call<'a> {
             .build();
         let mut goose = user.request(request).await?;
         // Without an answer goose has recorded the failure already.
-        let Ok(response) = &goose.response else {
+        let Ok(response) = goose.response else {
             return Ok(());
         };
         let headers = response.headers().clone();
@@ -142,6 +177,33 @@ impl<'a> Call<'a> {
             if got != Some(wanted.as_str()) {
                 let tag = format!("{name} {wanted} answered with {}", got.unwrap_or("nothing"));
                 return user.set_failure(&tag, &mut goose.request, Some(&headers), None);
+            }
+        }
+        let status = response.status().as_u16();
+        if status == 503 && context.tolerate_unavailable {
+            let problem = headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("application/problem+json"));
+            if !problem || !headers.contains_key("retry-after") {
+                let tag = "503 without Retry-After or not problem+json";
+                return user.set_failure(tag, &mut goose.request, Some(&headers), None);
+            }
+            push(&context.refusals, (Instant::now(), self.name.to_owned()));
+            return user.set_success(&mut goose.request);
+        }
+        if self.acknowledged && status == self.expect {
+            let id = response
+                .json::<serde_json::Value>()
+                .await
+                .ok()
+                .and_then(|body| body["id"].as_str().map(str::to_owned));
+            match id {
+                Some(id) => push(&context.acknowledged, id),
+                None => {
+                    let tag = "acknowledged without an id";
+                    return user.set_failure(tag, &mut goose.request, Some(&headers), None);
+                }
             }
         }
         Ok(())
@@ -166,6 +228,7 @@ async fn api_calls(user: &mut GooseUser, context: Arc<Context>) -> TransactionRe
             "name": format!("load-{}", random_hex(8)),
             "description": "created under load",
         })),
+        acknowledged: true,
         ..Call::get("/api/v1/projects", "POST /api/v1/projects")
     }
     .send(user, &context)

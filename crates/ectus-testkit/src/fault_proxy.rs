@@ -40,6 +40,22 @@ impl FaultProxy {
         FaultProxy { addr, fault, task }
     }
 
+    /// Listens on a random local port and forwards to the server of `url`
+    /// (`scheme://user@host:port/db?…`); [`FaultProxy::url_for`] gives the URL through it.
+    pub async fn in_front_of(url: &str) -> FaultProxy {
+        let authority = url
+            .split_once("://")
+            .map(|(_, rest)| rest.rsplit_once('@').map_or(rest, |(_, r)| r))
+            .and_then(|rest| rest.split(['/', '?']).next())
+            .expect("host:port in the database URL");
+        let upstream = tokio::net::lookup_host(authority)
+            .await
+            .expect("resolve the database host")
+            .next()
+            .expect("an address for the database host");
+        FaultProxy::start(upstream).await
+    }
+
     /// Changes what the proxy does, to open connections as well as new ones.
     pub fn set(&self, fault: Fault) {
         // Only a real change wakes the relays (waking one cuts its copy loop short).

@@ -48,18 +48,7 @@ impl TestApp {
     /// An app on a fresh PostgreSQL database reached through a [`FaultProxy`], to cut.
     pub async fn spawn_behind_proxy(settings: HttpSettings) -> (TestApp, FaultProxy) {
         let db = TestDb::new(TestBackend::Postgres).await;
-        let authority = db
-            .url
-            .split_once("://")
-            .and_then(|(_, rest)| rest.rsplit_once('@').map_or(Some(rest), |(_, r)| Some(r)))
-            .and_then(|rest| rest.split('/').next())
-            .expect("host:port in the test database URL");
-        let upstream = tokio::net::lookup_host(authority)
-            .await
-            .expect("resolve")
-            .next()
-            .expect("an address");
-        let proxy = FaultProxy::start(upstream).await;
+        let proxy = FaultProxy::in_front_of(&db.url).await;
         let url = proxy.url_for(&db.url);
         (TestApp::spawn_on(db, &url, 0, settings).await, proxy)
     }
