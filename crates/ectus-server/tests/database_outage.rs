@@ -1,8 +1,9 @@
 //! A PostgreSQL outage seen through a fault proxy between the server and the database: while
-//! the database is cut off or black-holed every route that needs it answers `503
-//! database-unavailable` with `Retry-After` (not a 500, not the request time-out), readiness
-//! names the failing check without leaking driver details, a key verified shortly before is
-//! still recognised from the key cache, and everything works again once the network heals.
+//! the database is cut off, its connections reset or black-holed, every route that needs it
+//! answers `503 database-unavailable` with `Retry-After` (not a 500, not the request
+//! time-out), readiness names the failing check without leaking driver details, a key
+//! verified shortly before is still recognised from the key cache, and everything works again
+//! once the network heals. A slow network only slows the answers.
 
 mod common;
 
@@ -123,7 +124,7 @@ async fn a_database_outage_answers_503_with_retry_after_on_every_route_and_recov
     let project = app.create_project(&t.member, "before").await;
     let project = project["id"].as_str().expect("id").to_owned();
 
-    for fault in [Fault::Refuse, Fault::BlackHole] {
+    for fault in [Fault::Refuse, Fault::Reset, Fault::BlackHole] {
         proxy.set(fault);
         every_route_is_unavailable(&app, &t.member, &project, fault).await;
         proxy.set(Fault::None);
@@ -220,4 +221,33 @@ async fn writes_during_an_outage_are_refused_with_503_and_every_acknowledged_one
         .filter(|n| !stored.contains(*n))
         .collect();
     assert!(lost.is_empty(), "acknowledged writes lost: {lost:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_network_to_the_database_slows_answers_and_fails_none() {
+    let (app, proxy) = TestApp::spawn_behind_proxy(HttpSettings::default()).await;
+    let t = app.tenant("t").await;
+    let project = app.create_project(&t.member, "before").await;
+    let project = project["id"].as_str().expect("id").to_owned();
+    let delay = Duration::from_millis(150);
+    proxy.set(Fault::Latency(delay));
+    for (method, path, body) in routes(&project) {
+        let mut request = app.request(method.clone(), &path, &t.member);
+        if let Some(body) = &body {
+            request = request.json(body);
+        }
+        let started = Instant::now();
+        let response = request.send().await.expect("send");
+        let elapsed = started.elapsed();
+        let status = response.status();
+        assert!(
+            status.is_success(),
+            "{method} {path}: {status} {}",
+            response.text().await.unwrap_or_default()
+        );
+        // Proof that the fault was in the way: a query and its answer are each held.
+        assert!(elapsed >= delay, "{method} {path} took {elapsed:?}");
+    }
+    proxy.set(Fault::None);
+    recovers(&app, &t.member).await;
 }

@@ -1,10 +1,12 @@
 //! A TCP proxy between a test's process and a server (PostgreSQL) that can fail on demand:
-//! refuse connections and cut the open ones (an outage), or hold them without passing a byte
-//! (a black hole), and heal again — network faults without touching the server.
+//! refuse connections and cut the open ones (an outage), reset them, hold them without
+//! passing a byte (a black hole), or delay what they carry, and heal again — network faults
+//! without touching the server.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
@@ -13,10 +15,15 @@ use tokio::sync::watch;
 pub enum Fault {
     /// Pass bytes both ways.
     None,
-    /// Close every open connection and every new one at once.
+    /// Close every open connection and every new one at once (an orderly close).
     Refuse,
+    /// Reset every open connection and every new one at once (`RST`, as a peer that crashed
+    /// or a middlebox that dropped the flow).
+    Reset,
     /// Accept, but pass nothing either way until the fault changes.
     BlackHole,
+    /// Pass everything, each chunk in either direction this much later.
+    Latency(Duration),
 }
 
 /// A running proxy; it stops when dropped.
@@ -90,40 +97,83 @@ async fn relay(mut client: TcpStream, upstream: SocketAddr, mut fault: watch::Re
                 let _ = client.shutdown().await;
                 return;
             }
+            Fault::Reset => return reset(&client),
             Fault::BlackHole => {
                 if fault.changed().await.is_err() {
                     return;
                 }
             }
-            Fault::None => break,
+            Fault::None | Fault::Latency(_) => break,
         }
     }
     let Ok(mut server) = TcpStream::connect(upstream).await else {
         return;
     };
+    let ended = {
+        let (client_read, client_write) = client.split();
+        let (server_read, server_write) = server.split();
+        tokio::select! {
+            () = pump(client_read, server_write, fault.clone()) => None,
+            () = pump(server_read, client_write, fault.clone()) => None,
+            cut = cut(fault) => Some(cut),
+        }
+    };
+    if ended == Some(Fault::Reset) {
+        reset(&client);
+        reset(&server);
+    }
+}
+
+/// Copies one direction, obeying the fault before each chunk it passes; returns when the
+/// connection ends or is cut.
+async fn pump(
+    mut from: impl AsyncRead + Unpin,
+    mut to: impl AsyncWrite + Unpin,
+    mut fault: watch::Receiver<Fault>,
+) {
+    let mut buffer = vec![0u8; 16 * 1024];
     loop {
-        let changed = tokio::select! {
-            _ = tokio::io::copy_bidirectional(&mut client, &mut server) => return,
-            changed = fault.changed() => changed,
+        let read = match from.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(read) => read,
         };
-        if changed.is_err() {
+        loop {
+            let now = *fault.borrow_and_update();
+            match now {
+                Fault::None => break,
+                Fault::Latency(delay) => {
+                    tokio::time::sleep(delay).await;
+                    break;
+                }
+                // Held until healed or cut.
+                Fault::BlackHole => {
+                    if fault.changed().await.is_err() {
+                        return;
+                    }
+                }
+                Fault::Refuse | Fault::Reset => return,
+            }
+        }
+        if to.write_all(&buffer[..read]).await.is_err() {
             return;
         }
-        match *fault.borrow_and_update() {
-            Fault::None => continue,
-            Fault::Refuse => return,
-            Fault::BlackHole => {}
+    }
+}
+
+/// Returns the fault that cuts open connections (`Refuse` or `Reset`) once it is set.
+async fn cut(mut fault: watch::Receiver<Fault>) -> Fault {
+    loop {
+        let now = *fault.borrow_and_update();
+        if matches!(now, Fault::Refuse | Fault::Reset) {
+            return now;
         }
-        // Hold both ends, passing nothing, until healed or cut.
-        loop {
-            if fault.changed().await.is_err() {
-                return;
-            }
-            match *fault.borrow_and_update() {
-                Fault::BlackHole => continue,
-                Fault::Refuse => return,
-                Fault::None => break,
-            }
+        if fault.changed().await.is_err() {
+            return Fault::Refuse;
         }
     }
+}
+
+/// Makes the coming close of `stream` a reset (`SO_LINGER` 0).
+fn reset(stream: &TcpStream) {
+    let _ = stream.set_linger(Some(Duration::ZERO));
 }
