@@ -8,7 +8,8 @@
 # (ECTUS_SCHEMATHESIS may point at an existing `st`). The operations bundle is checked with
 # the Debian packages `prometheus` and `prometheus-alertmanager` (promtool, amtool, and the
 # servers for the end-to-end alert test), installed when missing; the tests start and stop
-# their own instances.
+# their own instances. Last, the parsers of user input are fuzzed for a bounded time
+# (scripts/fuzz.sh; ECTUS_FUZZ_SECONDS per target, 20 by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -73,3 +74,6 @@ log "dependency audit (deny.toml: licences, bans, sources)"
 
 log "cargo test (SQLite and PostgreSQL)"
 cargo test --workspace --locked
+
+log "fuzzing (cargo-fuzz: spec parser, English analyzer, OpenAPI importer; 20 s each)"
+./scripts/fuzz.sh "${ECTUS_FUZZ_SECONDS:-20}"

@@ -52,6 +52,12 @@ pub struct Resources {
     pub rss_max_bytes: u64,
     /// `rss_late / rss_early - 1`.
     pub rss_growth: f64,
+    /// The same medians of the private (heap) part alone, and of mapped files and shared
+    /// memory together.
+    pub anon_early_bytes: u64,
+    pub anon_late_bytes: u64,
+    pub mapped_early_bytes: u64,
+    pub mapped_late_bytes: u64,
     pub fds_early: u64,
     pub fds_late: u64,
     pub fds_max: u64,
@@ -311,6 +317,19 @@ fn resources(readings: &[Reading]) -> Option<Resources> {
         rss_late_bytes: rss_late,
         rss_max_bytes: readings.iter().map(|r| r.rss_bytes).max().unwrap_or(0),
         rss_growth: rss_late as f64 / rss_early.max(1) as f64 - 1.0,
+        anon_early_bytes: median(early.iter().map(|r| r.rss_anon_bytes).collect()),
+        anon_late_bytes: median(late.iter().map(|r| r.rss_anon_bytes).collect()),
+        mapped_early_bytes: median(
+            early
+                .iter()
+                .map(|r| r.rss_file_bytes + r.rss_shmem_bytes)
+                .collect(),
+        ),
+        mapped_late_bytes: median(
+            late.iter()
+                .map(|r| r.rss_file_bytes + r.rss_shmem_bytes)
+                .collect(),
+        ),
         fds_early: median(early.iter().map(|r| r.open_fds).collect()),
         fds_late: median(late.iter().map(|r| r.open_fds).collect()),
         fds_max: readings.iter().map(|r| r.open_fds).max().unwrap_or(0),
@@ -411,12 +430,17 @@ fn html(s: &Summary) -> String {
     if let Some(r) = &s.resources {
         let _ = write!(
             out,
-            "<h2>Server resources</h2>\n<p>Resident memory {:.1} MiB early, {:.1} MiB late ({:+.1} %), at most {:.1} MiB; \
+            "<h2>Server resources</h2>\n<p>Resident memory {:.1} MiB early, {:.1} MiB late ({:+.1} %), at most {:.1} MiB \
+             (private {:.1} → {:.1} MiB, mapped files and shared memory {:.1} → {:.1} MiB); \
              open descriptors {} early, {} late, at most {} ({} readings).</p>\n",
             r.rss_early_bytes as f64 / 1048576.0,
             r.rss_late_bytes as f64 / 1048576.0,
             r.rss_growth * 100.0,
             r.rss_max_bytes as f64 / 1048576.0,
+            r.anon_early_bytes as f64 / 1048576.0,
+            r.anon_late_bytes as f64 / 1048576.0,
+            r.mapped_early_bytes as f64 / 1048576.0,
+            r.mapped_late_bytes as f64 / 1048576.0,
             r.fds_early,
             r.fds_late,
             r.fds_max,

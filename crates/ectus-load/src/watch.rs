@@ -14,6 +14,11 @@ pub struct Reading {
     /// Seconds since the load started.
     pub at_seconds: f64,
     pub rss_bytes: u64,
+    /// The parts of `rss_bytes`: the heap and other private memory, mapped files, shared
+    /// memory (SQLite's WAL index) — to tell a leak from a cache or a mapping filling up.
+    pub rss_anon_bytes: u64,
+    pub rss_file_bytes: u64,
+    pub rss_shmem_bytes: u64,
     pub open_fds: u64,
 }
 
@@ -55,18 +60,24 @@ impl Watcher {
 
 fn read(pid: u32, started: Instant) -> Option<Reading> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let rss_kib: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
+    let bytes = |field: &str| -> Option<u64> {
+        let kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix(field))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(kib * 1024)
+    };
     let open_fds = std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count() as u64;
     Some(Reading {
         at_seconds: started.elapsed().as_secs_f64(),
-        rss_bytes: rss_kib * 1024,
+        rss_bytes: bytes("VmRSS:")?,
+        rss_anon_bytes: bytes("RssAnon:").unwrap_or(0),
+        rss_file_bytes: bytes("RssFile:").unwrap_or(0),
+        rss_shmem_bytes: bytes("RssShmem:").unwrap_or(0),
         open_fds,
     })
 }
