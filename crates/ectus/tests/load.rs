@@ -21,6 +21,18 @@ static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(())
 /// A sixteenth of the full profile: about a minute.
 const SCALE: f64 = 1.0 / 16.0;
 
+/// Runs the load; every correctness check must pass.
+async fn run_correctly(options: &Options) -> ectus_load::Summary {
+    let summary = ectus_load::run(options).await.expect("the run takes place");
+    assert!(
+        summary.correct(),
+        "{:?}\n{}",
+        summary.failures(),
+        summary.server_log_tail.clone().unwrap_or_default()
+    );
+    summary
+}
+
 async fn the_scaled_load_profile_loses_nothing_and_every_request_is_counted_and_traced(
     backend: TestBackend,
 ) {
@@ -36,15 +48,7 @@ async fn the_scaled_load_profile_loses_nothing_and_every_request_is_counted_and_
         quiet: true,
         outage: None,
     };
-    let summary = ectus_load::run(&options)
-        .await
-        .expect("the run takes place");
-    assert!(
-        summary.correct(),
-        "{:?}\n{}",
-        summary.failures(),
-        summary.server_log_tail.clone().unwrap_or_default()
-    );
+    let summary = run_correctly(&options).await;
     // Every stage ran: the spike reached 100 users, and each scenario sent requests.
     assert_eq!(summary.peak_users, 100);
     for request in [
@@ -100,15 +104,7 @@ async fn a_database_outage_under_load_is_answered_503_recovers_and_keeps_every_a
             switch: Arc::new(move |cut| switch.set(if cut { Fault::Refuse } else { Fault::None })),
         }),
     };
-    let summary = ectus_load::run(&options)
-        .await
-        .expect("the run takes place");
-    assert!(
-        summary.correct(),
-        "{:?}\n{}",
-        summary.failures(),
-        summary.server_log_tail.clone().unwrap_or_default()
-    );
+    let summary = run_correctly(&options).await;
     let outage = summary.outage.clone().expect("the outage's account");
     assert!(outage.refusals > 50, "{outage:?}");
     assert!(
