@@ -1,7 +1,8 @@
-//! The `export` job: writes the job's tenant into an archive ([`ectus_store::transfer`]) in a
-//! temporary directory, then stores the archive under the job ([`ectus_store::exports`]) for
-//! download from any replica. Progress goes to the job's event stream; a cancellation stops
-//! the export and leaves nothing behind but the audit entry of an export already written.
+//! The `export` job: writes the job's tenant into an archive ([`ectus_store::transfer`]) in
+//! its attempt's staging directory, then stores the archive under the job
+//! ([`ectus_store::exports`]) for download from any replica. Progress goes to the job's event
+//! stream; a cancellation stops the export and leaves nothing behind but the audit entry of an
+//! export already written.
 
 use std::path::PathBuf;
 

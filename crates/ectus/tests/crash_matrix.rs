@@ -492,3 +492,15 @@ fn an_unknown_crash_point_stops_start_up_with_a_message() {
         assert!(stderr.contains(complaint), "{armed}: {stderr}");
     }
 }
+
+#[test]
+fn the_matrix_kills_at_every_crash_point() {
+    for (point, place) in ectus_jobs::crash_points::POINTS {
+        assert!(
+            CASES
+                .iter()
+                .any(|case| case.point.split('@').next() == Some(*point)),
+            "no case kills at {point} ({place})"
+        );
+    }
+}
