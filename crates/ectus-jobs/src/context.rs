@@ -73,26 +73,23 @@ impl JobContext {
     /// finishes it. A worker that lost its lease never shares files with the one that took
     /// over, and a killed worker's files do not pile up.
     pub fn attempt_dir(&self, parent: &Path, name: &str) -> std::io::Result<PathBuf> {
+        let with_path = |what: &str, dir: &Path, error: std::io::Error| {
+            std::io::Error::new(
+                error.kind(),
+                format!("cannot {what} {}: {error}", dir.display()),
+            )
+        };
         for attempt in 1..=self.job.attempts {
             let dir = parent.join(format!("{name}-{attempt}"));
             match std::fs::remove_dir_all(&dir) {
-                Ok(()) => {}
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-                Err(error) => {
-                    return Err(std::io::Error::new(
-                        error.kind(),
-                        format!("cannot clear {}: {error}", dir.display()),
-                    ))
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(with_path("clear", &dir, error))
                 }
+                _ => {}
             }
         }
         let dir = parent.join(format!("{name}-{}", self.job.attempts));
-        std::fs::create_dir_all(&dir).map_err(|error| {
-            std::io::Error::new(
-                error.kind(),
-                format!("cannot create {}: {error}", dir.display()),
-            )
-        })?;
+        std::fs::create_dir_all(&dir).map_err(|error| with_path("create", &dir, error))?;
         Ok(dir)
     }
 }

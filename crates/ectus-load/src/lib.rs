@@ -71,13 +71,14 @@ pub async fn run(options: &Options) -> anyhow::Result<Summary> {
     ));
     let watcher = watch::Watcher::start(target.pid);
     let started = Instant::now();
-    let outage = options.outage.clone().map(|outage| {
-        let task = tokio::spawn(async move { outage.run(started).await });
-        OutageTask(task)
-    });
+    let outage = options
+        .outage
+        .clone()
+        .map(|outage| tokio::spawn(async move { outage.run(started).await }));
     let metrics = attack(options, &target, &context).await;
+    // The schedule always runs to its end: the database is back before the checks.
     let window = match outage {
-        Some(task) => Some(task.finish().await?),
+        Some(task) => Some(task.await.context("the outage schedule failed")?),
         None => None,
     };
     let metrics = metrics?;
@@ -125,17 +126,6 @@ pub async fn run(options: &Options) -> anyhow::Result<Summary> {
     }
     report::write(&summary, &options.report_dir)?;
     Ok(summary)
-}
-
-/// The outage's schedule, running beside the attack; the database is let through again
-/// whatever happens to the attack.
-struct OutageTask(tokio::task::JoinHandle<outage::Window>);
-
-impl OutageTask {
-    /// Waits until the schedule has let the database through again.
-    async fn finish(self) -> anyhow::Result<outage::Window> {
-        self.0.await.context("the outage schedule failed")
-    }
 }
 
 /// A copy of a shared list.
