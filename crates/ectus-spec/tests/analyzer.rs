@@ -287,12 +287,12 @@ fn inventory_entities_listed_after_manage_get_fields_and_a_supplier() {
 }
 
 #[test]
-fn recipe_durations_in_minutes_are_integers_and_counts_are_named_count() {
+fn recipe_durations_in_minutes_are_integers_and_counts_keep_the_words_of_the_text() {
     let s = spec("Recipe sharing app with PostgreSQL. Recipes have a title, instructions, a preparation time in minutes and a number of servings. Ingredients have a name and a quantity, and each ingredient belongs to a recipe.");
     assert_eq!(s.database, Database::Postgres);
     assert_eq!(ty(&s, "Recipe", "instructions"), FieldType::Text);
     assert_eq!(ty(&s, "Recipe", "preparation_time"), FieldType::Integer);
-    assert_eq!(ty(&s, "Recipe", "serving_count"), FieldType::Integer);
+    assert_eq!(ty(&s, "Recipe", "number_of_servings"), FieldType::Integer);
     belongs_to(&s, "Ingredient", "Recipe");
 }
 
@@ -306,7 +306,7 @@ fn fitness_tracker_with_a_colon_reads_the_clause_after_it() {
     let notes = field(&s, "Workout", "notes");
     assert_eq!(notes.ty, FieldType::Text);
     assert!(!notes.required);
-    assert_eq!(ty(&s, "Exercise", "set_count"), FieldType::Integer);
+    assert_eq!(ty(&s, "Exercise", "number_of_sets"), FieldType::Integer);
     assert_eq!(ty(&s, "Exercise", "weight"), FieldType::Float);
     belongs_to(&s, "Exercise", "Workout");
 }
@@ -411,9 +411,9 @@ fn hotel_reserved_words_are_renamed_and_an_unsupported_database_is_reported() {
         .any(|a| a.subject == "database" && a.message.contains("mysql")));
     assert_eq!(values(s, "Room", "kind"), ["single", "double", "suite"]);
     assert!(!has_field(s, "Room", "type"));
-    assert_eq!(ty(s, "Room", "price"), FieldType::Decimal);
+    assert_eq!(ty(s, "Room", "price_per_night"), FieldType::Decimal);
     assert_eq!(ty(s, "Reservation", "check_in_date"), FieldType::Date);
-    assert_eq!(ty(s, "Reservation", "guest_count"), FieldType::Integer);
+    assert_eq!(ty(s, "Reservation", "number_of_guests"), FieldType::Integer);
     belongs_to(s, "Reservation", "Room");
     belongs_to(s, "Reservation", "Guest");
 }
@@ -1144,9 +1144,40 @@ fn a_single_word_nothing_in_the_spec_stands_for_makes_its_sentence_partly_read()
 
 #[test]
 fn a_field_name_cut_out_of_a_phrase_is_listed_as_not_understood() {
-    let derived = derive("Queens have a marking colour and the year she was born.");
-    let reason = not_understood(&derived, "year she was born").expect("listed");
+    let derived = derive("Queens have a marking colour and what they eat.");
+    let reason = not_understood(&derived, "what they eat").expect("listed");
     assert!(reason.contains("is a phrase, not a field name"), "{reason}");
+}
+
+#[test]
+fn a_relative_clause_after_a_field_keeps_its_participle_and_drops_the_pronoun() {
+    let s = spec("Queens have a marking colour, the year she was born and the date it was first seen. Hives have the number of frames in them, the source they came from and a rating out of 10.");
+    assert_eq!(ty(&s, "Queen", "year_born"), FieldType::Integer);
+    assert!(has_field(&s, "Queen", "date_first_seen"));
+    assert_eq!(ty(&s, "Hive", "number_of_frames"), FieldType::Integer);
+    assert!(has_field(&s, "Hive", "source"));
+    assert!(has_field(&s, "Hive", "rating"));
+}
+
+#[test]
+fn a_quantity_per_unit_keeps_its_unit_and_the_type_of_what_it_measures() {
+    let s = spec("Tariffs have a name, a price per hour and a maximum number of hours per day. Sites have unique visitors and a short note.");
+    assert_eq!(ty(&s, "Tariff", "price_per_hour"), FieldType::Decimal);
+    assert!(has_field(&s, "Site", "note"));
+    let visitors = field(&s, "Site", "unique_visitors");
+    assert_eq!(visitors.ty, FieldType::Integer);
+    assert!(!visitors.unique);
+}
+
+#[test]
+fn a_person_named_in_a_field_list_is_a_thing_of_its_own() {
+    let s = spec(
+        "Classes have a title, a start time and an instructor. Loans: member, game, borrowed on.",
+    );
+    belongs_to(&s, "Class", "Instructor");
+    assert!(!has_field(&s, "Class", "instructor"));
+    belongs_to(&s, "Loan", "Member");
+    assert!(entity_names(&s).contains(&"Instructor"));
 }
 
 #[test]

@@ -581,12 +581,12 @@ fn measure(set: &str) -> Figures {
 /// (entities 98 %, fields 95 %, relations 90 % on the tuning set) are printed beside them.
 /// Ceilings on the texts where something is lost without a `not understood` passage (the
 /// issue's target is zero): tuning, holdout.
-const SILENT_CEILINGS: (usize, usize) = (53, 29);
+const SILENT_CEILINGS: (usize, usize) = (49, 25);
 /// Ceiling on the tuning texts where nothing is missed but a passage is listed as not
 /// understood anyway: catching silent losses by listing everything would be no catch at all.
 const FALSE_ALARM_CEILING: usize = 17;
-const TUNING_FLOORS: (f64, f64, f64) = (0.70, 0.58, 0.46);
-const HOLDOUT_FLOORS: (f64, f64, f64) = (0.57, 0.37, 0.23);
+const TUNING_FLOORS: (f64, f64, f64) = (0.72, 0.60, 0.48);
+const HOLDOUT_FLOORS: (f64, f64, f64) = (0.58, 0.38, 0.24);
 
 #[test]
 fn the_requirement_corpus_is_analysed_with_its_recall_and_precision_printed() {

@@ -180,9 +180,12 @@ fn phrase_name(contribution: &Contribution) -> Option<String> {
         Contribution::Field { entity, field } => {
             let parts: Vec<&str> = field.split('_').collect();
             // A one-word name is the text's own ("a where field", "valid from"), whatever it is.
-            let phrase = parts.len() > 1
-                && (parts.iter().any(|p| PHRASE_WORDS.contains(p))
-                    || PARTICLES.contains(&parts[0]));
+            // …but a question word alone ("what it is used against" read as `what`) is not.
+            let question = ["what", "how", "who", "whom", "why", "which"].contains(&field.as_str());
+            let phrase = question
+                || parts.len() > 1
+                    && (parts.iter().any(|p| PHRASE_WORDS.contains(p))
+                        || PARTICLES.contains(&parts[0]));
             phrase.then(|| format!("{entity}.{field} is a phrase, not a field name"))
         }
         Contribution::Entity { entity } => {
@@ -281,7 +284,15 @@ fn unplaced_words(
     entities: &[Entity],
     service: &str,
 ) -> Vec<String> {
-    let mut placed: BTreeSet<String> = service.split('-').map(stem).collect();
+    // The service's name stands for the words it was made of, but not for a plural in a
+    // sentence that gave fields: "Observations: a nurse records a patient's pulse…" named a
+    // thing to store, whatever else the service was called after.
+    let titled = gave.contains(&Contribution::Service);
+    let mut placed: BTreeSet<String> = service
+        .split('-')
+        .filter(|w| titled || !is_plural(w))
+        .map(stem)
+        .collect();
     let mut add = |name: &str| {
         for part in snake(name).split('_') {
             placed.insert(stem(part));
@@ -514,6 +525,7 @@ mod tests {
             "the_time_of_purchase",
             "by_value",
             "how_much",
+            "what",
         ] {
             assert!(phrase_name(&field(phrase)).is_some(), "{phrase}");
         }

@@ -349,8 +349,13 @@ pub(super) fn read_words(words: Vec<String>, item: &mut Item) {
         item.kind = ItemKind::HasMany(cut_name(rest));
         return;
     }
-    apply_modifiers(&w, item);
-    w.retain(|x| !MODIFIERS.contains(&x.as_str()) && x != "not");
+    // "unique downloads", "unique visitors": a count of distinct things, not a marker.
+    if w.len() == 2 && w[0] == "unique" && is_plural(&w[1]) {
+        item.explicit = Some(FieldType::Integer);
+    } else {
+        apply_modifiers(&w, item);
+        w.retain(|x| !MODIFIERS.contains(&x.as_str()) && x != "not");
+    }
     let refs: Vec<&str> = w.iter().map(String::as_str).collect();
     let mut name: Vec<String> = refs.iter().map(|s| (*s).to_owned()).collect();
     // "an adoption status of available, on hold, …": "of" after a name of choices.
@@ -421,7 +426,7 @@ pub(super) fn read_name(words: Vec<String>, item: &mut Item) {
     let refs: Vec<&str> = words.iter().map(String::as_str).collect();
     if let Some(ty) = refs
         .windows(2)
-        .find(|p| p[0] == "in" || p[0] == "per")
+        .find(|p| p[0] == "in")
         .and_then(|p| unit_type(p[1]))
     {
         item.explicit = Some(ty);
@@ -438,7 +443,9 @@ pub(super) fn read_name(words: Vec<String>, item: &mut Item) {
         item.words = whether_name(&refs[1..]);
         return;
     }
-    let mut name = cut_name(refs);
+    let phrase = plain_phrase(refs);
+    let refs: Vec<&str> = phrase.iter().map(String::as_str).collect();
+    let mut name = cut_name(&refs);
     let starts_list = name.len() > 2
         && ["list", "set", "collection", "array"].contains(&name[0].as_str())
         && name[1] == "of";
@@ -450,13 +457,8 @@ pub(super) fn read_name(words: Vec<String>, item: &mut Item) {
         name.remove(0);
         item.explicit = Some(FieldType::Bool);
     }
+    // "the number of beds" → `number_of_beds`: the user's own words, counted.
     if name.len() > 2 && name[0] == "number" && name[1] == "of" {
-        let counted: Vec<String> = name[2..].to_vec();
-        name = counted;
-        if let Some(last) = name.last_mut() {
-            *last = singular(last);
-        }
-        name.push("count".into());
         item.explicit = Some(FieldType::Integer);
     }
     strip_type_hints(&mut name, item);
@@ -471,6 +473,95 @@ pub(super) fn read_name(words: Vec<String>, item: &mut Item) {
         name.drain(..name.len() - 4);
     }
     item.words = name;
+}
+
+/// Adjectives that describe a value rather than name it: "a short note" is a `note`, "written
+/// feedback" is `feedback`.
+const DESCRIPTIVE: &[&str] = &[
+    "short",
+    "brief",
+    "written",
+    "detailed",
+    "free-text",
+    "free-form",
+];
+
+/// The words of a field phrase with what only qualifies it taken out, before the name is cut:
+/// a rating "out of 10" is a `rating`; "the date it was received" is `date_received`, "the
+/// year it first aired" `year_first_aired` (the pronoun and its auxiliary go, a participle
+/// stays), "the source it came from" and "how many batteries we own" lose the clause whole;
+/// "a price per hour" keeps its unit (`price_per_hour`), which a cut at "per" would lose.
+fn plain_phrase(words: &[&str]) -> Vec<String> {
+    const PRONOUNS: &[&str] = &["it", "they", "he", "she", "we", "you", "i"];
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i];
+        if w == "out" && words.get(i + 1) == Some(&"of") && !out.is_empty() {
+            break;
+        }
+        if w == "per" && !out.is_empty() {
+            match words.get(i + 1) {
+                Some(unit) if !is_determiner(unit) && !CUT_WORDS.contains(unit) => {
+                    out.push(format!("per_{unit}"));
+                    i += 2;
+                    continue;
+                }
+                _ => break,
+            }
+        }
+        if PRONOUNS.contains(&w) && !out.is_empty() {
+            // "the number of cartons on it": the preposition goes with the pronoun.
+            while out.len() > 1
+                && out.last().is_some_and(|w| {
+                    ["on", "at", "in", "of", "to", "for", "with", "from"].contains(&w.as_str())
+                })
+            {
+                out.pop();
+            }
+            out.extend(participle(&words[i + 1..]));
+            break;
+        }
+        if out.is_empty() && DESCRIPTIVE.contains(&w) && words.len() > i + 1 {
+            i += 1;
+            continue;
+        }
+        out.push(w.to_owned());
+        i += 1;
+    }
+    if out.len() > 2 && out[0] == "number" && out[1] == "of" {
+        out.splice(..2, ["number_of".to_owned()]);
+    }
+    out
+}
+
+/// The participle a relative clause after a pronoun says, with its adverb: "was received"
+/// → `received`, "first aired" → `first_aired`; a clause in the present ("we own", "they
+/// play") or a progressive one ("they were living") names no state, so nothing.
+fn participle(clause: &[&str]) -> Vec<String> {
+    const AUX: &[&str] = &[
+        "was", "were", "is", "are", "'s", "has", "have", "had", "been", "be", "gets", "got", "get",
+    ];
+    #[rustfmt::skip]
+    const IRREGULAR: &[&str] = &[
+        "born", "made", "taken", "given", "built", "sold", "paid", "bought", "sent", "found",
+        "held", "seen", "done", "written", "won", "lost", "left", "kept", "grown", "drawn",
+        "shown", "known", "met", "set", "spent", "chosen", "broken", "frozen", "stolen", "due",
+    ];
+    let aux = clause.iter().take_while(|w| AUX.contains(w)).count();
+    let rest = &clause[aux..];
+    let adverbs = rest
+        .iter()
+        .take_while(|w| ["first", "last"].contains(w))
+        .count();
+    let Some(verb) = rest.get(adverbs) else {
+        return Vec::new();
+    };
+    let past = (verb.len() > 3 && verb.ends_with("ed")) || IRREGULAR.contains(verb);
+    if !past || (aux == 0 && !verb.ends_with("ed")) {
+        return Vec::new();
+    }
+    rest[..=adverbs].iter().map(|w| (*w).to_owned()).collect()
 }
 
 /// The name of a yes/no field from what "whether" introduces: "it's heated" → `heated`, "the

@@ -321,6 +321,26 @@ impl Model {
             return Some(Reference::BelongsTo(t, Some(snake(last))));
         }
         self.role_reference(e, last)
+            .or_else(|| self.party_reference(e, last))
+    }
+
+    /// "a class has an instructor", "loans: member, borrowed on": a person the text names
+    /// but does not describe is a thing of its own, referred to — never a text field holding
+    /// somebody's name.
+    fn party_reference(&mut self, e: usize, word: &str) -> Option<Reference> {
+        if !PARTY_WORDS.contains(&word) {
+            return None;
+        }
+        let t = self.ensure(&[word.to_owned()]).filter(|&t| t != e)?;
+        let entity = self.entities[e].name.clone();
+        let target = self.entities[t].name.clone();
+        self.notes.push(note(
+            format!("{entity}.{word}"),
+            format!(
+                "\"{word}\" is taken to be a {target} of its own: a belongs_to {target} relation"
+            ),
+        ));
+        Some(Reference::BelongsTo(t, None))
     }
 
     /// "an author" when there is no Author entity but there are users.

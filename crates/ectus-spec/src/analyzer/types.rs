@@ -4,6 +4,13 @@ use super::*;
 
 /// The type of a field from its snake_case name, and whether the name makes it obvious.
 pub(super) fn infer_type(name: &str) -> (FieldType, bool) {
+    // "price_per_hour", "days_per_week": the type of what is measured, a number at least.
+    if let Some((measured, _)) = name.split_once("_per_") {
+        return match infer_type(measured) {
+            (FieldType::String | FieldType::Text, false) => (FieldType::Integer, false),
+            other => other,
+        };
+    }
     let parts: Vec<&str> = name.split('_').collect();
     let last = parts.last().copied().unwrap_or_default();
     let first = parts.first().copied().unwrap_or_default();
@@ -162,6 +169,10 @@ pub(super) fn infer_type(name: &str) -> (FieldType, bool) {
     }
     if last == "on" && parts.len() > 1 {
         return (FieldType::Date, false);
+    }
+    // "year_born", "year_built", "year_first_aired": a year, whatever happened in it.
+    if first == "year" && parts.len() > 1 {
+        return (FieldType::Integer, false);
     }
     if has("phone") || last == "id" || first == "phone" {
         return (FieldType::String, last != "id");

@@ -289,6 +289,17 @@ pub(super) const ROLE_TARGETS: &[&str] = &[
     "User", "Member", "Account", "Person", "Employee", "Staff", "Customer",
 ];
 
+/// People and parties a record usually refers to rather than describes: a field item that is
+/// one of these words is a relation to a thing of that name.
+#[rustfmt::skip]
+pub(super) const PARTY_WORDS: &[&str] = &[
+    "patient", "doctor", "nurse", "dentist", "vet", "surgeon", "therapist", "instructor",
+    "teacher", "tutor", "lecturer", "student", "pupil", "trainer", "coach", "driver",
+    "customer", "member", "employee", "volunteer", "player", "referee", "umpire", "judge",
+    "technician", "mechanic", "agent", "supplier", "vendor", "landlord", "tenant", "donor",
+    "applicant", "candidate", "passenger", "athlete", "contractor", "rider", "caregiver",
+];
+
 #[rustfmt::skip]
 pub(super) const ROLE_WORDS: &[&str] = &[
     "author", "owner", "creator", "assignee", "reporter", "organizer", "organiser", "host",
