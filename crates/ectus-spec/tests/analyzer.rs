@@ -1404,3 +1404,13 @@ fn the_six_example_prompts_are_read_whole_with_nothing_listed_as_not_understood(
         );
     }
 }
+
+#[test]
+fn a_story_recording_something_for_each_thing_relates_it_to_that_thing() {
+    let s = spec("As a teacher I want to record attendance for each lesson: which student and whether they were present. As a teacher I want to set homework for a class with a title and a due date.");
+    belongs_to(&s, "Attendance", "Lesson");
+    belongs_to(&s, "Attendance", "Student");
+    belongs_to(&s, "Homework", "Class");
+    assert!(!has_field(&s, "Attendance", "lesson"));
+    assert_eq!(ty(&s, "Homework", "due_date"), FieldType::Date);
+}

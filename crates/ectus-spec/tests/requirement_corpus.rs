@@ -185,6 +185,16 @@ fn name_matches(expected: &str, actual: &str, renamed: &BTreeMap<String, String>
         .any(|alt| alt == actual || Some(alt.as_str()) == original || words(alt) == words(actual))
 }
 
+/// Whether `actual` is one of the expected names with words in front of it: the text's
+/// qualifier kept (`StaffShift` for `Shift`, `PersonalTrainingSession` for `TrainingSession`).
+fn name_ends_with(expected: &str, actual: &str) -> bool {
+    let actual = words(actual);
+    alternatives(expected).iter().any(|alt| {
+        let alt = words(alt);
+        actual.len() > alt.len() && actual.ends_with(&alt)
+    })
+}
+
 fn score(case: &Case) -> Score {
     let mut s = Score {
         noise: case.expect.noise.len(),
@@ -263,22 +273,33 @@ fn score(case: &Case) -> Score {
         s.missed.push(item);
     };
 
-    // Entities: each expected one matched to at most one spec entity.
+    // Entities: each expected one matched to at most one spec entity — by its name first,
+    // then by a name that ends with it (the text's qualifier kept: `StaffShift` for `Shift`).
     let mut matched: BTreeMap<String, usize> = BTreeMap::new();
     let mut taken: BTreeSet<usize> = BTreeSet::new();
-    for name in expect.entities.keys() {
-        let found = spec
-            .entities
-            .iter()
-            .enumerate()
-            .find(|(i, e)| !taken.contains(i) && name_matches(name, &e.name, &renamed));
-        match found {
-            Some((i, _)) => {
+    for qualified in [false, true] {
+        for name in expect.entities.keys() {
+            if matched.contains_key(name) {
+                continue;
+            }
+            let found = spec.entities.iter().enumerate().find(|(i, e)| {
+                !taken.contains(i)
+                    && if qualified {
+                        name_ends_with(name, &e.name)
+                    } else {
+                        name_matches(name, &e.name, &renamed)
+                    }
+            });
+            if let Some((i, _)) = found {
                 matched.insert(name.clone(), i);
                 taken.insert(i);
                 s.entities.hits += 1;
             }
-            None => miss(&mut s, format!("entity {name}"), name),
+        }
+    }
+    for name in expect.entities.keys() {
+        if !matched.contains_key(name) {
+            miss(&mut s, format!("entity {name}"), name);
         }
     }
     s.entities.expected = expect.entities.len();
@@ -581,12 +602,12 @@ fn measure(set: &str) -> Figures {
 /// (entities 98 %, fields 95 %, relations 90 % on the tuning set) are printed beside them.
 /// Ceilings on the texts where something is lost without a `not understood` passage (the
 /// issue's target is zero): tuning, holdout.
-const SILENT_CEILINGS: (usize, usize) = (49, 25);
+const SILENT_CEILINGS: (usize, usize) = (45, 25);
 /// Ceiling on the tuning texts where nothing is missed but a passage is listed as not
 /// understood anyway: catching silent losses by listing everything would be no catch at all.
-const FALSE_ALARM_CEILING: usize = 17;
-const TUNING_FLOORS: (f64, f64, f64) = (0.72, 0.60, 0.48);
-const HOLDOUT_FLOORS: (f64, f64, f64) = (0.58, 0.38, 0.24);
+const FALSE_ALARM_CEILING: usize = 18;
+const TUNING_FLOORS: (f64, f64, f64) = (0.75, 0.61, 0.50);
+const HOLDOUT_FLOORS: (f64, f64, f64) = (0.60, 0.39, 0.25);
 
 #[test]
 fn the_requirement_corpus_is_analysed_with_its_recall_and_precision_printed() {

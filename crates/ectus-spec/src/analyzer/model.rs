@@ -315,23 +315,26 @@ impl Model {
             if let Some(t) = head.filter(|_| !is_plural(last)) {
                 return Some(Reference::BelongsTo(t, Some(snake(&words.join(" ")))));
             }
-            return None;
+            // "a staff member", "the lead technician".
+            return self.party_reference(e, words);
         }
         if let Some(t) = self.find_head(last) {
             return Some(Reference::BelongsTo(t, Some(snake(last))));
         }
         self.role_reference(e, last)
-            .or_else(|| self.party_reference(e, last))
+            .or_else(|| self.party_reference(e, words))
     }
 
     /// "a class has an instructor", "loans: member, borrowed on": a person the text names
     /// but does not describe is a thing of its own, referred to — never a text field holding
     /// somebody's name.
-    fn party_reference(&mut self, e: usize, word: &str) -> Option<Reference> {
-        if !PARTY_WORDS.contains(&word) {
+    fn party_reference(&mut self, e: usize, words: &[String]) -> Option<Reference> {
+        let last = words.last()?;
+        if !PARTY_WORDS.contains(&last.as_str()) || words.len() > 2 {
             return None;
         }
-        let t = self.ensure(&[word.to_owned()]).filter(|&t| t != e)?;
+        let word = words.join(" ");
+        let t = self.ensure(words).filter(|&t| t != e)?;
         let entity = self.entities[e].name.clone();
         let target = self.entities[t].name.clone();
         self.notes.push(note(

@@ -204,6 +204,37 @@ fn recorded_thing(rest: &[Tok]) -> Option<Vec<Tok>> {
                 k += 2;
                 continue;
             }
+            // "attendance for each lesson", "homework for a class": the thing it is for.
+            (_, Some("for" | "on" | "against"))
+                if matches!(word(rest, k + 1), Some("each" | "every" | "a" | "an")) =>
+            {
+                let noun: Vec<Tok> = rest[k + 2..]
+                    .iter()
+                    .take_while(|t| matches!(t, Tok::Word(w) if !PHRASE_ENDS.contains(&w.as_str()) && w != "and"))
+                    .take(3)
+                    .cloned()
+                    .collect();
+                let words: Vec<&str> = noun
+                    .iter()
+                    .filter_map(|t| match t {
+                        Tok::Word(w) => Some(w.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                if !noun.is_empty() && noun_phrase(&words).is_some() {
+                    if !tail.is_empty() && tail.last() != Some(&Tok::Comma) {
+                        tail.push(Tok::Comma);
+                    }
+                    tail.push(Tok::Word("which".into()));
+                    k += 2 + noun.len();
+                    tail.extend(noun);
+                    tail.push(Tok::Comma);
+                    continue;
+                }
+                if !tail.is_empty() && tail.last() != Some(&Tok::Comma) {
+                    tail.push(Tok::Comma);
+                }
+            }
             (_, Some("with" | "against" | "for" | "on" | "to" | "including" | "containing")) => {
                 if !tail.is_empty() && tail.last() != Some(&Tok::Comma) {
                     tail.push(Tok::Comma);

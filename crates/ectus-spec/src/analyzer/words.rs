@@ -298,6 +298,7 @@ pub(super) const PARTY_WORDS: &[&str] = &[
     "customer", "member", "employee", "volunteer", "player", "referee", "umpire", "judge",
     "technician", "mechanic", "agent", "supplier", "vendor", "landlord", "tenant", "donor",
     "applicant", "candidate", "passenger", "athlete", "contractor", "rider", "caregiver",
+    "staff",
 ];
 
 #[rustfmt::skip]
