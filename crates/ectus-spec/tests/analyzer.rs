@@ -1414,3 +1414,34 @@ fn a_story_recording_something_for_each_thing_relates_it_to_that_thing() {
     assert!(!has_field(&s, "Attendance", "lesson"));
     assert_eq!(ty(&s, "Homework", "due_date"), FieldType::Date);
 }
+
+#[test]
+fn has_without_an_article_is_a_flag_and_a_closing_preposition_stays_in_the_name() {
+    let s = spec("- rooms: name, has projector, capacity\n- rate plans: code, valid from, valid until, detected by");
+    assert_eq!(ty(&s, "Room", "has_projector"), FieldType::Bool);
+    assert!(has_field(&s, "RatePlan", "valid_from"));
+    assert!(has_field(&s, "RatePlan", "valid_until"));
+    assert!(has_field(&s, "RatePlan", "detected_by"));
+}
+
+#[test]
+fn question_items_name_the_amount_and_the_noun_asked_for() {
+    let s = spec("A payment records which invoice was paid, how much was paid and on what date.");
+    assert_eq!(ty(&s, "Payment", "amount"), FieldType::Decimal);
+    assert_eq!(ty(&s, "Payment", "date"), FieldType::Date);
+    belongs_to(&s, "Payment", "Invoice");
+}
+
+#[test]
+fn a_clause_that_leaves_out_the_verb_of_the_one_before_is_read_with_it() {
+    let derived =
+        derive("A check-in logs which attendee scanned in at which gate. Gates have a label; attendees a name and a badge number.");
+    let s = &derived.spec;
+    assert!(has_field(s, "Attendee", "badge_number"));
+    assert!(has_field(s, "Gate", "label"));
+    assert!(
+        derived.coverage.not_understood.is_empty(),
+        "{:?}",
+        derived.coverage.not_understood
+    );
+}

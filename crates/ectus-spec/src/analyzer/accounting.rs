@@ -194,9 +194,15 @@ fn phrase_name(contribution: &Contribution) -> Option<String> {
             let plural_first = parts.len() > 1
                 && singular(parts[0]) != parts[0]
                 && !PLURAL_QUALIFIERS.contains(&parts[0]);
-            let particle = parts
-                .iter()
-                .any(|p| PARTICLES.contains(p) || PHRASE_WORDS.contains(p));
+            // "check-in", "sign-up", "drop-off": a verb and its particle make one noun.
+            let phrasal_noun = parts.len() == 2
+                && ["in", "out", "up", "off", "over", "down", "on"].contains(&parts[1])
+                && !PARTICLES.contains(&parts[0])
+                && !PHRASE_WORDS.contains(&parts[0]);
+            let particle = !phrasal_noun
+                && parts
+                    .iter()
+                    .any(|p| PARTICLES.contains(p) || PHRASE_WORDS.contains(p));
             (plural_first || particle)
                 .then(|| format!("{entity} is a phrase, not the name of a thing"))
         }
@@ -547,6 +553,8 @@ mod tests {
             "NewsItem",
             "SeriesEpisode",
             "StaffMember",
+            "CheckIn",
+            "SignUp",
         ] {
             assert_eq!(phrase_name(&entity(name)), None, "{name}");
         }

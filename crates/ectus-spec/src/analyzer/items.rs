@@ -140,12 +140,24 @@ fn question_item(words: &[String], item: &mut Item) -> bool {
             item.explicit = Some(FieldType::Datetime);
             true
         }
+        // "on what date", "at what time": the noun asked for.
+        ["on" | "at" | "in" | "by", "what", noun] if noun_phrase(&[noun]).is_some() => {
+            item.words = vec![(*noun).to_owned()];
+            true
+        }
         ["how", "many", rest @ ..] | ["how", "much", rest @ ..] => {
             let much = refs[1] == "much";
             let noun = rest
                 .iter()
                 .find(|w| !is_determiner(w) && !AFTER_WHICH.contains(w));
-            let Some(noun) = noun else { return false };
+            // "how much they promised", "how much was paid": an amount.
+            let verb = |w: &&&str| w.len() > 4 && w.ends_with("ed") || ["paid", "owe"].contains(w);
+            let noun = match noun {
+                Some(noun) if much && verb(&noun) => &"amount",
+                Some(noun) => noun,
+                None if much => &"amount",
+                None => return false,
+            };
             item.words = vec![(*noun).to_owned()];
             item.explicit = Some(if much {
                 FieldType::Decimal
@@ -324,6 +336,19 @@ pub(super) fn read_words(words: Vec<String>, item: &mut Item) {
         .iter()
         .take_while(|x| LEADING_VERBS.contains(&x.as_str()))
         .count();
+    // "has monitor", "has parking": a yes/no field (with an article it is a list: "has a
+    // price").
+    if lead == 1
+        && ["has", "have"].contains(&w[0].as_str())
+        && w.len() == 2
+        && !is_determiner(&w[1])
+        && !is_plural(&w[1])
+    {
+        item.words = w;
+        item.words[0] = "has".into();
+        item.explicit = Some(FieldType::Bool);
+        return;
+    }
     w.drain(..lead);
     if question_item(&w, item) {
         return;
@@ -445,7 +470,16 @@ pub(super) fn read_name(words: Vec<String>, item: &mut Item) {
     }
     let phrase = plain_phrase(refs);
     let refs: Vec<&str> = phrase.iter().map(String::as_str).collect();
-    let mut name = cut_name(&refs);
+    // "valid from", "valid until", "detected by": a preposition that ends the item is part of
+    // its name.
+    let ends_with_preposition = refs.len() == 2
+        && ["from", "to", "until", "till", "since", "by"].contains(&refs[1])
+        && !is_determiner(refs[0]);
+    let mut name = if ends_with_preposition {
+        refs.iter().map(|w| (*w).to_owned()).collect()
+    } else {
+        cut_name(&refs)
+    };
     let starts_list = name.len() > 2
         && ["list", "set", "collection", "array"].contains(&name[0].as_str())
         && name[1] == "of";

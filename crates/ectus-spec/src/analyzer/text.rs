@@ -358,11 +358,35 @@ pub(super) fn leading_words(tokens: &[Tok]) -> Vec<&str> {
 }
 
 pub(super) fn split_clauses(tokens: &[Tok]) -> Vec<Vec<Tok>> {
-    tokens
+    let mut clauses: Vec<Vec<Tok>> = tokens
         .split(|t| *t == Tok::Semi)
         .filter(|c| !c.is_empty())
         .map(<[Tok]>::to_vec)
-        .collect()
+        .collect();
+    // "Gates have a label; attendees a name and an email": the verb of the clause before is
+    // left out of the next one.
+    for i in 1..clauses.len() {
+        let verb = clauses[i - 1].iter().find_map(|t| match t {
+            Tok::Word(w) if w == "have" || w == "has" => Some(w.clone()),
+            _ => None,
+        });
+        let Some(verb) = verb else { continue };
+        let gap = (1..=2).find(|&n| {
+            clauses[i].len() > n
+                && clauses[i][..n].iter().all(|t| matches!(t, Tok::Word(w) if !is_determiner(w)))
+                && matches!(&clauses[i][n - 1], Tok::Word(w) if is_plural(w))
+                && matches!(&clauses[i][n], Tok::Word(w) if ["a", "an", "the"].contains(&w.as_str()))
+        });
+        if let Some(n) = gap {
+            let verb = if verb == "has" {
+                "have".to_owned()
+            } else {
+                verb
+            };
+            clauses[i].insert(n, Tok::Word(verb));
+        }
+    }
+    clauses
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
