@@ -1294,6 +1294,11 @@ fn a_generic_noun_after_a_naming_word_is_an_entity_and_alone_or_singular_is_not(
     let derived =
         derive("Tasks have a title. The API handles requests and returns errors as JSON.");
     assert_eq!(entity_names(&derived.spec), ["Task"]);
+    // As the subject of a statement that gives them fields, they do.
+    let s = spec("A building has a name and a street address. Tests: code, name, turnaround in hours. Each pipeline has a status (queued, running, passed) and a start time.");
+    assert_eq!(entity_names(&s), ["Building", "Pipeline", "Test"]);
+    assert!(has_field(&s, "Building", "street_address"));
+    assert_eq!(ty(&s, "Test", "turnaround"), FieldType::Integer);
 }
 
 #[test]

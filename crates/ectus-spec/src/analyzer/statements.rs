@@ -155,7 +155,7 @@ pub(super) fn colon_statement(tokens: &[Tok]) -> Option<Vec<Statement>> {
     let start = skip_determiners(&left);
     let right_is_clause = field_clause(right).is_some() || noun_list(right).is_some();
     let article = left.first().is_some_and(|w| matches!(*w, "a" | "an"));
-    let subject = noun_phrase(&left[start..]).filter(|_| !right_is_clause && !article);
+    let subject = subject_phrase(&left[start..]).filter(|_| !right_is_clause && !article);
     let Some(subject) = subject else {
         return Some(classify(right));
     };
@@ -212,7 +212,7 @@ pub(super) fn field_clause(tokens: &[Tok]) -> Option<Statement> {
             },
         };
         // A verb with no subject before it ("Notes have …", "Track expenses: …") is not one.
-        let Some(subject) = noun_phrase(trim_modals(&words[start..j])) else {
+        let Some(subject) = subject_phrase(trim_modals(&words[start..j])) else {
             if j == start {
                 continue;
             }

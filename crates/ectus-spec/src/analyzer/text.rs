@@ -475,10 +475,21 @@ const COMPOUND_HEADS: &[&str] = &[
 /// A noun phrase that can name an entity: 1-3 plain words, none a stop word — but for a
 /// generic head after a word that names something ("maintenance requests").
 pub(super) fn noun_phrase(words: &[&str]) -> Option<Vec<String>> {
+    noun_phrase_with(words, &[])
+}
+
+/// The subject of a statement that gives it fields ("A building has a name", "Tests: code,
+/// name"): a noun phrase, where a noun that otherwise speaks of the software itself
+/// ([`SUBJECT_NOUNS`]) names a thing too — what the text gives it shows it is one.
+pub(super) fn subject_phrase(words: &[&str]) -> Option<Vec<String>> {
+    noun_phrase_with(words, SUBJECT_NOUNS)
+}
+
+fn noun_phrase_with(words: &[&str], allowed: &[&str]) -> Option<Vec<String>> {
     let plain = |w: &&str| {
         w.len() >= 2
             && w.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
-            && !STOP_WORDS.contains(w)
+            && (!STOP_WORDS.contains(w) || allowed.contains(w))
             && !is_determiner(w)
             && !QUANTIFIERS.contains(w)
     };

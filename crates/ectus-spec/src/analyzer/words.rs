@@ -43,6 +43,18 @@ pub(super) const STOP_WORDS: &[&str] = &[
     "how", "why", "data", "info", "information", "details", "stuff", "lot",
 ];
 
+/// Stop words that are also things people store ("a building", "pipelines", "lab tests",
+/// "rental units", "job applications"): read as a thing only as the subject of a statement
+/// that gives it fields.
+#[rustfmt::skip]
+pub(super) const SUBJECT_NOUNS: &[&str] = &[
+    "building", "pipeline", "unit", "units", "table", "tables", "model", "models", "test",
+    "tests", "application", "applications", "route", "routes", "request", "requests", "server",
+    "servers", "container", "containers", "feature", "features", "error", "errors", "website",
+    "deployment", "deployments", "operation", "operations", "resource", "resources", "log",
+    "list",
+];
+
 /// Plural nouns that usually describe a field rather than a related entity.
 #[rustfmt::skip]
 pub(super) const FIELD_PLURALS: &[&str] = &[
