@@ -291,7 +291,10 @@ fn recipe_durations_in_minutes_are_integers_and_counts_keep_the_words_of_the_tex
     let s = spec("Recipe sharing app with PostgreSQL. Recipes have a title, instructions, a preparation time in minutes and a number of servings. Ingredients have a name and a quantity, and each ingredient belongs to a recipe.");
     assert_eq!(s.database, Database::Postgres);
     assert_eq!(ty(&s, "Recipe", "instructions"), FieldType::Text);
-    assert_eq!(ty(&s, "Recipe", "preparation_time"), FieldType::Integer);
+    assert_eq!(
+        ty(&s, "Recipe", "preparation_time_minutes"),
+        FieldType::Integer
+    );
     assert_eq!(ty(&s, "Recipe", "number_of_servings"), FieldType::Integer);
     belongs_to(&s, "Ingredient", "Recipe");
 }
@@ -302,12 +305,12 @@ fn fitness_tracker_with_a_colon_reads_the_clause_after_it() {
     assert_eq!(s.service.name, "fitness-tracker-api");
     assert_eq!(entity_names(&s), ["Exercise", "Workout"]);
     assert_eq!(ty(&s, "Workout", "date"), FieldType::Date);
-    assert_eq!(ty(&s, "Workout", "duration"), FieldType::Integer);
+    assert_eq!(ty(&s, "Workout", "duration_minutes"), FieldType::Integer);
     let notes = field(&s, "Workout", "notes");
     assert_eq!(notes.ty, FieldType::Text);
     assert!(!notes.required);
     assert_eq!(ty(&s, "Exercise", "number_of_sets"), FieldType::Integer);
-    assert_eq!(ty(&s, "Exercise", "weight"), FieldType::Float);
+    assert_eq!(ty(&s, "Exercise", "weight_kg"), FieldType::Float);
     belongs_to(&s, "Exercise", "Workout");
 }
 
@@ -394,7 +397,7 @@ fn fleet_management_reads_units_british_spelling_and_two_targets() {
     assert_eq!(ty(&s, "Vehicle", "year"), FieldType::Integer);
     assert_eq!(ty(&s, "Driver", "licence_number"), FieldType::String);
     assert!(!field(&s, "Driver", "phone").required);
-    assert_eq!(ty(&s, "Trip", "distance"), FieldType::Float);
+    assert_eq!(ty(&s, "Trip", "distance_km"), FieldType::Float);
     belongs_to(&s, "Trip", "Vehicle");
     belongs_to(&s, "Trip", "Driver");
 }
@@ -424,7 +427,7 @@ fn music_albums_belong_to_artists_and_songs_to_plural_targets() {
     assert_eq!(s.service.name, "music-streaming-api");
     assert_eq!(ty(&s, "Album", "release_year"), FieldType::Integer);
     assert_eq!(ty(&s, "Album", "cover_image_url"), FieldType::Url);
-    assert_eq!(ty(&s, "Song", "duration"), FieldType::Integer);
+    assert_eq!(ty(&s, "Song", "duration_seconds"), FieldType::Integer);
     assert_eq!(ty(&s, "Song", "track_number"), FieldType::Integer);
     belongs_to(&s, "Album", "Artist");
     belongs_to(&s, "Song", "Album");
@@ -776,7 +779,7 @@ fn explicit_types_in_parentheses_or_after_as_win_over_inference() {
 fn money_and_weight_units_pick_decimal_and_float() {
     let s = spec("Products have a price in euros and a weight in grams.");
     assert_eq!(ty(&s, "Product", "price"), FieldType::Decimal);
-    assert_eq!(ty(&s, "Product", "weight"), FieldType::Float);
+    assert_eq!(ty(&s, "Product", "weight_grams"), FieldType::Float);
 }
 
 #[test]
@@ -1067,7 +1070,7 @@ fn user_stories_and_markdown_headings_name_their_things() {
         values(&s, "Printer", "status"),
         ["idle", "printing", "offline"]
     );
-    assert_eq!(ty(&s, "Spool", "remaining_weight"), FieldType::Float);
+    assert_eq!(ty(&s, "Spool", "remaining_weight_grams"), FieldType::Float);
 }
 
 #[test]
@@ -1298,7 +1301,7 @@ fn a_generic_noun_after_a_naming_word_is_an_entity_and_alone_or_singular_is_not(
     let s = spec("A building has a name and a street address. Tests: code, name, turnaround in hours. Each pipeline has a status (queued, running, passed) and a start time.");
     assert_eq!(entity_names(&s), ["Building", "Pipeline", "Test"]);
     assert!(has_field(&s, "Building", "street_address"));
-    assert_eq!(ty(&s, "Test", "turnaround"), FieldType::Integer);
+    assert_eq!(ty(&s, "Test", "turnaround_hours"), FieldType::Integer);
 }
 
 #[test]
@@ -1449,4 +1452,22 @@ fn a_clause_that_leaves_out_the_verb_of_the_one_before_is_read_with_it() {
         "{:?}",
         derived.coverage.not_understood
     );
+}
+
+#[test]
+fn a_unit_stays_in_the_name_and_a_trailing_text_is_the_type() {
+    let s = spec("Trails have a name, a length in kilometres, a climb in metres, a walking time in minutes, a fee in euros and a description text.");
+    assert_eq!(ty(&s, "Trail", "length_km"), FieldType::Float);
+    assert_eq!(ty(&s, "Trail", "climb_m"), FieldType::Float);
+    assert_eq!(ty(&s, "Trail", "walking_time_minutes"), FieldType::Integer);
+    // A currency is the service's, not part of the field's meaning.
+    assert_eq!(ty(&s, "Trail", "fee"), FieldType::Decimal);
+    assert_eq!(ty(&s, "Trail", "description"), FieldType::Text);
+}
+
+#[test]
+fn whether_someone_has_done_something_is_a_flag_named_by_the_participle() {
+    let s = spec("Alerts have a metric name, a threshold value and whether someone has acknowledged it. Models have a name and how many of them we own.");
+    assert_eq!(ty(&s, "Alert", "acknowledged"), FieldType::Bool);
+    assert_eq!(ty(&s, "Model", "quantity"), FieldType::Integer);
 }

@@ -602,10 +602,10 @@ fn measure(set: &str) -> Figures {
 /// (entities 98 %, fields 95 %, relations 90 % on the tuning set) are printed beside them.
 /// Ceilings on the texts where something is lost without a `not understood` passage (the
 /// issue's target is zero): tuning, holdout.
-const SILENT_CEILINGS: (usize, usize) = (40, 26);
+const SILENT_CEILINGS: (usize, usize) = (41, 27);
 /// Ceiling on the tuning texts where nothing is missed but a passage is listed as not
 /// understood anyway: catching silent losses by listing everything would be no catch at all.
-const FALSE_ALARM_CEILING: usize = 19;
+const FALSE_ALARM_CEILING: usize = 17;
 const TUNING_FLOORS: (f64, f64, f64) = (0.76, 0.63, 0.51);
 const HOLDOUT_FLOORS: (f64, f64, f64) = (0.61, 0.40, 0.26);
 

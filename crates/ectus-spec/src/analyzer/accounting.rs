@@ -181,11 +181,18 @@ fn phrase_name(contribution: &Contribution) -> Option<String> {
             let parts: Vec<&str> = field.split('_').collect();
             // A one-word name is the text's own ("a where field", "valid from"), whatever it is.
             // …but a question word alone ("what it is used against" read as `what`) is not.
-            let question = ["what", "how", "who", "whom", "why", "which"].contains(&field.as_str());
+            let question = [
+                "what", "how", "who", "whom", "why", "which", "it", "them", "they", "this", "that",
+                "these", "those", "me", "us",
+            ]
+            .contains(&field.as_str());
+            // "is_active", "has_video_screen": a flag's name starts with its verb.
+            let flag = parts.len() > 1 && ["is", "has", "can"].contains(&parts[0]);
+            let words = if flag { &parts[1..] } else { &parts[..] };
             let phrase = question
                 || parts.len() > 1
-                    && (parts.iter().any(|p| PHRASE_WORDS.contains(p))
-                        || PARTICLES.contains(&parts[0]));
+                    && (words.iter().any(|p| PHRASE_WORDS.contains(p))
+                        || PARTICLES.contains(&words[0]));
             phrase.then(|| format!("{entity}.{field} is a phrase, not a field name"))
         }
         Contribution::Entity { entity } => {
@@ -539,6 +546,8 @@ mod tests {
             "marking_colour",
             "date_of_birth",
             "number_of_seats",
+            "is_active",
+            "has_video_screen",
             "where",
             "from",
         ] {

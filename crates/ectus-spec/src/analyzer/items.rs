@@ -150,13 +150,16 @@ fn question_item(words: &[String], item: &mut Item) -> bool {
             let noun = rest
                 .iter()
                 .find(|w| !is_determiner(w) && !AFTER_WHICH.contains(w));
-            // "how much they promised", "how much was paid": an amount.
+            // "how much they promised", "how much was paid": an amount; "how many of them we
+            // own": a quantity.
             let verb = |w: &&&str| w.len() > 4 && w.ends_with("ed") || ["paid", "owe"].contains(w);
+            let pronoun = |w: &&&str| ["them", "those", "these", "us", "it"].contains(w);
             let noun = match noun {
                 Some(noun) if much && verb(&noun) => &"amount",
+                Some(noun) if !much && pronoun(&noun) => &"quantity",
                 Some(noun) => noun,
                 None if much => &"amount",
-                None => return false,
+                None => &"quantity",
             };
             item.words = vec![(*noun).to_owned()];
             item.explicit = Some(if much {
@@ -449,12 +452,18 @@ pub(super) fn cut_name(words: &[&str]) -> Vec<String> {
 /// The field's name words, with type hints ("a completed flag", "as a decimal") taken out.
 pub(super) fn read_name(words: Vec<String>, item: &mut Item) {
     let refs: Vec<&str> = words.iter().map(String::as_str).collect();
-    if let Some(ty) = refs
+    let mut unit: Option<&str> = None;
+    if let Some((ty, word)) = refs
         .windows(2)
         .find(|p| p[0] == "in")
-        .and_then(|p| unit_type(p[1]))
+        .and_then(|p| unit_type(p[1]).map(|ty| (ty, p[1])))
     {
         item.explicit = Some(ty);
+        // "a length in minutes" is `length_minutes`: the unit is part of what the value
+        // means (a currency is not: it is the service's).
+        if ty != FieldType::Decimal {
+            unit = Some(unit_suffix(word));
+        }
     }
     if let Some(k) = refs.iter().position(|w| *w == "as") {
         let hint = refs[k + 1..].iter().find(|w| !is_determiner(w));
@@ -506,7 +515,32 @@ pub(super) fn read_name(words: Vec<String>, item: &mut Item) {
     if name.len() > 4 {
         name.drain(..name.len() - 4);
     }
+    if let Some(unit) =
+        unit.filter(|u| !name.is_empty() && name.last().map(String::as_str) != Some(*u))
+    {
+        name.push(unit.to_owned());
+    }
     item.words = name;
+}
+
+/// The suffix a field name carries for a unit: the short form of a spelled-out metric unit
+/// (`kilograms` → `kg`), any other unit as written (`minutes`, `mm`, `rpm`).
+fn unit_suffix(unit: &str) -> &str {
+    match unit {
+        "kilograms" | "kilos" => "kg",
+        "kilometres" | "kilometers" => "km",
+        "centimetres" | "centimeters" => "cm",
+        "millimetres" | "millimeters" => "mm",
+        "metres" | "meters" => "m",
+        "milligrams" => "mg",
+        "millilitres" | "milliliters" => "ml",
+        "milliseconds" => "ms",
+        "minute" => "minutes",
+        "hour" => "hours",
+        "second" => "seconds",
+        "day" => "days",
+        other => other,
+    }
 }
 
 /// Adjectives that describe a value rather than name it: "a short note" is a `note`, "written
@@ -602,7 +636,8 @@ fn participle(clause: &[&str]) -> Vec<String> {
 /// purchase was verified" → `verified`, "it has a video screen" → `has_video_screen`.
 fn whether_name(words: &[&str]) -> Vec<String> {
     const PRONOUNS: &[&str] = &[
-        "it", "they", "he", "she", "this", "that", "there", "we", "you", "i",
+        "it", "they", "he", "she", "this", "that", "there", "we", "you", "i", "someone",
+        "somebody", "anyone", "anybody", "them",
     ];
     const AUX: &[&str] = &[
         "is", "are", "was", "were", "be", "been", "being", "gets", "got", "'s",
@@ -619,9 +654,17 @@ fn whether_name(words: &[&str]) -> Vec<String> {
             .filter(|w| !AUX.contains(w))
             .collect()
     } else if let Some(k) = content.iter().position(|w| *w == "has" || *w == "have") {
-        std::iter::once("has")
-            .chain(content[k + 1..].iter().copied())
-            .collect()
+        // "whether someone has acknowledged it": a perfect tense, not a possession.
+        let perfect = content
+            .get(k + 1)
+            .is_some_and(|w| w.len() > 4 && w.ends_with("ed"));
+        if perfect {
+            content[k + 1..].to_vec()
+        } else {
+            std::iter::once("has")
+                .chain(content[k + 1..].iter().copied())
+                .collect()
+        }
     } else {
         content
     };
@@ -637,6 +680,11 @@ pub(super) fn strip_type_hints(name: &mut Vec<String>, item: &mut Item) {
     {
         name.pop();
         item.explicit = Some(FieldType::Datetime);
+    }
+    // "changelog text", "review text": a long text.
+    if name.len() > 1 && name.last().is_some_and(|w| w == "text") {
+        name.pop();
+        item.explicit = Some(FieldType::Text);
     }
     const BOOL_MARKERS: &[&str] = &["flag", "boolean", "bool", "checkbox", "toggle"];
     if name.len() > 1
@@ -682,7 +730,10 @@ pub(super) fn unit_type(unit: &str) -> Option<FieldType> {
     const MEASURED: &[&str] = &[
         "kg", "kilograms", "kilos", "grams", "g", "km", "kilometres", "kilometers", "metres",
         "meters", "m", "miles", "cm", "centimetres", "centimeters", "litres", "liters", "lbs",
-        "percent", "celsius", "fahrenheit", "degrees", "mph", "kmh",
+        "percent", "celsius", "fahrenheit", "degrees", "mph", "kmh", "tonnes", "tons", "mg",
+        "milligrams", "ml", "millilitres", "milliliters", "mm", "millimetres", "millimeters",
+        "inches", "feet", "ft", "oz", "ounces", "kwh", "kw", "watts", "volts", "hpa", "rpm",
+        "bpm", "knots",
     ];
     const MONEY: &[&str] = &[
         "euros", "euro", "dollars", "dollar", "pounds", "gbp", "usd", "eur", "sterling",

@@ -221,7 +221,9 @@ fn recorded_thing(rest: &[Tok]) -> Option<Vec<Tok>> {
                         _ => None,
                     })
                     .collect();
-                if !noun.is_empty() && noun_phrase(&words).is_some() {
+                // Not "for a publish time": an attribute, read as a field.
+                let thing = infer_type(&snake(&words.join(" "))) == (FieldType::String, false);
+                if !noun.is_empty() && thing && noun_phrase(&words).is_some() {
                     if !tail.is_empty() && tail.last() != Some(&Tok::Comma) {
                         tail.push(Tok::Comma);
                     }
