@@ -1471,3 +1471,23 @@ fn whether_someone_has_done_something_is_a_flag_named_by_the_participle() {
     assert_eq!(ty(&s, "Alert", "acknowledged"), FieldType::Bool);
     assert_eq!(ty(&s, "Model", "quantity"), FieldType::Integer);
 }
+
+#[test]
+fn a_thing_the_text_speaks_of_in_the_plural_is_referred_to_by_a_lone_item() {
+    let s = spec("Gates have a name and a location. Barrier events record the gate, the kind of event (entry, exit, manual open) and the time.");
+    belongs_to(&s, "BarrierEvent", "Gate");
+    assert!(!has_field(&s, "BarrierEvent", "gate"));
+    let kind = s
+        .entities
+        .iter()
+        .find(|e| e.name == "BarrierEvent")
+        .expect("entity")
+        .fields
+        .iter()
+        .find(|f| f.ty == FieldType::Enum)
+        .expect("enum");
+    assert_eq!(kind.values, ["entry", "exit", "manual_open"]);
+    // A licence the text speaks of as "licences", with no sentence of its own.
+    let s = spec("We track software licences for the office. Installations have a machine name, the licence and an install date.");
+    belongs_to(&s, "Installation", "Licence");
+}

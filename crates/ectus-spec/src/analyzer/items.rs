@@ -387,10 +387,13 @@ pub(super) fn read_words(words: Vec<String>, item: &mut Item) {
     let refs: Vec<&str> = w.iter().map(String::as_str).collect();
     let mut name: Vec<String> = refs.iter().map(|s| (*s).to_owned()).collect();
     // "an adoption status of available, on hold, …": "of" after a name of choices.
+    // Not "the kind of event (entry, exit)": there the values are in the group, and the
+    // words after "of" say what kind.
     let of_choices = refs
         .iter()
         .position(|w| *w == "of")
         .filter(|&k| k >= 1 && k + 1 < refs.len() && enum_like_name(refs[k - 1]))
+        .filter(|_| item.values.is_empty())
         .map(|k| (k, 1));
     if let Some((at, len)) = find_pattern(&refs, ENUM_TRIGGERS_IN_ITEM, 1).or(of_choices) {
         let mut rest = &refs[at + len..];

@@ -119,6 +119,22 @@ fn drop_title_entity(sentences: &[Sentence], per_sentence: &mut [Vec<Statement>]
 }
 
 /// Turns a plain-English requirement into a spec plus every assumption made.
+/// The singular of every plural noun of the text that could name a thing: not a stop word,
+/// not a plural usually kept as one field ("notes", "hours").
+fn plural_nouns(sentences: &[Sentence]) -> BTreeSet<String> {
+    sentences
+        .iter()
+        .flat_map(|s| words_of(&s.tokens))
+        .filter(|w| {
+            is_plural(w)
+                && w.chars().all(|c| c.is_ascii_alphabetic())
+                && !STOP_WORDS.contains(&w.as_str())
+                && !FIELD_PLURALS.contains(&w.as_str())
+        })
+        .map(|w| singular(&w))
+        .collect()
+}
+
 pub fn analyze(text: &str) -> Result<Derived, AnalyzeError> {
     if text.len() > MAX_REQUIREMENT_BYTES {
         return Err(AnalyzeError {
@@ -149,7 +165,10 @@ pub fn analyze(text: &str) -> Result<Derived, AnalyzeError> {
         .enumerate()
         .flat_map(|(i, list)| list.iter().cloned().map(move |s| (i, s)))
         .collect();
-    let mut model = Model::default();
+    let mut model = Model {
+        plurals: plural_nouns(&sentences),
+        ..Model::default()
+    };
     model.collect_entities(&statements);
     if model.entities.is_empty() {
         return Err(error_with_example(

@@ -16,6 +16,9 @@ pub(super) struct Model {
     pub(super) contributed: BTreeMap<usize, Vec<Contribution>>,
     /// The join entity of each pair linked many-to-many (lower index first).
     pub(super) joins: BTreeMap<(usize, usize), usize>,
+    /// The singular of every plural noun the text uses ("gates" → `gate`): a field item of
+    /// that one word refers to such a thing rather than naming a text.
+    pub(super) plurals: BTreeSet<String>,
 }
 
 pub(super) enum Reference {
@@ -323,6 +326,23 @@ impl Model {
         }
         self.role_reference(e, last)
             .or_else(|| self.party_reference(e, words))
+            .or_else(|| self.plural_reference(e, last))
+    }
+
+    /// "Gates are either entry or exit gates … Barrier events record the gate": a thing the
+    /// text speaks of in the plural, named alone as an item, is referred to.
+    fn plural_reference(&mut self, e: usize, word: &str) -> Option<Reference> {
+        if !self.plurals.contains(word) || infer_type(word) != (FieldType::String, false) {
+            return None;
+        }
+        let t = self.ensure(&[word.to_owned()]).filter(|&t| t != e)?;
+        let entity = self.entities[e].name.clone();
+        let target = self.entities[t].name.clone();
+        self.notes.push(note(
+            format!("{entity}.{word}"),
+            format!("\"{word}\" is taken to be a {target}, as the text speaks of {}: a belongs_to {target} relation", plural(word)),
+        ));
+        Some(Reference::BelongsTo(t, None))
     }
 
     /// "a class has an instructor", "loans: member, borrowed on": a person the text names
