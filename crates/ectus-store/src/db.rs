@@ -60,6 +60,22 @@ pub struct StoreOptions {
     /// How long a verified API key is trusted without asking the database again (zero: ask
     /// every time); a key revoked on another process is refused here after at most this.
     pub key_cache_ttl: Duration,
+    /// SQLite only: the size the write-ahead log is cut back to whenever a checkpoint has
+    /// copied all of it into the database (`PRAGMA journal_size_limit`). Without it the file
+    /// keeps the largest size it ever reached.
+    pub wal_size_limit: u64,
+}
+
+/// What one checkpoint of SQLite's write-ahead log did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalCheckpoint {
+    /// A reader or writer kept the checkpoint from finishing within its wait; the next one
+    /// carries on.
+    pub busy: bool,
+    /// Pages in the log when the checkpoint started (0 once truncated).
+    pub log_pages: i64,
+    /// Of those, the pages copied into the database.
+    pub checkpointed_pages: i64,
 }
 
 impl Default for StoreOptions {
@@ -69,6 +85,7 @@ impl Default for StoreOptions {
             acquire_timeout: Duration::from_secs(2),
             busy_timeout: Duration::from_secs(5),
             key_cache_ttl: Duration::from_secs(10),
+            wal_size_limit: 64 * 1024 * 1024,
         }
     }
 }
@@ -106,6 +123,7 @@ pub struct PlatformCounts {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    busy_timeout: Duration,
     pub(crate) keys: std::sync::Arc<crate::key_cache::KeyCache>,
     pub(crate) instance: std::sync::Arc<crate::instance::StateCache>,
 }
@@ -126,6 +144,7 @@ impl Store {
             }
         };
         let busy_ms = options.busy_timeout.as_millis();
+        let wal_limit = options.wal_size_limit;
         let pool = AnyPoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(options.acquire_timeout)
@@ -135,7 +154,8 @@ impl Store {
                         conn.execute(
                             format!(
                                 "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                                 PRAGMA busy_timeout = {busy_ms}; PRAGMA synchronous = NORMAL;"
+                                 PRAGMA busy_timeout = {busy_ms}; PRAGMA synchronous = NORMAL; \
+                                 PRAGMA journal_size_limit = {wal_limit};"
                             )
                             .as_str(),
                         )
@@ -153,6 +173,7 @@ impl Store {
         Ok(Store {
             pool,
             backend,
+            busy_timeout: options.busy_timeout,
             keys: std::sync::Arc::new(crate::key_cache::KeyCache::new(options.key_cache_ttl)),
             instance: std::sync::Arc::default(),
         })
@@ -160,6 +181,38 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// SQLite: copies the write-ahead log into the database and truncates it to nothing,
+    /// waiting at most `wait` for readers still on older snapshots (writers wait for the
+    /// checkpoint that long at most). SQLite's own checkpoints never wait, so under steady
+    /// reads and writes the log can outgrow the database; this one, run periodically, bounds
+    /// it. `None` on PostgreSQL.
+    pub async fn checkpoint_wal(&self, wait: Duration) -> Result<Option<WalCheckpoint>> {
+        if self.backend != Backend::Sqlite {
+            return Ok(None);
+        }
+        let mut conn = self.conn().await?;
+        conn.execute(format!("PRAGMA busy_timeout = {}", wait.as_millis()).as_str())
+            .await?;
+        let row = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&mut *conn)
+            .await;
+        // The connection goes back to the pool with the wait every other statement has.
+        let restored = conn
+            .execute(format!("PRAGMA busy_timeout = {}", self.busy_timeout.as_millis()).as_str())
+            .await;
+        if restored.is_err() {
+            // Never hand a connection with the short wait to a writer.
+            conn.detach();
+        }
+        let row = row?;
+        let number = |i: usize| -> Result<i64> { Ok(row.try_get::<i64, _>(i)?) };
+        Ok(Some(WalCheckpoint {
+            busy: number(0)? != 0,
+            log_pages: number(1)?,
+            checkpointed_pages: number(2)?,
+        }))
     }
 
     /// Takes a connection from the pool, recording the wait in

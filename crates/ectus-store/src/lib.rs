@@ -37,6 +37,7 @@ pub mod transfer;
 pub use clock::Timestamp;
 pub use db::{
     migrator_for, redact_url, Backend, PlatformCounts, SchemaStatus, Store, StoreOptions,
+    WalCheckpoint,
 };
 pub use error::{Resource, Result, StoreError, Unavailable};
 

@@ -7,6 +7,7 @@
 //! workers run), [`bootstrap`] (the first admin key), [`logging`] and [`shutdown`].
 
 pub mod bootstrap;
+pub mod checkpoints;
 pub mod cli;
 pub mod commands;
 pub mod config;

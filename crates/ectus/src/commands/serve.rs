@@ -45,6 +45,11 @@ pub async fn run(config_path: Option<&Path>, args: ServeArgs) -> anyhow::Result<
     let shutdown = crate::shutdown::on_signal();
     super::metrics::start(&config, &store, shutdown.clone()).await?;
     crate::retention::spawn(store.clone(), config.retention.clone(), shutdown.clone());
+    crate::checkpoints::spawn(
+        store.clone(),
+        config.database.wal_checkpoint_interval,
+        shutdown.clone(),
+    );
     let state = AppState {
         store: store.clone(),
         workers: workers.as_ref().map(WorkerPool::health),

@@ -22,6 +22,11 @@ pub async fn run(config_path: Option<&Path>, args: WorkerArgs) -> anyhow::Result
     let store = super::open_store(&config).await?;
     let shutdown = crate::shutdown::on_signal();
     super::metrics::start(&config, &store, shutdown.clone()).await?;
+    crate::checkpoints::spawn(
+        store.clone(),
+        config.database.wal_checkpoint_interval,
+        shutdown.clone(),
+    );
     let pool = WorkerPool::start(
         store.clone(),
         super::registry(&config),

@@ -238,6 +238,11 @@ pub struct DatabaseConfig {
     pub max_connections: u32,
     #[serde(with = "humantime_serde")]
     pub acquire_timeout: Duration,
+    /// SQLite: how often the write-ahead log is checkpointed and truncated.
+    #[serde(with = "humantime_serde")]
+    pub wal_checkpoint_interval: Duration,
+    /// SQLite: the size a reset write-ahead log is cut back to.
+    pub wal_size_limit_bytes: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -314,6 +319,8 @@ impl Default for DatabaseConfig {
             url: None,
             max_connections: 10,
             acquire_timeout: Duration::from_secs(2),
+            wal_checkpoint_interval: Duration::from_secs(30),
+            wal_size_limit_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -529,6 +536,18 @@ impl Config {
             secs(1),
             secs(600),
         )?;
+        duration(
+            "database.wal_checkpoint_interval",
+            self.database.wal_checkpoint_interval,
+            millis(100),
+            secs(3600),
+        )?;
+        range(
+            "database.wal_size_limit_bytes",
+            self.database.wal_size_limit_bytes,
+            0,
+            1 << 40,
+        )?;
         range("workers.count", self.workers.count, 0, 256)?;
         duration("workers.lease", self.workers.lease, secs(2), secs(3600))?;
         duration(
@@ -624,6 +643,7 @@ impl Config {
             max_connections: self.database.max_connections,
             acquire_timeout: self.database.acquire_timeout,
             key_cache_ttl: self.server.key_cache_ttl,
+            wal_size_limit: self.database.wal_size_limit_bytes,
             ..Default::default()
         }
     }
