@@ -141,7 +141,8 @@ async fn run(
     }
     fail::fail_point!("generate.started");
     ctx.progress("generate", 5, "rendering the project").await;
-    // One directory per attempt, cleared of earlier attempts' files.
+    // One directory per attempt, cleared of earlier attempts' files and removed when this
+    // one ends, whichever way.
     let dir = ctx.attempt_dir(&settings.work_dir, id)?;
     let run_settings = Settings {
         qa: settings.qa.clone(),
@@ -170,10 +171,7 @@ async fn run(
             Some(update) = rx.recv() => {
                 ctx.progress(update.phase, update.percent, &update.message).await;
             }
-            _ = ctx.stopped().cancelled() => {
-                let _ = std::fs::remove_dir_all(&dir);
-                return Ok(None);
-            }
+            _ = ctx.stopped().cancelled() => return Ok(None),
         }
     };
     while let Ok(update) = rx.try_recv() {
@@ -197,7 +195,6 @@ async fn run(
         .finish_generation(id, ctx.owner(), status, report.as_ref(), Some(&artifact))
         .await?;
     fail::fail_point!("generate.recorded");
-    let _ = std::fs::remove_dir_all(&dir);
     if !recorded {
         return Ok(None);
     }

@@ -72,7 +72,10 @@ impl JobContext {
     /// (its worker was killed, or was cut off and stops at its next renewal), so nobody
     /// finishes it. A worker that lost its lease never shares files with the one that took
     /// over, and a killed worker's files do not pile up.
-    pub fn attempt_dir(&self, parent: &Path, name: &str) -> std::io::Result<PathBuf> {
+    ///
+    /// The directory is removed, with everything in it, when the returned guard is dropped:
+    /// however the attempt ends — done, failed, stopped — short of the process being killed.
+    pub fn attempt_dir(&self, parent: &Path, name: &str) -> std::io::Result<AttemptDir> {
         let with_path = |what: &str, dir: &Path, error: std::io::Error| {
             std::io::Error::new(
                 error.kind(),
@@ -90,6 +93,36 @@ impl JobContext {
         }
         let dir = parent.join(format!("{name}-{}", self.job.attempts));
         std::fs::create_dir_all(&dir).map_err(|error| with_path("create", &dir, error))?;
-        Ok(dir)
+        Ok(AttemptDir(dir))
+    }
+}
+
+/// An attempt's working directory, removed with everything in it when dropped (a killed
+/// attempt's is removed by the next attempt of its job).
+#[derive(Debug)]
+pub struct AttemptDir(PathBuf);
+
+impl AttemptDir {
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for AttemptDir {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for AttemptDir {
+    fn drop(&mut self) {
+        match std::fs::remove_dir_all(&self.0) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                tracing::warn!(dir = %self.0.display(), %error, "cannot remove a job attempt's working directory");
+            }
+            _ => {}
+        }
     }
 }

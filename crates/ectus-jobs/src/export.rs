@@ -65,11 +65,11 @@ impl JobHandler for ExportJob {
 
 async fn run(ctx: &JobContext, work_dir: &std::path::Path, payload: &ExportPayload) -> JobOutcome {
     let staging = match ctx.attempt_dir(work_dir, &format!("export-{}", ctx.job.id)) {
-        Ok(dir) => Staging(dir),
+        Ok(dir) => dir,
         Err(error) => return JobOutcome::Failed(format!("cannot stage the export: {error}")),
     };
     fail::fail_point!("export.staged");
-    let path = staging.0.join("export.tar.gz");
+    let path = staging.join("export.tar.gz");
     ctx.progress("export", 5, "reading the tenant's snapshot")
         .await;
     let acting = Acting::key(&payload.requested_by, payload.request_id.clone());
@@ -110,16 +110,4 @@ async fn run(ctx: &JobContext, work_dir: &std::path::Path, payload: &ExportPaylo
         "artifacts": summary.artifacts,
         "audit_head": summary.audit_head,
     }))
-}
-
-/// The attempt's staging directory, removed with everything in it when the attempt ends
-/// (a killed attempt's is removed by the next one).
-struct Staging(PathBuf);
-
-impl Drop for Staging {
-    fn drop(&mut self) {
-        if let Err(error) = std::fs::remove_dir_all(&self.0) {
-            tracing::warn!(dir = %self.0.display(), %error, "cannot remove the export's staging directory");
-        }
-    }
 }

@@ -13,7 +13,7 @@ pub mod export;
 mod pool;
 pub mod sleep;
 
-pub use context::{JobContext, JobOutcome};
+pub use context::{AttemptDir, JobContext, JobOutcome};
 pub use pool::{WorkerHealth, WorkerOptions, WorkerPool};
 
 use std::collections::BTreeMap;

@@ -59,6 +59,37 @@ impl JobHandler for Counting {
     }
 }
 
+/// Writes a file into its attempt's working directory, then fails (first attempt) or succeeds
+/// — or stops at once when told to, its file still there.
+#[derive(Clone)]
+struct Staging {
+    parent: std::path::PathBuf,
+}
+
+impl JobHandler for Staging {
+    fn run(&self, ctx: JobContext) -> BoxFuture<'static, JobOutcome> {
+        let parent = self.parent.clone();
+        Box::pin(async move {
+            let dir = match ctx.attempt_dir(&parent, &ctx.job.id) {
+                Ok(dir) => dir,
+                Err(error) => return JobOutcome::Failed(error.to_string()),
+            };
+            if let Err(error) = std::fs::write(dir.join("work.txt"), b"half done") {
+                return JobOutcome::Failed(error.to_string());
+            }
+            if ctx.job.payload["wait"] == true {
+                ctx.stopped().cancelled().await;
+                return JobOutcome::Stopped;
+            }
+            if ctx.job.attempts == 1 {
+                JobOutcome::Failed("the first attempt fails".into())
+            } else {
+                JobOutcome::Succeeded(serde_json::json!({}))
+            }
+        })
+    }
+}
+
 async fn enqueue(
     store: &Store,
     tenant: &str,
@@ -237,7 +268,52 @@ async fn shutdown_releases_running_jobs_back_to_the_queue(backend: TestBackend) 
     assert!(no_running.is_empty(), "{no_running:?}");
 }
 
+async fn an_attempt_leaves_no_working_files_however_it_ends(backend: TestBackend) {
+    let (store, tenant, _db) = setup(backend).await;
+    let work = tempfile::tempdir().expect("work dir");
+    let mut registry = Registry::new();
+    registry.register(
+        "staging",
+        Staging {
+            parent: work.path().to_owned(),
+        },
+    );
+    let retried = enqueue(&store, &tenant, "staging", serde_json::json!({}), 2).await;
+    let failed = enqueue(&store, &tenant, "staging", serde_json::json!({}), 1).await;
+    let cancelled = enqueue(
+        &store,
+        &tenant,
+        "staging",
+        serde_json::json!({"wait": true}),
+        1,
+    )
+    .await;
+    let pool = WorkerPool::start(store.clone(), registry, fast_options(3));
+    let done = |j: &Job| j.state.is_terminal();
+    let retried = wait_for(&store, &tenant, &retried.id, done).await;
+    let failed = wait_for(&store, &tenant, &failed.id, done).await;
+    wait_for(&store, &tenant, &cancelled.id, |j| {
+        j.state == JobState::Running
+    })
+    .await;
+    store
+        .cancel_job(&tenant, &cancelled.id)
+        .await
+        .expect("cancel");
+    let cancelled = wait_for(&store, &tenant, &cancelled.id, done).await;
+    pool.shutdown().await;
+    assert_eq!((retried.state, retried.attempts), (JobState::Succeeded, 2));
+    assert_eq!(failed.state, JobState::Failed);
+    assert_eq!(cancelled.state, JobState::Cancelled);
+    let left: Vec<_> = std::fs::read_dir(work.path())
+        .expect("read work dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert!(left.is_empty(), "working files left behind: {left:?}");
+}
+
 backend_tests!(
+    an_attempt_leaves_no_working_files_however_it_ends,
     four_workers_run_two_hundred_jobs_exactly_once,
     failed_attempts_are_retried_until_max_attempts,
     cancel_stops_queued_and_running_jobs,
