@@ -791,6 +791,11 @@ fn a_whole_clause_of_entities_with_fields_after_a_colon() {
     assert_eq!(ty(&s, "Class", "starts_at"), FieldType::Datetime);
     belongs_to(&s, "Booking", "Member");
     belongs_to(&s, "Booking", "Class");
+    // "… and opens one unit": a verb and one thing is a link; a thing's own head noun is a
+    // field of it, not a link to itself.
+    let s = spec("Units have a number. Keys: every physical key has a tag number and opens one unit. Promo codes have a code.");
+    belongs_to(&s, "PhysicalKey", "Unit");
+    assert!(has_field(&s, "PromoCode", "code"));
 }
 
 #[test]
@@ -1490,4 +1495,26 @@ fn a_thing_the_text_speaks_of_in_the_plural_is_referred_to_by_a_lone_item() {
     // A licence the text speaks of as "licences", with no sentence of its own.
     let s = spec("We track software licences for the office. Installations have a machine name, the licence and an install date.");
     belongs_to(&s, "Installation", "Licence");
+}
+
+#[test]
+fn a_noun_that_is_also_a_verb_of_fields_names_the_thing_before_a_colon() {
+    let s = spec("Each track: title, position, length in seconds. Each record: label, year.");
+    assert!(has_field(&s, "Track", "position"));
+    assert_eq!(ty(&s, "Track", "length_seconds"), FieldType::Integer);
+    assert!(has_field(&s, "Record", "label"));
+}
+
+#[test]
+fn tied_to_and_points_at_relate_two_things() {
+    let s = spec("Events have a name. Promo codes have a code. Each promo code is tied to one event. Products have a name. Line items have a quantity. A line item can optionally point at a product. Bookings: member, class.");
+    belongs_to(&s, "PromoCode", "Event");
+    let optional = belongs_to(&s, "LineItem", "Product");
+    assert!(!optional.required);
+    belongs_to(&s, "Booking", "Class");
+    // "… and opens one unit": a verb and one thing is a link; a thing's own head noun is a
+    // field of it, not a link to itself.
+    let s = spec("Units have a number. Keys: every physical key has a tag number and opens one unit. Promo codes have a code.");
+    belongs_to(&s, "PhysicalKey", "Unit");
+    assert!(has_field(&s, "PromoCode", "code"));
 }

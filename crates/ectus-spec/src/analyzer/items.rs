@@ -353,6 +353,24 @@ pub(super) fn read_words(words: Vec<String>, item: &mut Item) {
         return;
     }
     w.drain(..lead);
+    // "… and opens one unit", "serves exactly one region": a verb and one thing is a link.
+    let one = match w.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        [verb, "one", rest @ ..]
+        | [verb, "exactly", "one", rest @ ..]
+        | [verb, "a", "single", rest @ ..]
+            if verb.len() > 2 && verb.ends_with('s') && !rest.is_empty() && rest.len() <= 3 =>
+        {
+            subject_phrase(rest)
+        }
+        _ => None,
+    };
+    if let Some(target) = one {
+        item.kind = ItemKind::BelongsTo {
+            subject: None,
+            target,
+        };
+        return;
+    }
     if question_item(&w, item) {
         return;
     }

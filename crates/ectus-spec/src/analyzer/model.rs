@@ -321,7 +321,8 @@ impl Model {
             // "a staff member", "the lead technician".
             return self.party_reference(e, words);
         }
-        if let Some(t) = self.find_head(last) {
+        // Not "promo codes have a code": a thing's own head noun names a field of it.
+        if let Some(t) = self.find_head(last).filter(|&t| t != e) {
             return Some(Reference::BelongsTo(t, Some(snake(last))));
         }
         self.role_reference(e, last)
@@ -350,7 +351,8 @@ impl Model {
     /// somebody's name.
     fn party_reference(&mut self, e: usize, words: &[String]) -> Option<Reference> {
         let last = words.last()?;
-        if !PARTY_WORDS.contains(&last.as_str()) || words.len() > 2 {
+        let reserved_thing = RESERVED_THINGS.contains(&last.as_str()) && words.len() == 1;
+        if !(PARTY_WORDS.contains(&last.as_str()) || reserved_thing) || words.len() > 2 {
             return None;
         }
         let word = words.join(" ");

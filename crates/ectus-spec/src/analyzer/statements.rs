@@ -146,7 +146,10 @@ pub(super) fn colon_statement(tokens: &[Tok]) -> Option<Vec<Statement>> {
             _ => None,
         })
         .collect::<Option<_>>()?;
-    if find_pattern(&left, FIELD_VERBS, 1).is_some()
+    // "Each track: …", "A record: …": a word that is also a verb of fields names the thing
+    // when only determiners stand before it.
+    let noun_before_colon = left.len() > 1 && skip_determiners(&left) == left.len() - 1;
+    if (find_pattern(&left, FIELD_VERBS, 1).is_some() && !noun_before_colon)
         || find_pattern(&left, RELATION_VERBS, 0).is_some()
     {
         return None;
@@ -224,6 +227,13 @@ pub(super) fn field_clause(tokens: &[Tok]) -> Option<Statement> {
         }
         if relation {
             rest.splice(0..0, [Tok::Word("belongs".into()), Tok::Word("to".into())]);
+            // "A line item can optionally point at a product": the link is optional.
+            let optional = words[start..j]
+                .iter()
+                .any(|w| ["optionally", "optional", "may", "might", "can", "could"].contains(w));
+            if optional {
+                rest.insert(0, Tok::Word("optionally".into()));
+            }
         }
         let list = split_list(&rest);
         if !relation {

@@ -52,7 +52,7 @@ pub(super) const SUBJECT_NOUNS: &[&str] = &[
     "tests", "application", "applications", "route", "routes", "request", "requests", "server",
     "servers", "container", "containers", "feature", "features", "error", "errors", "website",
     "deployment", "deployments", "operation", "operations", "resource", "resources", "log",
-    "list",
+    "list", "code", "codes", "key", "keys", "token", "tokens",
 ];
 
 /// Plural nouns that usually describe a field rather than a related entity.
@@ -175,6 +175,18 @@ pub(super) const RELATION_VERBS: &[&[&str]] = &[
     &["pairs"],
     &["relate", "to"],
     &["relates", "to"],
+    &["are", "tied", "to"],
+    &["is", "tied", "to"],
+    &["tied", "to"],
+    &["point", "at"],
+    &["points", "at"],
+    &["point", "to"],
+    &["points", "to"],
+    &["are", "associated", "with"],
+    &["is", "associated", "with"],
+    &["associated", "with"],
+    &["are", "connected", "to"],
+    &["is", "connected", "to"],
 ];
 
 /// Words after which a list of plural nouns names entities ("with projects and issues").
@@ -312,6 +324,11 @@ pub(super) const PARTY_WORDS: &[&str] = &[
     "applicant", "candidate", "passenger", "athlete", "contractor", "rider", "caregiver",
     "staff",
 ];
+
+/// Words Rust or SQL reserve that, named alone as an item, are things rather than values
+/// ("bookings: member, class", "fixtures: match, referee"). Not "order": as often a position
+/// as an order placed.
+pub(super) const RESERVED_THINGS: &[&str] = &["match", "group", "class", "user"];
 
 #[rustfmt::skip]
 pub(super) const ROLE_WORDS: &[&str] = &[
