@@ -42,6 +42,7 @@ pub struct ApiKey {
 struct AuthRow {
     #[sqlx(flatten)]
     key: ApiKeyRow,
+    tenant_name: String,
     tenant_purge_after: Option<i64>,
 }
 
@@ -92,6 +93,8 @@ pub struct Principal {
     pub key_id: String,
     pub key_prefix: String,
     pub tenant_id: String,
+    /// The tenant's name (tenants are never renamed, so a cached principal keeps it right).
+    pub tenant_name: String,
     pub role: Role,
     /// Set while the key's tenant is scheduled for deletion: it may read, not write, and is
     /// purged from then on.
@@ -244,20 +247,19 @@ impl Store {
             .timed(
                 "authenticate",
                 sqlx::query_as(
-                    "SELECT k.*, t.purge_after AS tenant_purge_after FROM api_keys k \
+                    "SELECT k.*, t.name AS tenant_name, t.purge_after AS tenant_purge_after FROM api_keys k \
                      JOIN tenants t ON t.id = k.tenant_id WHERE k.prefix = $1",
                 )
                 .bind(prefix)
                 .fetch_optional(&mut *self.conn().await?),
             )
             .await?;
-        let read_only_until = row
-            .as_ref()
-            .and_then(|r| r.tenant_purge_after)
-            .map(crate::Timestamp::from_millis);
-        let Some(key) = row.map(|r| r.key.into_key()).transpose()? else {
+        let Some(row) = row else {
             return Ok(Err(KeyRejection::Unknown));
         };
+        let read_only_until = row.tenant_purge_after.map(crate::Timestamp::from_millis);
+        let tenant_name = row.tenant_name;
+        let key = row.key.into_key()?;
         if !constant_time_eq(&key.hash, &hash) {
             return Ok(Err(KeyRejection::Unknown));
         }
@@ -276,6 +278,7 @@ impl Store {
             key_id: key.id,
             key_prefix: key.prefix,
             tenant_id: key.tenant_id,
+            tenant_name,
             role: key.role,
             read_only_until,
         };

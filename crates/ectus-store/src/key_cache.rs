@@ -145,6 +145,7 @@ mod tests {
             key_id: format!("id-{prefix}"),
             key_prefix: prefix.to_owned(),
             tenant_id: "t".into(),
+            tenant_name: "t".into(),
             role: Role::Member,
             read_only_until: None,
         }
