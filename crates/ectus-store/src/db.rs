@@ -148,6 +148,10 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(options.acquire_timeout)
+            // A ping before every use finds a server connection that broke while idle; a
+            // SQLite connection is a file handle that cannot, and the ping is a round trip to
+            // its worker thread on every query.
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
