@@ -1518,3 +1518,24 @@ fn tied_to_and_points_at_relate_two_things() {
     belongs_to(&s, "PhysicalKey", "Unit");
     assert!(has_field(&s, "PromoCode", "code"));
 }
+
+#[test]
+fn a_line_ending_in_a_colon_or_in_bold_heads_the_list_under_it() {
+    let s = spec("Printers:\n- model\n- nozzle size in mm\n\n**Spools**\n1. colour\n2. remaining weight in grams\n\nJobs have a name.\n");
+    assert!(has_field(&s, "Printer", "model"));
+    assert_eq!(ty(&s, "Printer", "nozzle_size_mm"), FieldType::Float);
+    assert!(has_field(&s, "Spool", "colour"));
+    assert!(has_field(&s, "Job", "name"));
+    // The heading ends with its list: a later line is read on its own.
+    assert_eq!(entity_names(&s), ["Job", "Printer", "Spool"]);
+    let spool: Vec<&str> = s
+        .entities
+        .iter()
+        .find(|e| e.name == "Spool")
+        .expect("spool")
+        .fields
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    assert_eq!(spool, ["colour", "remaining_weight_grams"]);
+}

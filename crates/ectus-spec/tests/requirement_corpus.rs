@@ -602,7 +602,7 @@ fn measure(set: &str) -> Figures {
 /// (entities 98 %, fields 95 %, relations 90 % on the tuning set) are printed beside them.
 /// Ceilings on the texts where something is lost without a `not understood` passage (the
 /// issue's target is zero): tuning, holdout.
-const SILENT_CEILINGS: (usize, usize) = (41, 27);
+const SILENT_CEILINGS: (usize, usize) = (41, 26);
 /// Ceiling on the tuning texts where nothing is missed but a passage is listed as not
 /// understood anyway: catching silent losses by listing everything would be no catch at all.
 const FALSE_ALARM_CEILING: usize = 18;

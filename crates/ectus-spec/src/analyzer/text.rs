@@ -30,11 +30,26 @@ pub(super) fn split_sentences(text: &str) -> Vec<Sentence> {
     let mut heading: Option<String> = None;
     // The heading the sentence being built lists fields of.
     let mut under: Option<String> = None;
-    for line in text.lines() {
+    // Whether `heading` came from a line such as "Printers:" or "**Printers**", which heads
+    // only the list right under it.
+    let mut list_heading = false;
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
         let trimmed = line.trim();
-        if let Some(title) = markdown_heading(trimmed) {
+        if list_heading && !trimmed.is_empty() && strip_bullet(trimmed).is_none() {
+            heading = None;
+            list_heading = false;
+        }
+        let next_is_bullet = lines[i + 1..]
+            .iter()
+            .map(|l| l.trim())
+            .find(|l| !l.is_empty())
+            .is_some_and(|l| strip_bullet(l).is_some());
+        let list_title = list_heading_title(trimmed).filter(|_| next_is_bullet);
+        if let Some(title) = markdown_heading(trimmed).or(list_title) {
             flush_sentence(&mut raw, &mut current, under.take());
             heading = heading_subject(title);
+            list_heading = list_title.is_some();
             headings.push((raw.len(), heading.is_none()));
             raw.push((title.to_owned(), None));
             continue;
@@ -73,6 +88,27 @@ pub(super) fn split_sentences(text: &str) -> Vec<Sentence> {
         })
         .filter(|s| !s.tokens.is_empty())
         .collect()
+}
+
+/// The title of a line that introduces the list under it: "Printers:", "**Printers**",
+/// "**Printers**:".
+fn list_heading_title(line: &str) -> Option<&str> {
+    let (body, colon) = match line.strip_suffix(':') {
+        Some(body) => (body.trim_end(), true),
+        None => (line, false),
+    };
+    let bold = body
+        .strip_prefix("**")
+        .and_then(|l| l.strip_suffix("**"))
+        .or_else(|| body.strip_prefix("__").and_then(|l| l.strip_suffix("__")));
+    // "**Printers:**" keeps its colon inside the bold.
+    let title = bold.unwrap_or(body).trim().trim_end_matches(':').trim();
+    let plain = !title.is_empty()
+        && title.len() <= 60
+        && title
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == ' ' || c == '-' || c == '\'');
+    (plain && (colon || bold.is_some())).then_some(title)
 }
 
 /// The title of a Markdown heading line (`## Printers` → `Printers`).
