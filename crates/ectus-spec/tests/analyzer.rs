@@ -1539,3 +1539,23 @@ fn a_line_ending_in_a_colon_or_in_bold_heads_the_list_under_it() {
         .collect();
     assert_eq!(spool, ["colour", "remaining_weight_grams"]);
 }
+
+#[test]
+fn a_thing_said_to_be_a_kind_with_fields_gets_the_fields() {
+    let s = spec("Landlords are people with a name and an email. Referees are people too: name and grade. Requesters are customers with a name and a phone.");
+    assert!(has_field(&s, "Landlord", "email"));
+    assert!(has_field(&s, "Referee", "grade"));
+    // A role of a thing of its own: the fields are the customers'.
+    assert!(has_field(&s, "Customer", "phone"));
+    assert!(!entity_names(&s).contains(&"Requester"));
+}
+
+#[test]
+fn a_participle_and_a_preposition_before_a_thing_link_to_it() {
+    let s = spec("Policies have a number. Claims are made against a policy, with an incident date and a description. Tables have a number. An order is placed at a table and has the time it was placed and a status (open, paid).");
+    belongs_to(&s, "Claim", "Policy");
+    assert_eq!(ty(&s, "Claim", "incident_date"), FieldType::Date);
+    belongs_to(&s, "Order", "Table");
+    assert_eq!(ty(&s, "Order", "placed_at"), FieldType::Datetime);
+    assert_eq!(values(&s, "Order", "status"), ["open", "paid"]);
+}

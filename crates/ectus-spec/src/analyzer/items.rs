@@ -608,7 +608,14 @@ fn plain_phrase(words: &[&str]) -> Vec<String> {
             {
                 out.pop();
             }
-            out.extend(participle(&words[i + 1..]));
+            let done = participle(&words[i + 1..]);
+            // "the time it was placed" is when it was placed: `placed_at`.
+            if out == ["time"] && !done.is_empty() {
+                out = done;
+                out.push("at".into());
+            } else {
+                out.extend(done);
+            }
             break;
         }
         if out.is_empty() && DESCRIPTIVE.contains(&w) && words.len() > i + 1 {
@@ -624,18 +631,24 @@ fn plain_phrase(words: &[&str]) -> Vec<String> {
     out
 }
 
+/// Whether `word` is a past participle: "received", "made", "born".
+pub(super) fn is_participle(word: &str) -> bool {
+    #[rustfmt::skip]
+    const IRREGULAR: &[&str] = &[
+        "born", "made", "taken", "given", "built", "sold", "paid", "bought", "sent", "found",
+        "held", "seen", "done", "written", "won", "lost", "left", "kept", "grown", "drawn",
+        "shown", "known", "met", "set", "spent", "chosen", "broken", "frozen", "stolen", "run",
+        "put", "cut", "hung", "shot", "told", "brought", "taught", "caught", "thrown", "worn",
+    ];
+    (word.len() > 3 && word.ends_with("ed")) || IRREGULAR.contains(&word)
+}
+
 /// The participle a relative clause after a pronoun says, with its adverb: "was received"
 /// → `received`, "first aired" → `first_aired`; a clause in the present ("we own", "they
 /// play") or a progressive one ("they were living") names no state, so nothing.
 fn participle(clause: &[&str]) -> Vec<String> {
     const AUX: &[&str] = &[
         "was", "were", "is", "are", "'s", "has", "have", "had", "been", "be", "gets", "got", "get",
-    ];
-    #[rustfmt::skip]
-    const IRREGULAR: &[&str] = &[
-        "born", "made", "taken", "given", "built", "sold", "paid", "bought", "sent", "found",
-        "held", "seen", "done", "written", "won", "lost", "left", "kept", "grown", "drawn",
-        "shown", "known", "met", "set", "spent", "chosen", "broken", "frozen", "stolen", "due",
     ];
     let aux = clause.iter().take_while(|w| AUX.contains(w)).count();
     let rest = &clause[aux..];
@@ -646,7 +659,7 @@ fn participle(clause: &[&str]) -> Vec<String> {
     let Some(verb) = rest.get(adverbs) else {
         return Vec::new();
     };
-    let past = (verb.len() > 3 && verb.ends_with("ed")) || IRREGULAR.contains(verb);
+    let past = is_participle(verb) || *verb == "due";
     if !past || (aux == 0 && !verb.ends_with("ed")) {
         return Vec::new();
     }

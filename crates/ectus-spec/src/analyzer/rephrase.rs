@@ -73,7 +73,127 @@ pub(super) fn rephrase(tokens: Vec<Tok>) -> Vec<Tok> {
     let tokens = user_story(tokens);
     let tokens = for_every_we_store(tokens);
     let tokens = we_record(tokens);
+    let tokens = kind_with(tokens);
+    let tokens = made_against(tokens);
     place_and_parent(tokens)
+}
+
+/// The subject a sentence starts with and where its "are"/"is" stands: "Claims are …" →
+/// (1, `claims`); at most three words after a determiner.
+fn copula_subject(tokens: &[Tok]) -> Option<(usize, Vec<Tok>)> {
+    let mut start = 0;
+    while word(tokens, start).is_some_and(is_determiner) {
+        start += 1;
+    }
+    let at = (start + 1..(start + 4).min(tokens.len()))
+        .find(|&i| matches!(word(tokens, i), Some("are" | "is")))?;
+    let noun: Vec<&str> = (start..at).filter_map(|k| word(tokens, k)).collect();
+    (noun.len() == at - start && subject_phrase(&noun).is_some())
+        .then(|| (at, tokens[start..at].to_vec()))
+}
+
+/// Kinds that say nothing the fields do not: "Landlords are people with a name …".
+#[rustfmt::skip]
+const GENERIC_KINDS: &[&str] = &[
+    "people", "persons", "records", "entries", "items", "things", "person", "record", "entry",
+    "item", "thing",
+];
+
+/// Kinds that are things of their own, of which the subject is a role: "Requesters are
+/// customers with a name and an email" describes customers.
+#[rustfmt::skip]
+const THING_KINDS: &[&str] = &[
+    "users", "customers", "members", "employees", "contacts", "companies", "organisations",
+    "organizations", "businesses", "user", "customer", "member", "employee", "contact",
+    "company",
+];
+
+/// "Landlords are people with a name and an email", "Referees are people too: name and grade"
+/// → "landlords have a name and an email"; "Requesters are customers with a name" →
+/// "customers have a name".
+fn kind_with(tokens: Vec<Tok>) -> Vec<Tok> {
+    let Some((at, subject)) = copula_subject(&tokens) else {
+        return tokens;
+    };
+    let mut k = at + 1;
+    if matches!(
+        word(&tokens, k),
+        Some("a" | "an" | "just" | "simply" | "also")
+    ) {
+        k += 1;
+    }
+    let Some(kind) =
+        word(&tokens, k).filter(|w| GENERIC_KINDS.contains(w) || THING_KINDS.contains(w))
+    else {
+        return tokens;
+    };
+    let subject = if THING_KINDS.contains(&kind) {
+        vec![tokens[k].clone()]
+    } else {
+        subject
+    };
+    k += 1;
+    while matches!(word(&tokens, k), Some("too" | "also" | "as" | "well")) {
+        k += 1;
+    }
+    let introduces = matches!(tokens.get(k), Some(Tok::Colon)) || word(&tokens, k) == Some("with");
+    if !introduces || k + 1 >= tokens.len() {
+        return tokens;
+    }
+    let mut out = subject;
+    out.push(Tok::Word("have".into()));
+    out.extend_from_slice(&tokens[k + 1..]);
+    out
+}
+
+/// "Claims are made against a policy, with an incident date and a description", "An order is
+/// placed at a table and has a status" → "claims belong to a policy; claims have an incident
+/// date and a description": a participle and a preposition before a thing link to it.
+fn made_against(tokens: Vec<Tok>) -> Vec<Tok> {
+    let Some((at, subject)) = copula_subject(&tokens) else {
+        return tokens;
+    };
+    let verb = at + 1;
+    if !word(&tokens, verb).is_some_and(is_participle)
+        || !matches!(
+            word(&tokens, verb + 1),
+            Some("against" | "at" | "for" | "on" | "to" | "by" | "in" | "under" | "from" | "with")
+        )
+        || !matches!(
+            word(&tokens, verb + 2),
+            Some("a" | "an" | "the" | "one" | "each")
+        )
+    {
+        return tokens;
+    }
+    let start = verb + 3;
+    let end = (start..tokens.len())
+        .find(|&i| {
+            !matches!(&tokens[i], Tok::Word(w) if !["and", "with", "which", "that"].contains(&w.as_str()))
+        })
+        .unwrap_or(tokens.len());
+    let target: Vec<&str> = (start..end).filter_map(|k| word(&tokens, k)).collect();
+    if target.is_empty() || target.len() > 3 || subject_phrase(&target).is_none() {
+        return tokens;
+    }
+    let mut out = subject.clone();
+    out.extend([Tok::Word("belongs".into()), Tok::Word("to".into())]);
+    out.push(tokens[verb + 2].clone());
+    out.extend_from_slice(&tokens[start..end]);
+    // What follows: ", with a date …", "and has a status …", ": a date, …".
+    let mut rest = end;
+    while matches!(tokens.get(rest), Some(Tok::Comma | Tok::Colon))
+        || matches!(word(&tokens, rest), Some("and" | "with" | "has" | "have"))
+    {
+        rest += 1;
+    }
+    if rest < tokens.len() {
+        out.push(Tok::Semi);
+        out.extend(subject);
+        out.push(Tok::Word("have".into()));
+        out.extend_from_slice(&tokens[rest..]);
+    }
+    out
 }
 
 /// "Each time a sample moves we log a custody event: the sample, …", "she needs to track
