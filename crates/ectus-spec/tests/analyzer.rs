@@ -1559,3 +1559,29 @@ fn a_participle_and_a_preposition_before_a_thing_link_to_it() {
     assert_eq!(ty(&s, "Order", "placed_at"), FieldType::Datetime);
     assert_eq!(values(&s, "Order", "status"), ["open", "paid"]);
 }
+
+#[test]
+fn two_statements_joined_by_and_are_read_apart_and_bundling_many_is_many_to_many() {
+    let s = spec("Events have a name, a category and an age policy. The category is one of music, theatre or comedy, and the age policy is all ages, teens, or adults only.");
+    assert_eq!(
+        values(&s, "Event", "category"),
+        ["music", "theatre", "comedy"]
+    );
+    assert_eq!(
+        values(&s, "Event", "age_policy"),
+        ["all_ages", "teens", "adults_only"]
+    );
+    let s = spec("Tests have a code. Panels have a name. Panels bundle many tests, and a test can be in several panels.");
+    let join = s.entities.iter().find(|e| {
+        let targets: Vec<&str> = e.relations.iter().map(|r| r.target.as_str()).collect();
+        targets.contains(&"Test")
+            && targets.contains(&"Panel")
+            && e.name != "Test"
+            && e.name != "Panel"
+    });
+    assert!(
+        join.is_some(),
+        "a join entity of panels and tests: {:?}",
+        entity_names(&s)
+    );
+}

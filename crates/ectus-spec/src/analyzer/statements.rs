@@ -436,6 +436,8 @@ const LINK_VERBS: &[&str] = &[
     "involves", "require", "requires", "lead", "leads", "sponsor", "sponsors", "host", "hosts",
     "study", "studies", "attack", "attacks", "apply", "applies", "save", "saves", "favourite",
     "favourites", "bookmark", "bookmarks", "watch", "watches", "review", "reviews", "rate", "rates",
+    "bundle", "bundles", "group", "groups", "combine", "combines", "collect", "collects",
+    "depend", "depends", "mix", "mixes",
     "in", "on", "to", "at", "for", "with", "into", "across",
 ];
 
@@ -528,7 +530,9 @@ pub(super) fn many_to_many(tokens: &[Tok]) -> Vec<Statement> {
         let verbs: Vec<&str> = refs[verb_at..m]
             .iter()
             .copied()
-            .filter(|w| !AUXILIARIES.contains(w) && !["other", "different"].contains(w))
+            .filter(|w| {
+                !AUXILIARIES.contains(w) && !["other", "different", "be", "is", "are"].contains(w)
+            })
             .collect();
         let object_words: Vec<&str> = refs[m + 1..]
             .iter()
@@ -539,7 +543,7 @@ pub(super) fn many_to_many(tokens: &[Tok]) -> Vec<Statement> {
             })
             .take(3)
             .collect();
-        let Some(object) = noun_phrase(&object_words) else {
+        let Some(object) = subject_phrase(&object_words) else {
             continue;
         };
         if !object.last().is_some_and(|w| is_plural(w)) {

@@ -397,7 +397,7 @@ pub(super) fn split_clauses(tokens: &[Tok]) -> Vec<Vec<Tok>> {
     let mut clauses: Vec<Vec<Tok>> = tokens
         .split(|t| *t == Tok::Semi)
         .filter(|c| !c.is_empty())
-        .map(<[Tok]>::to_vec)
+        .flat_map(split_joined_statements)
         .collect();
     // "Gates have a label; attendees a name and an email": the verb of the clause before is
     // left out of the next one.
@@ -423,6 +423,30 @@ pub(super) fn split_clauses(tokens: &[Tok]) -> Vec<Vec<Tok>> {
         }
     }
     clauses
+}
+
+/// "The category is one of music or theatre, and the age policy is all ages or adults only":
+/// two statements joined by ", and", each with its own subject and verb, read apart.
+fn split_joined_statements(tokens: &[Tok]) -> Vec<Vec<Tok>> {
+    let copula = |w: Option<&str>| matches!(w, Some("is" | "are" | "can" | "must"));
+    let states = |part: &[Tok]| {
+        let start = skip_determiners(&leading_words(part));
+        (start + 1..(start + 4).min(part.len())).any(|i| copula(word_at(part, i)))
+    };
+    let mut out = Vec::new();
+    let mut from = 0;
+    for i in 0..tokens.len() {
+        let joined = tokens[i] == Tok::Comma
+            && word_at(tokens, i + 1) == Some("and")
+            && word_at(tokens, i + 2)
+                .is_some_and(|w| ["the", "its", "their", "each", "every"].contains(&w));
+        if joined && states(&tokens[from..i]) && states(&tokens[i + 2..]) {
+            out.push(tokens[from..i].to_vec());
+            from = i + 2;
+        }
+    }
+    out.push(tokens[from..].to_vec());
+    out
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
