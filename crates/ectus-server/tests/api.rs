@@ -727,7 +727,7 @@ async fn large_responses_are_compressed_on_request(backend: TestBackend) {
 async fn a_requirement_generation_carries_its_coverage_and_strict_refuses_gaps(
     backend: TestBackend,
 ) {
-    const CLINIC: &str = "A clinic API. Patients have a name. Refunds are issued against a payment with a reason. It must be reliable.";
+    const CLINIC: &str = "A clinic API. Patients have a name. Every night, visits older than a year are archived to cold storage. It must be reliable.";
     let app = TestApp::spawn(backend).await;
     let t = app.tenant("t").await;
     let project = app.create_project(&t.member, "clinic").await;
@@ -743,11 +743,11 @@ async fn a_requirement_generation_carries_its_coverage_and_strict_refuses_gaps(
         )
         .await;
     let body = expect_problem(refused, 422).await;
-    assert_eq!(body["errors"][0]["field"], "prompt[36..87]", "{body}");
+    assert_eq!(body["errors"][0]["field"], "prompt[36..103]", "{body}");
     assert!(
         body["errors"][0]["message"]
             .as_str()
-            .is_some_and(|m| m.contains("Refunds are issued against a payment")),
+            .is_some_and(|m| m.contains("visits older than a year are archived")),
         "{body}"
     );
     let listed = app.get_json(&path, &t.member).await;
@@ -770,7 +770,7 @@ async fn a_requirement_generation_carries_its_coverage_and_strict_refuses_gaps(
     assert!(
         coverage["not_understood"][0]["text"]
             .as_str()
-            .is_some_and(|t| t.starts_with("Refunds are issued")),
+            .is_some_and(|t| t.starts_with("Every night, visits older")),
         "{generation:#}"
     );
     assert_eq!(coverage["ignored"][0]["text"], "It must be reliable.");
