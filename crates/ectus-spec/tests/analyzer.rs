@@ -1585,3 +1585,80 @@ fn two_statements_joined_by_and_are_read_apart_and_bundling_many_is_many_to_many
         entity_names(&s)
     );
 }
+
+#[test]
+fn a_chain_of_links_and_a_place_are_read_and_anything_else_after_them_is_left_as_written() {
+    let s = spec("Performances have a start time. Customers have a name. Tickets are sold for a performance to a customer, with a price and a seat number.");
+    belongs_to(&s, "Ticket", "Performance");
+    belongs_to(&s, "Ticket", "Customer");
+    assert_eq!(ty(&s, "Ticket", "price"), FieldType::Decimal);
+    let s = spec(
+        "Buildings have a name. Rooms are in a building and have a number and a monthly rent.",
+    );
+    belongs_to(&s, "Room", "Building");
+    assert_eq!(ty(&s, "Room", "monthly_rent"), FieldType::Decimal);
+    let s =
+        spec("Every plant comes from one supplier. Suppliers have a name. Plants have a price.");
+    belongs_to(&s, "Plant", "Supplier");
+    // "… by an agent or the customer": not a list of links; left for the account to flag.
+    let derived = derive("Tickets have a subject. Agents have a name. Replies are posted on a ticket by an agent or the customer, with a body.");
+    assert!(not_understood(&derived, "Replies are posted").is_some());
+}
+
+#[test]
+fn an_act_the_text_names_as_a_thing_links_the_two_things_its_verb_joins() {
+    let s = spec("Musicians have a name. Parts have an instrument. Musicians can borrow parts; a borrowing has a due date and an optional note.");
+    belongs_to(&s, "Borrowing", "Musician");
+    belongs_to(&s, "Borrowing", "Part");
+    assert!(entity(&s, "Part")
+        .relations
+        .iter()
+        .all(|r| r.target != "Musician"));
+    let s = spec("Patients have a name. Doctors have a name. Patients visit doctors. A visit records a diagnosis.");
+    belongs_to(&s, "Visit", "Patient");
+    belongs_to(&s, "Visit", "Doctor");
+    let s = spec("Customers have a name. Cars have a plate. Customers rent cars. Each rental has a start date.");
+    belongs_to(&s, "Rental", "Customer");
+    belongs_to(&s, "Rental", "Car");
+}
+
+#[test]
+fn a_line_that_introduces_its_own_subject_is_a_statement_of_its_own() {
+    let s = spec("Inventory API.\nwarehouse: code string unique, city string\nproduct: sku string unique, name string, fragile bool\nstock level: warehouse, product, quantity int");
+    assert!(field(&s, "Warehouse", "code").unique);
+    assert_eq!(ty(&s, "Warehouse", "city"), FieldType::String);
+    assert_eq!(ty(&s, "Product", "fragile"), FieldType::Bool);
+    belongs_to(&s, "StockLevel", "Warehouse");
+    assert_eq!(ty(&s, "StockLevel", "quantity"), FieldType::Integer);
+}
+
+#[test]
+fn a_name_of_values_closed_by_or_is_a_choice_but_a_number_of_things_is_not() {
+    let s = spec("Repairs have a description and an urgency of low, medium or high.");
+    assert_eq!(values(&s, "Repair", "urgency"), ["low", "medium", "high"]);
+    assert!(!has_field(&s, "Repair", "medium"));
+    let s = spec("Bookings have a date, a number of adults and a number of children.");
+    assert_eq!(ty(&s, "Booking", "number_of_adults"), FieldType::Integer);
+}
+
+#[test]
+fn counts_and_renamed_reserved_words_keep_the_type_of_what_was_written() {
+    let s = spec("Inspections have a date and the number of frames of brood. Talks have a title and an abstract.");
+    assert_eq!(
+        ty(&s, "Inspection", "number_of_frames_of_brood"),
+        FieldType::Integer
+    );
+    assert_eq!(ty(&s, "Talk", "abstract_value"), FieldType::Text);
+}
+
+#[test]
+fn a_title_ending_in_a_verb_like_noun_is_no_thing_and_an_adverb_is_never_part_of_a_name() {
+    let s = spec("A fishing log. Catches have a weight.");
+    assert_eq!(entity_names(&s), ["Catch"]);
+    let derived =
+        derive("Doctors have a name. Overdue invoices are escalated to the doctor automatically.");
+    assert!(!entity_names(&derived.spec)
+        .iter()
+        .any(|n| n.contains("Automatically")));
+    assert!(not_understood(&derived, "escalated").is_some());
+}

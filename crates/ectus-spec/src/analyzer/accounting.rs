@@ -192,7 +192,8 @@ fn phrase_name(contribution: &Contribution) -> Option<String> {
             let phrase = question
                 || parts.len() > 1
                     && (words.iter().any(|p| PHRASE_WORDS.contains(p))
-                        || PARTICLES.contains(&words[0]));
+                        || PARTICLES.contains(&words[0]))
+                || parts.iter().any(|p| is_adverb(p));
             phrase.then(|| format!("{entity}.{field} is a phrase, not a field name"))
         }
         Contribution::Entity { entity } => {
@@ -209,7 +210,7 @@ fn phrase_name(contribution: &Contribution) -> Option<String> {
             let particle = !phrasal_noun
                 && parts
                     .iter()
-                    .any(|p| PARTICLES.contains(p) || PHRASE_WORDS.contains(p));
+                    .any(|p| PARTICLES.contains(p) || PHRASE_WORDS.contains(p) || is_adverb(p));
             (plural_first || particle)
                 .then(|| format!("{entity} is a phrase, not the name of a thing"))
         }
@@ -345,6 +346,7 @@ fn unplaced_words(
         }
     }
     let words = words_of(tokens);
+    let gave_fields = gave.iter().any(|c| matches!(c, Contribution::Field { .. }));
     let auth = gave.contains(&Contribution::Auth);
     let database = gave.contains(&Contribution::Database);
     // The stems of the words of the spec's entities' names.
@@ -368,6 +370,7 @@ fn unplaced_words(
     let accounted = |word: &str| {
         empty_word(word)
             || CONNECTIVES.contains(&word)
+            || (gave_fields && FIELD_VERBS.iter().any(|p| p.len() == 1 && p[0] == word))
             || placed.contains(&stem(word))
             || (auth && (ACCESS_WORDS.contains(&word) || things.contains(&stem(word))))
             || (database && STORAGE_WORDS.contains(&word))
@@ -536,6 +539,7 @@ mod tests {
         for phrase in [
             "year_she_was_born",
             "the_time_of_purchase",
+            "sent_automatically",
             "by_value",
             "how_much",
             "what",
@@ -553,7 +557,7 @@ mod tests {
         ] {
             assert_eq!(phrase_name(&field(name)), None, "{name}");
         }
-        for phrase in ["ActorsAppear", "BinsSit", "Me", "Up"] {
+        for phrase in ["ActorsAppear", "BinsSit", "Me", "Up", "DoctorAutomatically"] {
             assert!(phrase_name(&entity(phrase)).is_some(), "{phrase}");
         }
         for name in [
@@ -564,6 +568,8 @@ mod tests {
             "StaffMember",
             "CheckIn",
             "SignUp",
+            "DailyReport",
+            "PowerSupply",
         ] {
             assert_eq!(phrase_name(&entity(name)), None, "{name}");
         }

@@ -8,7 +8,8 @@ pub(super) fn parse_items(list: &[(Sep, Vec<Tok>)]) -> Vec<Item> {
     let mut open: Option<usize> = None;
     let mut relation: Option<Option<Vec<String>>> = None;
     let list = split_at_which(list);
-    for (sep, tokens) in &list {
+    for (idx, (sep, tokens)) in list.iter().enumerate() {
+        let tokens = &choices_of_of(tokens, &list[idx + 1..]);
         if let (Some(subject), Some(target)) = (&relation, further_target(tokens)) {
             out.push(Item {
                 kind: ItemKind::BelongsTo {
@@ -66,6 +67,51 @@ pub(super) fn parse_items(list: &[(Sep, Vec<Tok>)]) -> Vec<Item> {
         }
     }
     out
+}
+
+/// "an urgency of low, medium or high": an item ending "<name> of <value>" whose next items are
+/// single values closed by "or" names a choice among them — read as "urgency one of low, …".
+/// Not "a number of adults, children or infants", where "of" says what is counted.
+fn choices_of_of(tokens: &[Tok], after: &[(Sep, Vec<Tok>)]) -> Vec<Tok> {
+    const COUNTED: &[&str] = &[
+        "number",
+        "count",
+        "amount",
+        "list",
+        "set",
+        "total",
+        "lot",
+        "lots",
+        "couple",
+        "pair",
+        "group",
+        "collection",
+        "quantity",
+        "mix",
+        "range",
+    ];
+    let of = tokens
+        .iter()
+        .rposition(|t| matches!(t, Tok::Word(w) if w == "of"));
+    let values: Vec<&(Sep, Vec<Tok>)> = after
+        .iter()
+        .take_while(|(_, t)| bare_value(t).is_some())
+        .collect();
+    let closed = values.last().is_some_and(|(sep, _)| *sep == Sep::Or);
+    match of {
+        Some(k)
+            if closed
+                && k >= 1
+                && bare_value(&tokens[k + 1..]).is_some()
+                && word_at(tokens, k - 1)
+                    .is_some_and(|w| !COUNTED.contains(&w) && !is_determiner(w)) =>
+        {
+            let mut out = tokens.to_vec();
+            out.insert(k, Tok::Word("one".into()));
+            out
+        }
+        _ => tokens.to_vec(),
+    }
 }
 
 /// "which customer took which vehicle from which depot": one item per "which" that refers to

@@ -5,7 +5,8 @@
 //! It owns the whole text-to-spec path and nothing else. The heuristics are hand-written and
 //! deterministic (no network, no model, no randomness; only ordered collections):
 //!
-//! The stages live in their own modules: [`text`] (1), [`statements`] (2), [`model`] with
+//! The stages live in their own modules: [`text`] (1) with [`rephrase`] and [`acts`],
+//! [`statements`] (2), [`model`] with
 //! [`items`] and [`types`] (3), [`service`] and the shared [`crate::finish`] pass (4), the
 //! [`accounting`] of every sentence (5); the word lists are in [`words`].
 //!
@@ -42,6 +43,7 @@ use crate::{
 };
 
 mod accounting;
+mod acts;
 mod items;
 mod model;
 mod rephrase;
@@ -52,6 +54,7 @@ mod types;
 mod words;
 
 use accounting::*;
+use acts::*;
 use items::*;
 use model::*;
 use rephrase::*;

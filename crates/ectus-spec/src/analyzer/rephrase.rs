@@ -147,45 +147,73 @@ fn kind_with(tokens: Vec<Tok>) -> Vec<Tok> {
 }
 
 /// "Claims are made against a policy, with an incident date and a description", "An order is
-/// placed at a table and has a status" → "claims belong to a policy; claims have an incident
-/// date and a description": a participle and a preposition before a thing link to it.
+/// placed at a table and has a status", "Tickets are sold for a performance to a customer,
+/// with a price", "Rooms are in a building and have a number" → "claims belong to a policy;
+/// claims have an incident date and a description": a participle (or a preposition of place
+/// alone) and a preposition before each thing link to it. When anything but the thing's own
+/// items follows the links ("… by an agent or the customer"), the sentence is left as written.
 fn made_against(tokens: Vec<Tok>) -> Vec<Tok> {
+    const LINKING: &[&str] = &[
+        "against", "at", "for", "on", "to", "by", "in", "under", "from", "with", "inside", "within",
+    ];
+    const PLACE: &[&str] = &["in", "inside", "within", "on", "at", "under"];
     let Some((at, subject)) = copula_subject(&tokens) else {
         return tokens;
     };
     let verb = at + 1;
-    if !word(&tokens, verb).is_some_and(is_participle)
-        || !matches!(
-            word(&tokens, verb + 1),
-            Some("against" | "at" | "for" | "on" | "to" | "by" | "in" | "under" | "from" | "with")
-        )
-        || !matches!(
-            word(&tokens, verb + 2),
-            Some("a" | "an" | "the" | "one" | "each")
-        )
-    {
+    let mut k = if word(&tokens, verb).is_some_and(is_participle) {
+        verb + 1
+    } else if word(&tokens, verb).is_some_and(|w| PLACE.contains(&w)) {
+        verb
+    } else {
+        return tokens;
+    };
+    let article = |k: usize| matches!(word(&tokens, k), Some("a" | "an" | "the" | "one" | "each"));
+    // The links: a preposition, an article and a thing, as many times as they follow.
+    let mut links: Vec<(usize, usize)> = Vec::new();
+    loop {
+        let first = links.is_empty();
+        let preposition =
+            word(&tokens, k).is_some_and(|w| LINKING.contains(&w) && (first || w != "with"));
+        if !preposition || !article(k + 1) {
+            break;
+        }
+        let start = k + 2;
+        let end = (start..tokens.len())
+            .find(|&i| {
+                !matches!(&tokens[i], Tok::Word(w)
+                    if !["and", "or", "with", "which", "that"].contains(&w.as_str())
+                        && !LINKING.contains(&w.as_str()))
+            })
+            .unwrap_or(tokens.len());
+        let target: Vec<&str> = (start..end).filter_map(|i| word(&tokens, i)).collect();
+        if target.is_empty() || target.len() > 3 || subject_phrase(&target).is_none() {
+            break;
+        }
+        links.push((k + 1, end));
+        k = end;
+    }
+    if links.is_empty() {
         return tokens;
     }
-    let start = verb + 3;
-    let end = (start..tokens.len())
-        .find(|&i| {
-            !matches!(&tokens[i], Tok::Word(w) if !["and", "with", "which", "that"].contains(&w.as_str()))
-        })
-        .unwrap_or(tokens.len());
-    let target: Vec<&str> = (start..end).filter_map(|k| word(&tokens, k)).collect();
-    if target.is_empty() || target.len() > 3 || subject_phrase(&target).is_none() {
-        return tokens;
-    }
-    let mut out = subject.clone();
-    out.extend([Tok::Word("belongs".into()), Tok::Word("to".into())]);
-    out.push(tokens[verb + 2].clone());
-    out.extend_from_slice(&tokens[start..end]);
     // What follows: ", with a date …", "and has a status …", ": a date, …".
-    let mut rest = end;
+    let mut rest = k;
     while matches!(tokens.get(rest), Some(Tok::Comma | Tok::Colon))
         || matches!(word(&tokens, rest), Some("and" | "with" | "has" | "have"))
     {
         rest += 1;
+    }
+    if rest == k && rest < tokens.len() {
+        return tokens;
+    }
+    let mut out = Vec::new();
+    for (n, (from, end)) in links.into_iter().enumerate() {
+        if n > 0 {
+            out.push(Tok::Semi);
+        }
+        out.extend(subject.iter().cloned());
+        out.extend([Tok::Word("belongs".into()), Tok::Word("to".into())]);
+        out.extend_from_slice(&tokens[from..end]);
     }
     if rest < tokens.len() {
         out.push(Tok::Semi);

@@ -166,7 +166,9 @@ pub(super) fn colon_statement(tokens: &[Tok]) -> Option<Vec<Statement>> {
     // "status: open / closed": values. Not when the slashes sit inside an item of a list of
     // fields ("Tickets: title, status: open / closed").
     let slashed = right.contains(&Tok::Slash) && !right.contains(&Tok::Colon);
-    if slashed || (!is_plural(last) && enum_like_name(last)) {
+    // "stock level: warehouse, product, quantity int": an item with its type is a field.
+    let typed = words_of(right).iter().any(|w| type_word(w).is_some());
+    if slashed || (!is_plural(last) && enum_like_name(last) && !typed) {
         let values = enum_values(right)?;
         return Some(vec![Statement::Enum {
             entity: None,
@@ -221,6 +223,10 @@ pub(super) fn field_clause(tokens: &[Tok]) -> Option<Statement> {
             }
             return None;
         };
+        // "A fishing log.", "Fishing record.": a verb with nothing after it is a noun.
+        if tokens.len() <= j + len {
+            return None;
+        }
         let mut rest: Vec<Tok> = tokens[j + len..].to_vec();
         if rest.first() == Some(&Tok::Colon) {
             rest.remove(0);

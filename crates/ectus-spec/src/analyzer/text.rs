@@ -55,7 +55,7 @@ pub(super) fn split_sentences(text: &str) -> Vec<Sentence> {
             continue;
         }
         let bullet = strip_bullet(trimmed);
-        if trimmed.is_empty() || bullet.is_some() {
+        if trimmed.is_empty() || bullet.is_some() || introduces_itself(line) {
             flush_sentence(&mut raw, &mut current, under.take());
         }
         if let Some(item) = bullet {
@@ -64,7 +64,8 @@ pub(super) fn split_sentences(text: &str) -> Vec<Sentence> {
         split_line_into(&mut raw, &mut current, bullet.unwrap_or(trimmed), &under);
     }
     flush_sentence(&mut raw, &mut current, under.take());
-    raw.into_iter()
+    let mut sentences: Vec<Sentence> = raw
+        .into_iter()
         .enumerate()
         .map(|(i, (text, under))| {
             let mut tokens = normalize_phrases(tokenize(&text));
@@ -87,7 +88,28 @@ pub(super) fn split_sentences(text: &str) -> Vec<Sentence> {
             }
         })
         .filter(|s| !s.tokens.is_empty())
-        .collect()
+        .collect();
+    nominal_joins(&mut sentences);
+    sentences
+}
+
+/// Whether a line starts a statement of its own whatever came before it: "product: sku string
+/// unique, name string" under "warehouse: code string, city string", with no full stop
+/// between them. Not an indented line, nor one naming a single item ("code: string" under
+/// "Station"): those continue the lines above.
+fn introduces_itself(line: &str) -> bool {
+    if line.starts_with(char::is_whitespace) {
+        return false;
+    }
+    let Some((head, rest)) = line.split_once(':') else {
+        return false;
+    };
+    let words = head.split_whitespace().count();
+    (1..=4).contains(&words)
+        && rest.contains(',')
+        && head
+            .chars()
+            .all(|c| c.is_alphanumeric() || " -_'*".contains(c))
 }
 
 /// The title of a line that introduces the list under it: "Printers:", "**Printers**",
@@ -552,6 +574,7 @@ fn noun_phrase_with(words: &[&str], allowed: &[&str]) -> Option<Vec<String>> {
             && (!STOP_WORDS.contains(w) || allowed.contains(w))
             && !is_determiner(w)
             && !QUANTIFIERS.contains(w)
+            && !is_adverb(w)
     };
     let ok = match words.split_last() {
         Some((head, modifiers)) if words.len() <= 3 => {

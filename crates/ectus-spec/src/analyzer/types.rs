@@ -11,6 +11,12 @@ pub(super) fn infer_type(name: &str) -> (FieldType, bool) {
             other => other,
         };
     }
+    // "abstract" renamed `abstract_value` (a reserved word): the type of the word as written.
+    if let Some(written) = name.strip_suffix("_value") {
+        if unreserved(written).as_deref() == Some(name) {
+            return infer_type(written);
+        }
+    }
     let parts: Vec<&str> = name.split('_').collect();
     let last = parts.last().copied().unwrap_or_default();
     let first = parts.first().copied().unwrap_or_default();
@@ -137,6 +143,10 @@ pub(super) fn infer_type(name: &str) -> (FieldType, bool) {
         "department", "position", "role", "category", "status", "state", "gender", "version",
         "ean", "upc", "barcode", "postal",
     ];
+    // "the number of frames of brood", "number of seats left": a count, whatever is counted.
+    if ["number", "count", "num"].contains(&first) && parts.get(1) == Some(&"of") {
+        return (FieldType::Integer, true);
+    }
     if parts.len() > 1 && ["is", "has", "can", "should", "allow", "allows"].contains(&first) {
         return (FieldType::Bool, true);
     }

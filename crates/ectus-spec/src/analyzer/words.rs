@@ -187,6 +187,8 @@ pub(super) const RELATION_VERBS: &[&[&str]] = &[
     &["associated", "with"],
     &["are", "connected", "to"],
     &["is", "connected", "to"],
+    &["come", "from"],
+    &["comes", "from"],
 ];
 
 /// Words after which a list of plural nouns names entities ("with projects and issues").
@@ -342,3 +344,24 @@ pub(super) const ROLE_WORDS: &[&str] = &[
 pub(super) const AUTHORED: &[&str] = &[
     "post", "article", "comment", "review", "message", "story", "note", "answer", "reply",
 ];
+
+/// Words ending in "ly" that are nouns or adjectives of things ("a family", "a power supply",
+/// "daily reports") rather than adverbs of manner ("escalated automatically").
+#[rustfmt::skip]
+const LY_NOUNS: &[&str] = &[
+    "family", "supply", "assembly", "rally", "ally", "reply", "anomaly", "monopoly", "butterfly",
+    "fly", "lily", "jelly", "belly", "holly", "italy", "bully", "daily", "weekly", "monthly",
+    "yearly", "hourly", "nightly", "quarterly", "biweekly", "fortnightly", "early",
+    "elderly", "friendly", "lovely", "ugly", "holy", "silly", "curly", "oily", "hilly",
+    "likely", "lonely", "costly", "deadly", "orderly", "timely", "lively", "chilly", "jolly",
+    "july", "ply", "tally", "filly", "doily", "homily", "gully", "poly", "melancholy",
+    "kelly", "emily", "sally", "billy", "molly", "polly", "dolly", "reilly", "wholly",
+    "subassembly", "resupply", "only",
+];
+
+/// Whether `word` is an adverb of manner ("automatically", "quickly", "usually"): a word
+/// ending in "ly" that names no thing. An adverb is never part of a name; a word missing
+/// from [`LY_NOUNS`] is left out of a name and so shows as not understood, never misnamed.
+pub(super) fn is_adverb(word: &str) -> bool {
+    word.len() > 3 && word.ends_with("ly") && !LY_NOUNS.contains(&word)
+}
