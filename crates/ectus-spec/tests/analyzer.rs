@@ -1662,3 +1662,42 @@ fn a_title_ending_in_a_verb_like_noun_is_no_thing_and_an_adverb_is_never_part_of
         .any(|n| n.contains("Automatically")));
     assert!(not_understood(&derived, "escalated").is_some());
 }
+
+#[test]
+fn a_plural_of_records_before_a_colon_names_a_thing_and_a_verb_before_a_verb_is_a_noun() {
+    let s = spec("Dentists: name. Treatments: code, name.\n- treatment records: patient, dentist, treatment, date, notes\n- patients: name");
+    belongs_to(&s, "TreatmentRecord", "Dentist");
+    belongs_to(&s, "TreatmentRecord", "Treatment");
+    assert_eq!(ty(&s, "TreatmentRecord", "date"), FieldType::Date);
+    assert!(!has_field(&s, "Treatment", "date"));
+    let s = spec("Observing lists: a list has a name. Call logs record a duration.");
+    assert!(has_field(&s, "ObservingList", "name"));
+    assert!(has_field(&s, "CallLog", "duration"));
+    // "Track expenses: each expense has …": the words before the colon say what to do.
+    assert_eq!(
+        entity_names(&spec("Track expenses: each expense has an amount.")),
+        ["Expense"]
+    );
+}
+
+#[test]
+fn a_thing_named_before_a_clause_about_it_takes_the_fields_and_a_story_tellers_profile_is_theirs() {
+    let derived = derive("Organisations we place volunteers with: a required name, an optional website and a minimum age that defaults to 16.");
+    assert!(has_field(&derived.spec, "Organisation", "website"));
+    assert!(!entity_names(&derived.spec).contains(&"Volunteer"));
+    assert!(not_understood(&derived, "we place volunteers").is_some());
+    let s = spec("As an author I want my profile to show my Twitter handle and my website. Posts have a title.");
+    assert!(has_field(&s, "Author", "twitter_handle"));
+    assert!(!entity_names(&s).contains(&"Profile"));
+}
+
+#[test]
+fn capitalised_words_written_together_are_one_name_and_a_possessor_of_the_thing_itself_is_its_parent(
+) {
+    let s = spec("Declarations have a reference. DeclarationLine: declaration, commodity code, net mass kg (float). Repos have a GitHub link.");
+    belongs_to(&s, "DeclarationLine", "Declaration");
+    assert!(has_field(&s, "Repo", "github_link"));
+    let s = spec("Queens: each hive's current queen, with her marking colour. Hives have a name.");
+    belongs_to(&s, "Queen", "Hive");
+    assert!(!has_field(&s, "Queen", "hive_current_queen"));
+}

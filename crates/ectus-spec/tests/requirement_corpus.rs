@@ -602,12 +602,12 @@ fn measure(set: &str) -> Figures {
 /// (entities 98 %, fields 95 %, relations 90 % on the tuning set) are printed beside them.
 /// Ceilings on the texts where something is lost without a `not understood` passage (the
 /// issue's target is zero): tuning, holdout.
-const SILENT_CEILINGS: (usize, usize) = (40, 24);
+const SILENT_CEILINGS: (usize, usize) = (38, 22);
 /// Ceiling on the tuning texts where nothing is missed but a passage is listed as not
 /// understood anyway: catching silent losses by listing everything would be no catch at all.
-const FALSE_ALARM_CEILING: usize = 18;
-const TUNING_FLOORS: (f64, f64, f64) = (0.78, 0.66, 0.56);
-const HOLDOUT_FLOORS: (f64, f64, f64) = (0.66, 0.42, 0.33);
+const FALSE_ALARM_CEILING: usize = 19;
+const TUNING_FLOORS: (f64, f64, f64) = (0.79, 0.68, 0.58);
+const HOLDOUT_FLOORS: (f64, f64, f64) = (0.66, 0.43, 0.35);
 
 #[test]
 fn the_requirement_corpus_is_analysed_with_its_recall_and_precision_printed() {

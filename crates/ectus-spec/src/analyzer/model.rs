@@ -87,6 +87,13 @@ impl Model {
         if let Some(found) = self.find(words) {
             return Some(found);
         }
+        // "Observing lists: a list has …. Each list belongs to …": a head word alone names
+        // the one thing already called by it in full.
+        if let [word] = words {
+            if let Some(found) = self.find_head(word) {
+                return Some(found);
+            }
+        }
         let key = entity_key(words);
         let usable = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric());
         if !usable || self.entities.len() >= MAX_ENTITIES {
@@ -315,6 +322,15 @@ impl Model {
             let head = self
                 .find(std::slice::from_ref(last))
                 .or_else(|| self.find_head(last));
+            // "Queens: each hive's current queen, …": the item names the thing itself, and
+            // whose it is says what it belongs to.
+            let known = self.find(&words[..1]).is_some() || self.plurals.contains(&words[0]);
+            if head == Some(e) && words.len() <= 3 && known {
+                let owner = self.ensure(&words[..1]).filter(|&t| t != e);
+                if let Some(t) = owner {
+                    return Some(Reference::BelongsTo(t, None));
+                }
+            }
             if let Some(t) = head.filter(|_| !is_plural(last)) {
                 return Some(Reference::BelongsTo(t, Some(snake(&words.join(" ")))));
             }

@@ -13,7 +13,7 @@ use super::*;
 
 /// Verbs with which a user story or an instruction introduces the thing it records.
 #[rustfmt::skip]
-const ACTION_VERBS: &[&str] = &[
+pub(super) const ACTION_VERBS: &[&str] = &[
     "log", "record", "add", "register", "book", "create", "keep", "track", "store", "save",
     "upload", "schedule", "leave", "make", "note", "enter", "attach", "write", "submit", "post",
     "file", "open", "raise", "report", "capture", "manage", "see", "view", "rate", "mark",
@@ -240,6 +240,17 @@ fn we_record(tokens: Vec<Tok>) -> Vec<Tok> {
         if !introduced {
             continue;
         }
+        // "Organisations we place volunteers with: …": the clause describes the thing named
+        // before its pronoun, which the colon statement reads.
+        let pronoun =
+            (0..v).find(|&k| matches!(word(&tokens, k), Some("we" | "i" | "you" | "they")));
+        if let Some(p) = pronoun.filter(|&p| p > 0) {
+            let before: Vec<&str> = (0..p).map_while(|k| word(&tokens, k)).collect();
+            let start = skip_determiners(&before);
+            if before.len() == p && start < p && noun_phrase(&before[start..]).is_some() {
+                return tokens;
+            }
+        }
         // Only when the thing's own list follows it: "a custody event: …", "vendors with …".
         let rest = &tokens[v + 1..];
         let mut k = 0;
@@ -283,6 +294,19 @@ fn story_prefix(tokens: &[Tok]) -> Option<usize> {
     (at > me + 1).then_some(at)
 }
 
+/// What a user story's teller calls their own record of themselves ("my profile").
+const SELF_RECORDS: &[&str] = &["profile", "account", "details", "record", "page", "card"];
+
+/// The role a user story is told by: "As a volunteer coordinator, I …" → `volunteer
+/// coordinator`.
+fn story_role(tokens: &[Tok]) -> Option<Vec<Tok>> {
+    let me = (1..tokens.len().min(10)).find(|&i| matches!(word(tokens, i), Some("i" | "we")))?;
+    let words: Vec<&str> = (1..me).map_while(|k| word(tokens, k)).collect();
+    let start = skip_determiners(&words);
+    let role = subject_phrase(&words[start..])?;
+    Some(role.into_iter().map(Tok::Word).collect())
+}
+
 fn user_story(tokens: Vec<Tok>) -> Vec<Tok> {
     let Some(at) = story_prefix(&tokens) else {
         return tokens;
@@ -311,7 +335,14 @@ fn user_story(tokens: Vec<Tok>) -> Vec<Tok> {
                 )
             )
     }) {
-        let mut out = rest[..k].to_vec();
+        // "As an author I want my profile to show my handle": the profile is the author's.
+        let own = word(rest, 0) == Some("my")
+            && k == 2
+            && word(rest, 1).is_some_and(|w| SELF_RECORDS.contains(&w));
+        let mut out = match story_role(&tokens).filter(|_| own) {
+            Some(role) => role,
+            None => rest[..k].to_vec(),
+        };
         out.push(Tok::Word("has".into()));
         out.extend_from_slice(&rest[k + 2..]);
         return out;

@@ -82,6 +82,9 @@ pub(super) fn statements_of(sentences: &[Sentence]) -> Vec<Statement> {
 }
 
 pub(super) fn classify(tokens: &[Tok]) -> Vec<Statement> {
+    if let Some(named) = named_by_heading(tokens) {
+        return classify(&named);
+    }
     // A many-to-many link stands beside whatever else the clause states ("a list has a name
     // and contains many targets"); the model drops the one-to-many it would otherwise read.
     let mut joins = many_to_many(tokens);
@@ -139,16 +142,27 @@ fn split_nested_entity(statement: Statement) -> Vec<Statement> {
 /// "Pet clinic system: owners (…), pets (…)", "Products: name, price", "Status: open/closed".
 pub(super) fn colon_statement(tokens: &[Tok]) -> Option<Vec<Statement>> {
     let at = tokens.iter().position(|t| *t == Tok::Colon)?;
-    let left: Vec<&str> = tokens[..at]
+    let mut left: Vec<&str> = tokens[..at]
         .iter()
         .map(|t| match t {
             Tok::Word(w) => Some(w.as_str()),
             _ => None,
         })
         .collect::<Option<_>>()?;
+    // "Organisations we place volunteers with: …", "Things I sell: …": the thing is named
+    // before the clause about it.
+    if let Some(p) = left
+        .iter()
+        .position(|w| ["we", "i", "you", "they"].contains(w))
+        .filter(|&p| p > skip_determiners(&left))
+    {
+        left.truncate(p);
+    }
     // "Each track: …", "A record: …": a word that is also a verb of fields names the thing
-    // when only determiners stand before it.
-    let noun_before_colon = left.len() > 1 && skip_determiners(&left) == left.len() - 1;
+    // when only determiners stand before it; so does a plural noun of records right before
+    // the colon ("treatment records: patient, dentist").
+    let noun_before_colon = (left.len() > 1 && skip_determiners(&left) == left.len() - 1)
+        || left.last().is_some_and(|w| NOUN_VERBS.contains(w));
     if (find_pattern(&left, FIELD_VERBS, 1).is_some() && !noun_before_colon)
         || find_pattern(&left, RELATION_VERBS, 0).is_some()
     {
@@ -179,6 +193,55 @@ pub(super) fn colon_statement(tokens: &[Tok]) -> Option<Vec<Statement>> {
     let items = parse_items(&split_list(right));
     Some(vec![Statement::Fields { subject, items }])
 }
+
+/// "Observing lists: a list has a name …": the clause after the colon speaks of the thing the
+/// words before it name in full, so its subject takes that name ("observing list has …").
+fn named_by_heading(tokens: &[Tok]) -> Option<Vec<Tok>> {
+    let at = tokens.iter().position(|t| *t == Tok::Colon)?;
+    let all: Vec<&str> = tokens[..at]
+        .iter()
+        .map(|t| match t {
+            Tok::Word(w) => Some(w.as_str()),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let left = &all[skip_determiners(&all)..];
+    let right = &tokens[at + 1..];
+    let lead = leading_words(right);
+    let start = skip_determiners(&lead);
+    // Not "Track expenses: each expense has …", where the words before say what to do.
+    let verb_first = left
+        .first()
+        .is_some_and(|w| ACTION_VERBS.contains(w) || match_at(left, 0, FIELD_VERBS).is_some());
+    if verb_first {
+        return None;
+    }
+    let same_head = match (left.split_last(), lead.get(start)) {
+        (Some((last, rest)), Some(first)) => {
+            !rest.is_empty() && singular(last) == singular(first) && noun_phrase(left).is_some()
+        }
+        _ => false,
+    };
+    // Only "a list has …", "each list belongs to …": the head alone, then its verb.
+    let verb_follows = match_at(&lead, start + 1, FIELD_VERBS).is_some()
+        || match_at(&lead, start + 1, RELATION_VERBS).is_some()
+        || lead.get(start + 1).is_some_and(|w| MODALS.contains(w));
+    if !same_head || !verb_follows {
+        return None;
+    }
+    let mut out: Vec<Tok> = right[..start].to_vec();
+    if let Some((last, rest)) = left.split_last() {
+        out.extend(rest.iter().map(|w| Tok::Word((*w).to_owned())));
+        out.push(Tok::Word(singular(last)));
+    }
+    out.extend_from_slice(&right[start + 1..]);
+    Some(out)
+}
+
+/// Verbs of fields that are also plural nouns of records ("treatment records", "call logs").
+const NOUN_VERBS: &[&str] = &[
+    "records", "logs", "notes", "lists", "sets", "tracks", "states",
+];
 
 pub(super) fn enum_like_name(word: &str) -> bool {
     [
@@ -223,8 +286,22 @@ pub(super) fn field_clause(tokens: &[Tok]) -> Option<Statement> {
             }
             return None;
         };
-        // "A fishing log.", "Fishing record.": a verb with nothing after it is a noun.
-        if tokens.len() <= j + len {
+        // "Observing lists have …", "Call logs record …": a verb right before another is a
+        // noun of the subject.
+        let next = j + len;
+        if !relation
+            && len == 1
+            && (match_at(&words, next, FIELD_VERBS).is_some()
+                || match_at(&words, next, RELATION_VERBS).is_some()
+                || words.get(next).is_some_and(|w| MODALS.contains(w)))
+        {
+            continue;
+        }
+        // "A fishing log.", "Fishing record.": a verb with nothing after it is a noun; so is
+        // a plural of records right before a colon ("treatment records: patient, …").
+        let noun =
+            len == 1 && NOUN_VERBS.contains(&words[j]) && tokens.get(j + 1) == Some(&Tok::Colon);
+        if tokens.len() <= j + len || noun {
             return None;
         }
         let mut rest: Vec<Tok> = tokens[j + len..].to_vec();

@@ -245,6 +245,8 @@ pub(super) fn tokenize(text: &str) -> Vec<Tok> {
     let chars: Vec<char> = text.chars().collect();
     let mut stack: Vec<Vec<Tok>> = vec![Vec::new()];
     let mut word = String::new();
+    // The letters of the current capitalised part of a word, to split "DeclarationLine".
+    let mut part = (0usize, false);
     for (i, &c) in chars.iter().enumerate() {
         let prev_digit = i > 0 && chars[i - 1].is_ascii_digit();
         let next = chars.get(i + 1).copied();
@@ -264,6 +266,25 @@ pub(super) fn tokenize(text: &str) -> Vec<Tok> {
             continue;
         }
         if in_word {
+            // "DeclarationLine", "TreatmentRecord": capitalised words written together are
+            // the words of one name (not "PostgreSQL", "GitHub", "iPhone" or "McKay").
+            let lower = |k: usize| chars.get(k).is_some_and(|c| c.is_lowercase());
+            let camel = c.is_uppercase()
+                && i > 0
+                && chars[i - 1].is_lowercase()
+                && part.1
+                && part.0 >= 4
+                && lower(i + 1)
+                && lower(i + 2);
+            if camel {
+                flush_word(&mut word, stack_top(&mut stack));
+            }
+            if word.is_empty() || camel || !c.is_alphabetic() {
+                part = (0, c.is_uppercase());
+            }
+            if c.is_alphabetic() {
+                part.0 += 1;
+            }
             word.extend(c.to_lowercase());
             continue;
         }
