@@ -1701,3 +1701,36 @@ fn capitalised_words_written_together_are_one_name_and_a_possessor_of_the_thing_
     belongs_to(&s, "Queen", "Hive");
     assert!(!has_field(&s, "Queen", "hive_current_queen"));
 }
+
+#[test]
+fn two_words_sharing_a_plural_noun_are_two_fields_but_a_field_and_a_plural_are_not() {
+    let s = spec("Trips have the departure and arrival times and a distance. Seasons have the start and end dates. Contacts have a name and phone numbers.");
+    assert_eq!(ty(&s, "Trip", "departure_time"), FieldType::Datetime);
+    assert_eq!(ty(&s, "Trip", "arrival_time"), FieldType::Datetime);
+    assert_eq!(ty(&s, "Season", "end_date"), FieldType::Date);
+    assert!(has_field(&s, "Contact", "name"));
+    assert!(!has_field(&s, "Contact", "name_number"));
+}
+
+#[test]
+fn a_record_that_says_which_thing_did_what_to_which_links_both_and_its_verb_is_read() {
+    let derived = derive("Members have a card number. Books have a title. A loan says which member borrowed which book and whether it was returned.");
+    belongs_to(&derived.spec, "Loan", "Member");
+    belongs_to(&derived.spec, "Loan", "Book");
+    assert!(
+        derived.coverage.not_understood.is_empty(),
+        "{:?}",
+        derived.coverage.not_understood
+    );
+}
+
+#[test]
+fn what_someone_tracks_is_read_from_the_clause_after_the_colon_and_links_take_a_further_verb() {
+    let s = spec("Our choir needs to track rehearsals: each rehearsal has a date and a venue. Singers have a name.");
+    assert_eq!(ty(&s, "Rehearsal", "date"), FieldType::Date);
+    let s = spec("Drugs have a name. Prescriptions are written by a doctor for a patient and list a drug, a dose and a frequency.");
+    belongs_to(&s, "Prescription", "Doctor");
+    belongs_to(&s, "Prescription", "Patient");
+    belongs_to(&s, "Prescription", "Drug");
+    assert!(has_field(&s, "Prescription", "dose"));
+}

@@ -352,15 +352,25 @@ fn unplaced_words(
     // The stems of the words of the spec's entities' names.
     let things: BTreeSet<String> = entities.iter().flat_map(|e| name_stems(&e.name)).collect();
     // The pairs of things the sentence related.
-    let related: Vec<(BTreeSet<String>, BTreeSet<String>)> = gave
+    let links: Vec<(&String, &String)> = gave
         .iter()
         .filter_map(|c| match c {
-            Contribution::Relation { entity, target } => {
-                Some((name_stems(entity), name_stems(target)))
-            }
+            Contribution::Relation { entity, target } => Some((entity, target)),
             _ => None,
         })
         .collect();
+    let mut related: Vec<(BTreeSet<String>, BTreeSet<String>)> = links
+        .iter()
+        .map(|(entity, target)| (name_stems(entity), name_stems(target)))
+        .collect();
+    // "which singer came to which rehearsal": two things one record links are related too.
+    for (i, (from, a)) in links.iter().enumerate() {
+        for (other, b) in &links[i + 1..] {
+            if from == other {
+                related.push((name_stems(a), name_stems(b)));
+            }
+        }
+    }
     let relates = |a: &str, b: &str| {
         let (a, b) = (stem(a), stem(b));
         related

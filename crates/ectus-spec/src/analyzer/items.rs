@@ -7,7 +7,7 @@ pub(super) fn parse_items(list: &[(Sep, Vec<Tok>)]) -> Vec<Item> {
     let mut out: Vec<Item> = Vec::new();
     let mut open: Option<usize> = None;
     let mut relation: Option<Option<Vec<String>>> = None;
-    let list = split_at_which(list);
+    let list = shared_heads(split_at_which(list));
     for (idx, (sep, tokens)) in list.iter().enumerate() {
         let tokens = &choices_of_of(tokens, &list[idx + 1..]);
         if let (Some(subject), Some(target)) = (&relation, further_target(tokens)) {
@@ -67,6 +67,62 @@ pub(super) fn parse_items(list: &[(Sep, Vec<Tok>)]) -> Vec<Item> {
         }
     }
     out
+}
+
+/// "the departure and arrival times", "start and end dates": two words sharing the plural
+/// noun after the second are two items, `departure_time` and `arrival_time`.
+fn shared_heads(mut list: Vec<(Sep, Vec<Tok>)>) -> Vec<(Sep, Vec<Tok>)> {
+    const HEADS: &[&str] = &[
+        "times",
+        "dates",
+        "scores",
+        "names",
+        "numbers",
+        "addresses",
+        "prices",
+        "counts",
+        "days",
+        "hours",
+        "points",
+        "emails",
+        "phones",
+        "totals",
+        "amounts",
+        "weights",
+        "temperatures",
+        "readings",
+        "levels",
+        "rates",
+        "fees",
+        "costs",
+    ];
+    for i in 1..list.len() {
+        let (sep, second) = &list[i];
+        let second_words = leading_words(second);
+        let [qualifier, head] = second_words[..] else {
+            continue;
+        };
+        if *sep != Sep::And || second_words.len() != second.len() || !HEADS.contains(&head) {
+            continue;
+        }
+        let first = &list[i - 1].1;
+        let first_words = leading_words(first);
+        let start = skip_determiners(&first_words);
+        // Not "a name and phone numbers": the first word must not name a field by itself.
+        if first_words.len() != first.len()
+            || first_words.len() != start + 1
+            || infer_type(first_words[start]) != (FieldType::String, false)
+        {
+            continue;
+        }
+        let one = singular(head);
+        let (qualifier, first_word) = (qualifier.to_owned(), first_words[start].to_owned());
+        let mut rewritten: Vec<Tok> = first[..start].to_vec();
+        rewritten.extend([Tok::Word(first_word), Tok::Word(one.clone())]);
+        list[i - 1].1 = rewritten;
+        list[i].1 = vec![Tok::Word(qualifier), Tok::Word(one)];
+    }
+    list
 }
 
 /// "an urgency of low, medium or high": an item ending "<name> of <value>" whose next items are

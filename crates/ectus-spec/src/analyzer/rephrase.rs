@@ -68,6 +68,11 @@ fn word(tokens: &[Tok], i: usize) -> Option<&str> {
     word_at(tokens, i)
 }
 
+/// The words from `i` on, up to the first token that is not one.
+fn words_at(tokens: &[Tok], i: usize) -> Vec<&str> {
+    (i..tokens.len()).map_while(|k| word(tokens, k)).collect()
+}
+
 /// Rewrites one sentence's tokens; anything not recognised is returned unchanged.
 pub(super) fn rephrase(tokens: Vec<Tok>) -> Vec<Tok> {
     let tokens = user_story(tokens);
@@ -203,6 +208,10 @@ fn made_against(tokens: Vec<Tok>) -> Vec<Tok> {
     {
         rest += 1;
     }
+    // "… for a patient and list a drug, a dose …": another verb of fields.
+    if rest > k && match_at(&words_at(&tokens, rest), 0, FIELD_VERBS) == Some(1) {
+        rest += 1;
+    }
     if rest == k && rest < tokens.len() {
         return tokens;
     }
@@ -259,8 +268,19 @@ fn we_record(tokens: Vec<Tok>) -> Vec<Tok> {
         }
         let noun_end = (k + 1..(k + 4).min(rest.len() + 1))
             .find(|&e| matches!(rest.get(e), Some(Tok::Colon)) || word(rest, e) == Some("with"));
-        if noun_end.is_none() {
+        let Some(noun_end) = noun_end else {
             continue;
+        };
+        // "track rehearsals: each rehearsal has a date, …": the clause after the colon says
+        // it all.
+        if rest.get(noun_end) == Some(&Tok::Colon) {
+            let after = &rest[noun_end + 1..];
+            let lead = leading_words(after);
+            let head = word(rest, noun_end - 1).map(singular);
+            let start = skip_determiners(&lead);
+            if start > 0 && lead.get(start).map(|w| singular(w)) == head {
+                return after.to_vec();
+            }
         }
         if let Some(out) = recorded_thing(rest) {
             return out;

@@ -137,6 +137,8 @@ pub(super) const FIELD_VERBS: &[&[&str]] = &[
     &["mentions"],
     &["specify"],
     &["specifies"],
+    &["says"],
+    &["tells"],
     &["state"],
     &["states"],
 ];
