@@ -1734,3 +1734,36 @@ fn what_someone_tracks_is_read_from_the_clause_after_the_colon_and_links_take_a_
     belongs_to(&s, "Prescription", "Drug");
     assert!(has_field(&s, "Prescription", "dose"));
 }
+
+#[test]
+fn a_verb_after_which_thing_is_cut_from_it_and_own_adds_nothing_to_what_is_owned() {
+    let s = spec("Candidates have a name. Interviewers have a name. Interviews: which candidate met which interviewer, the scheduled time and a score.");
+    belongs_to(&s, "Interview", "Candidate");
+    belongs_to(&s, "Interview", "Interviewer");
+    assert!(!entity_names(&s).contains(&"CandidateMet"));
+    let s = spec("Branches have a city. Each branch keeps its own cars. Cars have a plate.");
+    belongs_to(&s, "Car", "Branch");
+    assert!(!has_field(&s, "Branch", "own_cars"));
+}
+
+#[test]
+fn schema_lines_give_types_after_names_and_who_did_it_is_a_by_field() {
+    let s = spec("Box office data.\nseason: title string unique, opens date, closes date\nshow: name string, genre string\nSeasonShow: season, show, weeks int");
+    assert_eq!(ty(&s, "Season", "opens"), FieldType::Date);
+    assert!(!has_field(&s, "Season", "opens_date"));
+    belongs_to(&s, "SeasonShow", "Season");
+    belongs_to(&s, "SeasonShow", "Show");
+    // Prose keeps "a start date" a name.
+    assert!(has_field(
+        &spec("Tasks have a title and a start date."),
+        "Task",
+        "start_date"
+    ));
+    let s = spec("Props: each prop has a name and who made it; productions only need a title.");
+    assert!(has_field(&s, "Prop", "made_by"));
+    assert!(has_field(&s, "Production", "title"));
+    let s =
+        spec("As a stage manager I want to keep track of props: each prop has a name and a scene.");
+    assert!(has_field(&s, "Prop", "scene"));
+    assert!(!entity_names(&s).contains(&"Keep"));
+}

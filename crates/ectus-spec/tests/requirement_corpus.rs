@@ -602,11 +602,11 @@ fn measure(set: &str) -> Figures {
 /// (entities 98 %, fields 95 %, relations 90 % on the tuning set) are printed beside them.
 /// Ceilings on the texts where something is lost without a `not understood` passage (the
 /// issue's target is zero): tuning, holdout.
-const SILENT_CEILINGS: (usize, usize) = (38, 22);
+const SILENT_CEILINGS: (usize, usize) = (36, 21);
 /// Ceiling on the tuning texts where nothing is missed but a passage is listed as not
 /// understood anyway: catching silent losses by listing everything would be no catch at all.
-const FALSE_ALARM_CEILING: usize = 19;
-const TUNING_FLOORS: (f64, f64, f64) = (0.79, 0.68, 0.58);
+const FALSE_ALARM_CEILING: usize = 20;
+const TUNING_FLOORS: (f64, f64, f64) = (0.80, 0.70, 0.60);
 const HOLDOUT_FLOORS: (f64, f64, f64) = (0.66, 0.43, 0.35);
 
 #[test]

@@ -211,7 +211,13 @@ fn phrase_name(contribution: &Contribution) -> Option<String> {
                 && parts
                     .iter()
                     .any(|p| PARTICLES.contains(p) || PHRASE_WORDS.contains(p) || is_adverb(p));
-            (plural_first || particle)
+            // "CandidateMet" from "which candidate met which interviewer": a verb is no part
+            // of a thing's name ("SeedFeed" is fine).
+            let verb_last = parts.len() > 1
+                && parts
+                    .last()
+                    .is_some_and(|w| is_participle(w) && !w.ends_with("eed"));
+            (plural_first || particle || verb_last)
                 .then(|| format!("{entity} is a phrase, not the name of a thing"))
         }
         _ => None,
@@ -567,7 +573,14 @@ mod tests {
         ] {
             assert_eq!(phrase_name(&field(name)), None, "{name}");
         }
-        for phrase in ["ActorsAppear", "BinsSit", "Me", "Up", "DoctorAutomatically"] {
+        for phrase in [
+            "ActorsAppear",
+            "BinsSit",
+            "Me",
+            "Up",
+            "DoctorAutomatically",
+            "CandidateMet",
+        ] {
             assert!(phrase_name(&entity(phrase)).is_some(), "{phrase}");
         }
         for name in [

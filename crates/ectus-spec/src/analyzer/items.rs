@@ -7,7 +7,7 @@ pub(super) fn parse_items(list: &[(Sep, Vec<Tok>)]) -> Vec<Item> {
     let mut out: Vec<Item> = Vec::new();
     let mut open: Option<usize> = None;
     let mut relation: Option<Option<Vec<String>>> = None;
-    let list = shared_heads(split_at_which(list));
+    let list = schema_types(shared_heads(split_at_which(list)));
     for (idx, (sep, tokens)) in list.iter().enumerate() {
         let tokens = &choices_of_of(tokens, &list[idx + 1..]);
         if let (Some(subject), Some(target)) = (&relation, further_target(tokens)) {
@@ -67,6 +67,33 @@ pub(super) fn parse_items(list: &[(Sep, Vec<Tok>)]) -> Vec<Item> {
         }
     }
     out
+}
+
+/// "title string unique, opens date, closes date": in a list whose items give their column
+/// types ("string", "int", "bool" after a name), a trailing "date", "text", "email" or "url" is
+/// the type too, as if written "opens (date)".
+fn schema_types(mut list: Vec<(Sep, Vec<Tok>)>) -> Vec<(Sep, Vec<Tok>)> {
+    let typed = |item: &[Tok]| {
+        let words = leading_words(item);
+        words.len() >= 2
+            && words.iter().skip(1).any(|w| {
+                column_type(w).is_some() || ["int", "integer", "decimal", "float"].contains(w)
+            })
+    };
+    if list.iter().filter(|(_, item)| typed(item)).count() == 0 {
+        return list;
+    }
+    for (_, item) in &mut list {
+        let words = leading_words(item);
+        let last = words.last().copied().unwrap_or_default();
+        let soft = ["date", "text", "email", "url", "json"].contains(&last);
+        if soft && words.len() >= 2 && words.len() == item.len() {
+            let ty = Tok::Group(vec![Tok::Word(last.to_owned())]);
+            item.pop();
+            item.push(ty);
+        }
+    }
+    list
 }
 
 /// "the departure and arrival times", "start and end dates": two words sharing the plural
@@ -181,16 +208,36 @@ fn split_at_which(list: &[(Sep, Vec<Tok>)]) -> Vec<(Sep, Vec<Tok>)> {
             let refers = word_at(tokens, i) == Some("which")
                 && word_at(tokens, i + 1).is_some_and(|next| !AFTER_WHICH.contains(&next));
             if refers && !current.is_empty() {
-                out.push((current_sep, std::mem::take(&mut current)));
+                out.push((current_sep, which_thing(std::mem::take(&mut current))));
                 current_sep = Sep::And;
             }
             current.push(tok.clone());
         }
         if !current.is_empty() {
-            out.push((current_sep, current));
+            out.push((current_sep, which_thing(current)));
         }
     }
     out
+}
+
+/// Past tenses that are not participles ("which driver drove which truck").
+const PAST_TENSES: &[&str] = &[
+    "drove", "came", "went", "ran", "saw", "took", "gave", "got", "wrote", "rode", "flew", "ate",
+    "spoke", "chose", "began", "drew", "grew", "threw", "wore", "sang", "swam",
+];
+
+/// An item "which candidate met" cut at its verb: "which candidate" (the verb only says how
+/// the things the record links are related).
+fn which_thing(item: Vec<Tok>) -> Vec<Tok> {
+    if word_at(&item, 0) != Some("which") {
+        return item;
+    }
+    let verb = (2..item.len())
+        .find(|&k| word_at(&item, k).is_some_and(|w| is_participle(w) || PAST_TENSES.contains(&w)));
+    match verb {
+        Some(k) => item[..k].to_vec(),
+        None => item,
+    }
 }
 
 /// Words that end the noun after "which" ("which customer took", "which game was played").
@@ -476,6 +523,16 @@ pub(super) fn read_words(words: Vec<String>, item: &mut Item) {
     if question_item(&w, item) {
         return;
     }
+    // "who made it", "who signed them off": the person an act is by, `made_by`.
+    if let [who, verb, rest @ ..] = &w[..] {
+        let object = rest
+            .iter()
+            .all(|w| ["it", "them", "this", "that", "off", "up", "out"].contains(&w.as_str()));
+        if who == "who" && is_participle(verb) && object {
+            item.words = vec![verb.clone(), "by".to_owned()];
+            return;
+        }
+    }
     if w.first()
         .is_some_and(|x| ["who", "which", "that", "whose", "where", "when"].contains(&x.as_str()))
     {
@@ -600,6 +657,7 @@ pub(super) fn read_name(words: Vec<String>, item: &mut Item) {
         item.words = whether_name(&refs[1..]);
         return;
     }
+
     let phrase = plain_phrase(refs);
     let refs: Vec<&str> = phrase.iter().map(String::as_str).collect();
     // "valid from", "valid until", "detected by": a preposition that ends the item is part of

@@ -268,19 +268,8 @@ fn we_record(tokens: Vec<Tok>) -> Vec<Tok> {
         }
         let noun_end = (k + 1..(k + 4).min(rest.len() + 1))
             .find(|&e| matches!(rest.get(e), Some(Tok::Colon)) || word(rest, e) == Some("with"));
-        let Some(noun_end) = noun_end else {
+        if noun_end.is_none() {
             continue;
-        };
-        // "track rehearsals: each rehearsal has a date, …": the clause after the colon says
-        // it all.
-        if rest.get(noun_end) == Some(&Tok::Colon) {
-            let after = &rest[noun_end + 1..];
-            let lead = leading_words(after);
-            let head = word(rest, noun_end - 1).map(singular);
-            let start = skip_determiners(&lead);
-            if start > 0 && lead.get(start).map(|w| singular(w)) == head {
-                return after.to_vec();
-            }
         }
         if let Some(out) = recorded_thing(rest) {
             return out;
@@ -392,6 +381,17 @@ fn recorded_thing(rest: &[Tok]) -> Option<Vec<Tok>> {
     }
     let noun: Vec<&str> = (start..i).filter_map(|k| word(rest, k)).collect();
     noun_phrase(&noun)?;
+    // "track rehearsals: each rehearsal has a date, …": the clause after the colon says it
+    // all.
+    if rest.get(i) == Some(&Tok::Colon) {
+        let after = &rest[i + 1..];
+        let lead = leading_words(after);
+        let at = skip_determiners(&lead);
+        let head = noun.last().map(|w| singular(w));
+        if at > 0 && lead.get(at).map(|w| singular(w)) == head {
+            return Some(after.to_vec());
+        }
+    }
     let mut out: Vec<Tok> = rest[start..i].to_vec();
     out.push(Tok::Word("has".into()));
     let mut tail: Vec<Tok> = Vec::new();

@@ -239,8 +239,10 @@ fn named_by_heading(tokens: &[Tok]) -> Option<Vec<Tok>> {
 }
 
 /// Verbs of fields that are also plural nouns of records ("treatment records", "call logs").
+#[rustfmt::skip]
 const NOUN_VERBS: &[&str] = &[
-    "records", "logs", "notes", "lists", "sets", "tracks", "states",
+    "records", "logs", "notes", "lists", "sets", "tracks", "states", "shows", "record", "log",
+    "note", "list", "set", "track", "state", "show",
 ];
 
 pub(super) fn enum_like_name(word: &str) -> bool {

@@ -381,6 +381,9 @@ pub(super) fn normalize_phrases(tokens: Vec<Tok>) -> Vec<Tok> {
         (&["as", "well", "as"], "and"),
         (&["along", "with"], "and"),
         (&["together", "with"], "and"),
+        (&["keep", "track", "of"], "track"),
+        (&["keeps", "track", "of"], "tracks"),
+        (&["keeping", "track", "of"], "tracking"),
     ];
     let mut out = Vec::with_capacity(tokens.len());
     let mut i = 0;
@@ -394,6 +397,16 @@ pub(super) fn normalize_phrases(tokens: Vec<Tok>) -> Vec<Tok> {
         if let Some((pattern, replacement)) = matched {
             out.push(Tok::Word((*replacement).to_owned()));
             i += pattern.len();
+            continue;
+        }
+        // "keeps its own cars", "their own email": "own" adds nothing to what is owned.
+        let possessive = i > 0
+            && matches!(
+                word_at(&tokens, i - 1),
+                Some("its" | "their" | "his" | "her" | "my" | "our" | "your")
+            );
+        if possessive && word_at(&tokens, i) == Some("own") && word_at(&tokens, i + 1).is_some() {
+            i += 1;
             continue;
         }
         out.push(match &tokens[i] {

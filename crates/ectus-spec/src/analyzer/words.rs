@@ -70,7 +70,7 @@ pub(super) const MODALS: &[&str] = &[
     "should", "must", "can", "will", "shall", "may", "also", "each", "always", "all", "both",
     "typically", "usually", "optionally", "additionally", "then", "could", "might", "would", "do",
     "does", "generally", "normally", "just", "simply", "basically", "really", "actually",
-    "obviously", "merely", "already", "still", "currently",
+    "obviously", "merely", "already", "still", "currently", "only",
 ];
 
 /// "X have …": the rest of the clause lists X's fields.
