@@ -1767,3 +1767,13 @@ fn schema_lines_give_types_after_names_and_who_did_it_is_a_by_field() {
     assert!(has_field(&s, "Prop", "scene"));
     assert!(!entity_names(&s).contains(&"Keep"));
 }
+
+#[test]
+fn a_singular_head_word_names_the_thing_called_by_it_in_full_but_a_plural_one_is_its_own() {
+    let s = spec("Print jobs have a title. Each job belongs to a printer. Printers have a model.");
+    belongs_to(&s, "PrintJob", "Printer");
+    assert!(!entity_names(&s).contains(&"Job"));
+    let s = spec("Staff members have a name and a role. Members have a card number and an email.");
+    assert!(has_field(&s, "Member", "card_number"));
+    assert!(!has_field(&s, "StaffMember", "card_number"));
+}

@@ -58,12 +58,24 @@ impl Model {
         }
     }
 
-    pub(super) fn find(&self, words: &[String]) -> Option<usize> {
+    /// The entity named exactly by `words`.
+    pub(super) fn find_exact(&self, words: &[String]) -> Option<usize> {
         if words.is_empty() {
             return None;
         }
         let key = entity_key(words);
         self.keys.iter().position(|k| *k == key)
+    }
+
+    pub(super) fn find(&self, words: &[String]) -> Option<usize> {
+        let exact = self.find_exact(words);
+        // "Print jobs have a title. Each job belongs to a printer": a singular head word
+        // alone names the one thing already called by it in full. Not a plural ("Staff
+        // members have a role. Members have a card"): that introduces a thing of its own.
+        match (exact, words) {
+            (None, [word]) if !is_plural(word) => self.find_head(word),
+            _ => exact,
+        }
     }
 
     /// The only entity whose name ends with `word` ("room" → `MeetingRoom`).
@@ -86,13 +98,6 @@ impl Model {
     pub(super) fn ensure(&mut self, words: &[String]) -> Option<usize> {
         if let Some(found) = self.find(words) {
             return Some(found);
-        }
-        // "Observing lists: a list has …. Each list belongs to …": a head word alone names
-        // the one thing already called by it in full.
-        if let [word] = words {
-            if let Some(found) = self.find_head(word) {
-                return Some(found);
-            }
         }
         let key = entity_key(words);
         let usable = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric());
@@ -312,7 +317,9 @@ impl Model {
             let t = self.find(&words[..words.len() - 1])?;
             return Some(Reference::BelongsTo(t, None));
         }
-        if let Some(t) = self.find(words) {
+        // Exact names only: an item that is a thing's own head noun ("promo codes have a
+        // code") is a field of it, decided below.
+        if let Some(t) = self.find_exact(words) {
             if is_plural(last) && t != e {
                 return Some(Reference::HasMany(t));
             }
@@ -320,11 +327,11 @@ impl Model {
         }
         if words.len() >= 2 {
             let head = self
-                .find(std::slice::from_ref(last))
+                .find_exact(std::slice::from_ref(last))
                 .or_else(|| self.find_head(last));
             // "Queens: each hive's current queen, …": the item names the thing itself, and
             // whose it is says what it belongs to.
-            let known = self.find(&words[..1]).is_some() || self.plurals.contains(&words[0]);
+            let known = self.find_exact(&words[..1]).is_some() || self.plurals.contains(&words[0]);
             if head == Some(e) && words.len() <= 3 && known {
                 let owner = self.ensure(&words[..1]).filter(|&t| t != e);
                 if let Some(t) = owner {
