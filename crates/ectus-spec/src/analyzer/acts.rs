@@ -85,13 +85,7 @@ pub(super) fn nominal_joins(sentences: &mut [Sentence]) {
 
 /// One clause "<things> [can] <verb> <things>" whose verb names a subject of the text.
 fn nominal_join(clause: &[Tok], subjects: &BTreeSet<String>) -> Option<Vec<Tok>> {
-    let words: Vec<&str> = clause
-        .iter()
-        .map(|t| match t {
-            Tok::Word(w) => Some(w.as_str()),
-            _ => None,
-        })
-        .collect::<Option<_>>()?;
+    let words: Vec<&str> = all_words(clause)?;
     let start = skip_determiners(&words);
     for v in start + 1..words.len().min(start + 5) {
         let Some(act) = nominals(words[v])

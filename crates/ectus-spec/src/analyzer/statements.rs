@@ -142,13 +142,7 @@ fn split_nested_entity(statement: Statement) -> Vec<Statement> {
 /// "Pet clinic system: owners (…), pets (…)", "Products: name, price", "Status: open/closed".
 pub(super) fn colon_statement(tokens: &[Tok]) -> Option<Vec<Statement>> {
     let at = tokens.iter().position(|t| *t == Tok::Colon)?;
-    let mut left: Vec<&str> = tokens[..at]
-        .iter()
-        .map(|t| match t {
-            Tok::Word(w) => Some(w.as_str()),
-            _ => None,
-        })
-        .collect::<Option<_>>()?;
+    let mut left: Vec<&str> = all_words(&tokens[..at])?;
     // "Organisations we place volunteers with: …", "Things I sell: …": the thing is named
     // before the clause about it.
     if let Some(p) = left
@@ -198,13 +192,7 @@ pub(super) fn colon_statement(tokens: &[Tok]) -> Option<Vec<Statement>> {
 /// words before it name in full, so its subject takes that name ("observing list has …").
 fn named_by_heading(tokens: &[Tok]) -> Option<Vec<Tok>> {
     let at = tokens.iter().position(|t| *t == Tok::Colon)?;
-    let all: Vec<&str> = tokens[..at]
-        .iter()
-        .map(|t| match t {
-            Tok::Word(w) => Some(w.as_str()),
-            _ => None,
-        })
-        .collect::<Option<_>>()?;
+    let all: Vec<&str> = all_words(&tokens[..at])?;
     let left = &all[skip_determiners(&all)..];
     let right = &tokens[at + 1..];
     let lead = leading_words(right);

@@ -438,6 +438,17 @@ pub(super) fn words_of(tokens: &[Tok]) -> Vec<String> {
     out
 }
 
+/// The words of `tokens`, when every token is one.
+pub(super) fn all_words(tokens: &[Tok]) -> Option<Vec<&str>> {
+    tokens
+        .iter()
+        .map(|t| match t {
+            Tok::Word(w) => Some(w.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The words before the first punctuation or group.
 pub(super) fn leading_words(tokens: &[Tok]) -> Vec<&str> {
     tokens
@@ -634,13 +645,7 @@ pub(super) fn bare_plural(tokens: &[Tok]) -> Option<(Vec<String>, Option<Vec<Tok
         Some((Tok::Group(inner), rest)) => (Some(inner.clone()), rest),
         _ => (None, tokens),
     };
-    let words: Vec<&str> = words_part
-        .iter()
-        .map(|t| match t {
-            Tok::Word(w) => Some(w.as_str()),
-            _ => None,
-        })
-        .collect::<Option<_>>()?;
+    let words: Vec<&str> = all_words(words_part)?;
     let noun = noun_phrase(&words)?;
     let last = noun.last()?;
     (is_plural(last) && !FIELD_PLURALS.contains(&last.as_str())).then_some((noun, group))
