@@ -1777,3 +1777,16 @@ fn a_singular_head_word_names_the_thing_called_by_it_in_full_but_a_plural_one_is
     assert!(has_field(&s, "Member", "card_number"));
     assert!(!has_field(&s, "StaffMember", "card_number"));
 }
+
+#[test]
+fn the_people_an_access_rule_speaks_of_are_part_of_it_but_a_role_is_not_understood() {
+    let derived = derive("A blog API. Posts have a title and a body. Only authenticated users can create posts; reading is public.");
+    assert!(
+        derived.coverage.not_understood.is_empty(),
+        "{:?}",
+        derived.coverage.not_understood
+    );
+    // Roles are not modelled: a rule for admins alone is listed, never silently widened.
+    let derived = derive("Notes have a title. Admins only may delete notes. Use JWT.");
+    assert!(not_understood(&derived, "Admins only").is_some());
+}

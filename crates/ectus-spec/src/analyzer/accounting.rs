@@ -133,6 +133,7 @@ const ACCESS_WORDS: &[&str] = &[
     "download", "downloading", "changes", "changing", "change", "viewing", "view", "views",
     "browsing", "browse", "listing", "list", "operations", "endpoints", "routes", "calls",
     "accounts", "account", "credentials", "password", "passwords", "needed", "necessary",
+    "user", "users", "people", "person", "visitors", "visitor", "callers", "caller", "clients",
     "dont", "don't", "not", "nor", "security",
 ];
 
