@@ -44,14 +44,9 @@ pub(super) fn nominal_joins(sentences: &mut [Sentence]) {
         .filter_map(|clause| {
             let lead = leading_words(&clause);
             let start = skip_determiners(&lead);
-            let next = lead.get(start + 1).copied();
             // "A borrowing has …", "Each visit records …": a subject before its verb.
-            let verb_follows =
-                next.is_some_and(|w| {
-                    match_at(&lead, start + 1, FIELD_VERBS).is_some()
-                        || match_at(&lead, start + 1, RELATION_VERBS).is_some()
-                        || MODALS.contains(&w)
-                }) || matches!(clause.get(start + 1), Some(Tok::Colon | Tok::Group(_)));
+            let verb_follows = verb_at(&lead, start + 1)
+                || matches!(clause.get(start + 1), Some(Tok::Colon | Tok::Group(_)));
             lead.get(start)
                 .filter(|_| verb_follows)
                 .map(|w| singular(w))

@@ -80,7 +80,7 @@ fn schema_types(mut list: Vec<(Sep, Vec<Tok>)>) -> Vec<(Sep, Vec<Tok>)> {
                 column_type(w).is_some() || ["int", "integer", "decimal", "float"].contains(w)
             })
     };
-    if list.iter().filter(|(_, item)| typed(item)).count() == 0 {
+    if !list.iter().any(|(_, item)| typed(item)) {
         return list;
     }
     for (_, item) in &mut list {

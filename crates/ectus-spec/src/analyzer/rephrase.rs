@@ -68,11 +68,6 @@ fn word(tokens: &[Tok], i: usize) -> Option<&str> {
     word_at(tokens, i)
 }
 
-/// The words from `i` on, up to the first token that is not one.
-fn words_at(tokens: &[Tok], i: usize) -> Vec<&str> {
-    (i..tokens.len()).map_while(|k| word(tokens, k)).collect()
-}
-
 /// Rewrites one sentence's tokens; anything not recognised is returned unchanged.
 pub(super) fn rephrase(tokens: Vec<Tok>) -> Vec<Tok> {
     let tokens = user_story(tokens);
@@ -209,7 +204,7 @@ fn made_against(tokens: Vec<Tok>) -> Vec<Tok> {
         rest += 1;
     }
     // "… for a patient and list a drug, a dose …": another verb of fields.
-    if rest > k && match_at(&words_at(&tokens, rest), 0, FIELD_VERBS) == Some(1) {
+    if rest > k && match_at(&leading_words(&tokens[rest..]), 0, FIELD_VERBS) == Some(1) {
         rest += 1;
     }
     if rest == k && rest < tokens.len() {
@@ -251,10 +246,9 @@ fn we_record(tokens: Vec<Tok>) -> Vec<Tok> {
         }
         // "Organisations we place volunteers with: …": the clause describes the thing named
         // before its pronoun, which the colon statement reads.
-        let pronoun =
-            (0..v).find(|&k| matches!(word(&tokens, k), Some("we" | "i" | "you" | "they")));
+        let pronoun = (0..v).find(|&k| word(&tokens, k).is_some_and(|w| SPEAKERS.contains(&w)));
         if let Some(p) = pronoun.filter(|&p| p > 0) {
-            let before: Vec<&str> = (0..p).map_while(|k| word(&tokens, k)).collect();
+            let before = leading_words(&tokens[..p]);
             let start = skip_determiners(&before);
             if before.len() == p && start < p && noun_phrase(&before[start..]).is_some() {
                 return tokens;
@@ -278,9 +272,9 @@ fn we_record(tokens: Vec<Tok>) -> Vec<Tok> {
     tokens
 }
 
-/// The position after "As a <role> I want to" (or "we need to", "I'd like to", …), if the
-/// sentence is a user story.
-fn story_prefix(tokens: &[Tok]) -> Option<usize> {
+/// Where the teller's "I" stands and the position after "As a <role> I want to" (or "we need
+/// to", "I'd like to", …), if the sentence is a user story.
+fn story_prefix(tokens: &[Tok]) -> Option<(usize, usize)> {
     if word(tokens, 0) != Some("as") {
         return None;
     }
@@ -300,24 +294,23 @@ fn story_prefix(tokens: &[Tok]) -> Option<usize> {
             break;
         }
     }
-    (at > me + 1).then_some(at)
+    (at > me + 1).then_some((me, at))
 }
 
 /// What a user story's teller calls their own record of themselves ("my profile").
 const SELF_RECORDS: &[&str] = &["profile", "account", "details", "record", "page", "card"];
 
-/// The role a user story is told by: "As a volunteer coordinator, I …" → `volunteer
-/// coordinator`.
-fn story_role(tokens: &[Tok]) -> Option<Vec<Tok>> {
-    let me = (1..tokens.len().min(10)).find(|&i| matches!(word(tokens, i), Some("i" | "we")))?;
-    let words: Vec<&str> = (1..me).map_while(|k| word(tokens, k)).collect();
+/// The role a user story whose "I" stands at `me` is told by: "As a volunteer coordinator,
+/// I …" → `volunteer coordinator`.
+fn story_role(tokens: &[Tok], me: usize) -> Option<Vec<Tok>> {
+    let words = leading_words(&tokens[1..me]);
     let start = skip_determiners(&words);
     let role = subject_phrase(&words[start..])?;
     Some(role.into_iter().map(Tok::Word).collect())
 }
 
 fn user_story(tokens: Vec<Tok>) -> Vec<Tok> {
-    let Some(at) = story_prefix(&tokens) else {
+    let Some((me, at)) = story_prefix(&tokens) else {
         return tokens;
     };
     // Drop the reason: "so that I get told about new posts".
@@ -348,7 +341,7 @@ fn user_story(tokens: Vec<Tok>) -> Vec<Tok> {
         let own = word(rest, 0) == Some("my")
             && k == 2
             && word(rest, 1).is_some_and(|w| SELF_RECORDS.contains(&w));
-        let mut out = match story_role(&tokens).filter(|_| own) {
+        let mut out = match story_role(&tokens, me).filter(|_| own) {
             Some(role) => role,
             None => rest[..k].to_vec(),
         };

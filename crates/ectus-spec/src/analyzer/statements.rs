@@ -147,7 +147,7 @@ pub(super) fn colon_statement(tokens: &[Tok]) -> Option<Vec<Statement>> {
     // before the clause about it.
     if let Some(p) = left
         .iter()
-        .position(|w| ["we", "i", "you", "they"].contains(w))
+        .position(|w| SPEAKERS.contains(w))
         .filter(|&p| p > skip_determiners(&left))
     {
         left.truncate(p);
@@ -211,10 +211,7 @@ fn named_by_heading(tokens: &[Tok]) -> Option<Vec<Tok>> {
         _ => false,
     };
     // Only "a list has …", "each list belongs to …": the head alone, then its verb.
-    let verb_follows = match_at(&lead, start + 1, FIELD_VERBS).is_some()
-        || match_at(&lead, start + 1, RELATION_VERBS).is_some()
-        || lead.get(start + 1).is_some_and(|w| MODALS.contains(w));
-    if !same_head || !verb_follows {
+    if !same_head || !verb_at(&lead, start + 1) {
         return None;
     }
     let mut out: Vec<Tok> = right[..start].to_vec();
@@ -224,6 +221,14 @@ fn named_by_heading(tokens: &[Tok]) -> Option<Vec<Tok>> {
     }
     out.extend_from_slice(&right[start + 1..]);
     Some(out)
+}
+
+/// Whether a verb of fields or relations, or a modal before one, stands at `i` ("a list has",
+/// "each list belongs to", "a report may carry"): what tells a subject from a noun before it.
+pub(super) fn verb_at(words: &[&str], i: usize) -> bool {
+    match_at(words, i, FIELD_VERBS).is_some()
+        || match_at(words, i, RELATION_VERBS).is_some()
+        || words.get(i).is_some_and(|w| MODALS.contains(w))
 }
 
 /// Verbs of fields that are also plural nouns of records ("treatment records", "call logs").
@@ -278,13 +283,7 @@ pub(super) fn field_clause(tokens: &[Tok]) -> Option<Statement> {
         };
         // "Observing lists have …", "Call logs record …": a verb right before another is a
         // noun of the subject.
-        let next = j + len;
-        if !relation
-            && len == 1
-            && (match_at(&words, next, FIELD_VERBS).is_some()
-                || match_at(&words, next, RELATION_VERBS).is_some()
-                || words.get(next).is_some_and(|w| MODALS.contains(w)))
-        {
+        if !relation && len == 1 && verb_at(&words, j + len) {
             continue;
         }
         // "A fishing log.", "Fishing record.": a verb with nothing after it is a noun; so is

@@ -203,6 +203,9 @@ pub(super) const LIST_TRIGGERS: &[&str] = &[
     "organising", "organizing", "keep", "keeps", "keeping", "list",
 ];
 
+/// The pronouns of whoever writes or uses the service ("we place volunteers", "things I sell").
+pub(super) const SPEAKERS: &[&str] = &["we", "i", "you", "they"];
+
 pub(super) const QUANTIFIERS: &[&str] = &["many", "multiple", "several", "numerous", "any", "some"];
 
 /// "a status which is pending, paid or shipped".
